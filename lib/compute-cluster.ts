@@ -1,0 +1,160 @@
+import { Construct } from "constructs";
+import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { checkName } from "./naming";
+import { ROLES } from "./roles";
+import { Checker, reportProblems } from "./validation";
+
+export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
+export type VmPriority = (typeof VM_PRIORITIES)[number];
+/** Azure VM size names: `Standard_` followed by the size, e.g. `Standard_DS3_v2`, `Standard_E4s_v5`. */
+export const VM_SIZE_PATTERN = /^Standard_[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$/;
+
+export interface ComputeClusterProps {
+  /** ARM id of the Machine Learning workspace. */
+  readonly workspaceId: string;
+  /** Azure region (the workspace's). */
+  readonly location: string;
+  /** Cluster name (3-32 letters, digits or `-`, starting with a letter). */
+  readonly name: string;
+  /**
+   * VM size of each node.
+   * @default "Standard_DS3_v2"
+   */
+  readonly vmSize?: string;
+  /**
+   * Dedicated or low-priority (evictable, much cheaper) nodes.
+   * @default "Dedicated"
+   */
+  readonly vmPriority?: VmPriority;
+  /**
+   * Minimum node count.
+   * @default 0 (scale to zero: no cost when idle)
+   */
+  readonly minNodes?: number;
+  /**
+   * Maximum node count (>= 1 and >= minNodes).
+   * @default 2
+   */
+  readonly maxNodes?: number;
+  /**
+   * Seconds a node stays idle before it is released (60-86400).
+   * @default 120
+   */
+  readonly idleSecondsBeforeScaleDown?: number;
+  /**
+   * Subnet to place the nodes in. With a subnet the nodes get no public IP.
+   * @default - no subnet (AML-managed networking; nodes keep a public IP, as Azure requires without a subnet)
+   */
+  readonly subnetResourceId?: string;
+  /**
+   * User-assigned identity ids. Without them the cluster gets a system-assigned identity.
+   * @default - system-assigned identity
+   */
+  readonly userAssignedIdentityIds?: readonly string[];
+  /**
+   * Object id of the first user-assigned identity, needed to grant data roles when
+   * `userAssignedIdentityIds` is used.
+   * @default - the system-assigned identity's principal id
+   */
+  readonly principalId?: string;
+  /**
+   * Containers (ARM ids) the cluster reads input from: Storage Blob Data Reader on each.
+   * @default []
+   */
+  readonly inputContainerIds?: readonly string[];
+  /**
+   * Containers (ARM ids) the cluster writes outputs to: Storage Blob Data Contributor on each, and only those.
+   * @default []
+   */
+  readonly outputContainerIds?: readonly string[];
+  /**
+   * Tags.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An autoscaling AML compute cluster (scale to zero by default) with a managed identity, local
+ * auth and SSH off, and least-privilege data roles: read on inputs, write on outputs only.
+ */
+export class ComputeCluster extends Construct {
+  readonly cluster: MachineLearningComputeCluster;
+  /** Object id of the identity the jobs run as. */
+  readonly principalId: string;
+
+  constructor(scope: Construct, id: string, props: ComputeClusterProps) {
+    super(scope, id);
+    const c = new Checker(this.node.path);
+    c.resourceId("workspaceId", props.workspaceId);
+    c.nonEmptyString("location", props.location);
+    checkName(c, "name", props.name, "computeCluster");
+    const vmSize = props.vmSize ?? "Standard_DS3_v2";
+    c.name("vmSize", vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2");
+    if (props.vmPriority !== undefined) c.oneOf("vmPriority", props.vmPriority, VM_PRIORITIES);
+    const minNodes = props.minNodes ?? 0;
+    const maxNodes = props.maxNodes ?? 2;
+    const minOk = c.integer("minNodes", minNodes, 0, 1000);
+    const maxOk = c.integer("maxNodes", maxNodes, 1, 1000);
+    if (minOk && maxOk && minNodes > maxNodes) c.fail("minNodes", minNodes, `must not exceed maxNodes (${maxNodes})`);
+    const idle = props.idleSecondsBeforeScaleDown ?? 120;
+    c.integer("idleSecondsBeforeScaleDown", idle, 60, 86400);
+    if (props.subnetResourceId !== undefined) c.resourceId("subnetResourceId", props.subnetResourceId);
+    const uai = props.userAssignedIdentityIds ?? [];
+    uai.forEach((u, i) => c.resourceId(`userAssignedIdentityIds[${i}]`, u));
+    if (uai.length > 0 && props.principalId === undefined) {
+      c.fail("principalId", props.principalId, "is required with userAssignedIdentityIds (the identity that gets the data roles)");
+    }
+    (props.inputContainerIds ?? []).forEach((x, i) => c.resourceId(`inputContainerIds[${i}]`, x));
+    (props.outputContainerIds ?? []).forEach((x, i) => c.resourceId(`outputContainerIds[${i}]`, x));
+    reportProblems(this, c.problems);
+
+    const hasSubnet = props.subnetResourceId !== undefined;
+    this.cluster = new MachineLearningComputeCluster(this, "cluster", {
+      name: props.name,
+      location: props.location,
+      machineLearningWorkspaceId: props.workspaceId,
+      vmSize,
+      vmPriority: props.vmPriority ?? "Dedicated",
+      scaleSettings: {
+        minNodeCount: minNodes,
+        maxNodeCount: maxNodes,
+        scaleDownNodesAfterIdleDuration: `PT${idle}S`,
+      },
+      identity:
+        uai.length > 0 ? { type: "UserAssigned", identityIds: [...uai] } : { type: "SystemAssigned" },
+      localAuthEnabled: false,
+      sshPublicAccessEnabled: false,
+      subnetResourceId: props.subnetResourceId,
+      // Azure only allows nodes without public IPs inside a subnet.
+      nodePublicIpEnabled: !hasSubnet,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+    this.principalId = props.principalId ?? this.cluster.identity.principalId;
+
+    (props.inputContainerIds ?? []).forEach((scopeId, i) => {
+      new RoleAssignment(this, `input-reader-${i}`, {
+        scope: scopeId,
+        roleDefinitionName: ROLES.storageBlobDataReader,
+        principalId: this.principalId,
+        principalType: "ServicePrincipal",
+      });
+    });
+    (props.outputContainerIds ?? []).forEach((scopeId, i) => {
+      new RoleAssignment(this, `output-writer-${i}`, {
+        scope: scopeId,
+        roleDefinitionName: ROLES.storageBlobDataContributor,
+        principalId: this.principalId,
+        principalType: "ServicePrincipal",
+      });
+    });
+  }
+
+  get name(): string {
+    return this.cluster.name;
+  }
+  get id(): string {
+    return this.cluster.id;
+  }
+}

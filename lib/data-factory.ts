@@ -1,0 +1,209 @@
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { DataFactory as AzDataFactory } from "@cdktf/provider-azurerm/lib/data-factory";
+import { DataFactoryLinkedCustomService } from "@cdktf/provider-azurerm/lib/data-factory-linked-custom-service";
+import { DataFactoryLinkedServiceKeyVault } from "@cdktf/provider-azurerm/lib/data-factory-linked-service-key-vault";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { checkName } from "./naming";
+import { ROLES } from "./roles";
+import { Checker, reportProblems } from "./validation";
+
+/** The factory authenticates to the AML workspace with its own managed identity. */
+export interface MsiAuthentication {
+  readonly type: "MSI";
+}
+
+/**
+ * The factory authenticates with a service principal whose key is read from Key Vault at run time
+ * (an `AzureKeyVaultSecret` reference): the secret never appears in configuration or state.
+ */
+export interface ServicePrincipalAuthentication {
+  readonly type: "ServicePrincipal";
+  /** Application (client) id of the service principal. */
+  readonly servicePrincipalId: string;
+  /** Entra tenant id of the service principal. */
+  readonly tenantId: string;
+  /** ARM id of the key vault that holds the key; the factory identity gets Key Vault Secrets User on it. */
+  readonly keyVaultId: string;
+  /** Name of the secret that holds the service principal key. */
+  readonly secretName: string;
+}
+
+export type AmlAuthentication = MsiAuthentication | ServicePrincipalAuthentication;
+
+/** The AML workspace the factory drives, by reference, so the factory can live in another stack. */
+export interface WorkspaceReference {
+  /** Workspace ARM id (the subscription id is taken from it). */
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroupName: string;
+}
+
+export interface DataFactoryProps {
+  /** Factory name (3-63 letters, digits or single `-`, globally unique). */
+  readonly name: string;
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** The workspace the `AzureMLService` linked service points at; the factory identity gets AzureML Data Scientist on it. */
+  readonly workspace: WorkspaceReference;
+  /**
+   * Whether the factory is reachable over the public internet.
+   * @default false
+   */
+  readonly publicNetworkEnabled?: boolean;
+  /**
+   * Run activities in an ADF managed virtual network.
+   * @default false (a managed VNet integration runtime adds cost and start-up latency)
+   */
+  readonly managedVirtualNetworkEnabled?: boolean;
+  /**
+   * How the `AzureMLService` linked service authenticates.
+   * @default { type: "MSI" }
+   */
+  readonly authentication?: AmlAuthentication;
+  /**
+   * Containers (ARM ids) the factory may read (Storage Blob Data Reader), e.g. to list new input folders.
+   * @default []
+   */
+  readonly inputContainerIds?: readonly string[];
+  /**
+   * Name of the AML linked service.
+   * @default "AzureMLService"
+   */
+  readonly linkedServiceName?: string;
+  /**
+   * Tags.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Fields of the `AzureMLService` linked service's typeProperties (ADF REST API 2018-06-01). */
+export interface AzureMlServiceTypeProperties {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly mlWorkspaceName: string;
+  readonly authentication?: "MSI";
+  readonly servicePrincipalId?: string;
+  readonly tenant?: string;
+  readonly servicePrincipalKey?: {
+    readonly type: "AzureKeyVaultSecret";
+    readonly store: { readonly referenceName: string; readonly type: "LinkedServiceReference" };
+    readonly secretName: string;
+  };
+}
+
+/**
+ * An Azure Data Factory with a system-assigned identity, the least-privilege roles it needs to run
+ * AML pipelines (AzureML Data Scientist on the workspace only, data read on inputs) and an
+ * `AzureMLService` linked service.
+ */
+export class DataFactory extends Construct {
+  readonly factory: AzDataFactory;
+  readonly linkedService: DataFactoryLinkedCustomService;
+  readonly keyVaultLinkedService?: DataFactoryLinkedServiceKeyVault;
+  /** The typeProperties written to the linked service, for inspection and tests. */
+  readonly linkedServiceTypeProperties: AzureMlServiceTypeProperties;
+
+  constructor(scope: Construct, id: string, props: DataFactoryProps) {
+    super(scope, id);
+    const c = new Checker(this.node.path);
+    checkName(c, "name", props.name, "dataFactory");
+    c.nonEmptyString("location", props.location);
+    checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
+    c.resourceId("workspace.id", props.workspace?.id);
+    checkName(c, "workspace.name", props.workspace?.name, "mlWorkspace");
+    checkName(c, "workspace.resourceGroupName", props.workspace?.resourceGroupName, "resourceGroup");
+    c.optionalBoolean("publicNetworkEnabled", props.publicNetworkEnabled);
+    c.optionalBoolean("managedVirtualNetworkEnabled", props.managedVirtualNetworkEnabled);
+    const linkedServiceName = props.linkedServiceName ?? "AzureMLService";
+    checkName(c, "linkedServiceName", linkedServiceName, "dataFactoryChild");
+    const auth: AmlAuthentication = props.authentication ?? { type: "MSI" };
+    if (c.oneOf("authentication.type", auth.type, ["MSI", "ServicePrincipal"] as const) && auth.type === "ServicePrincipal") {
+      c.nonEmptyString("authentication.servicePrincipalId", auth.servicePrincipalId);
+      c.nonEmptyString("authentication.tenantId", auth.tenantId);
+      c.resourceId("authentication.keyVaultId", auth.keyVaultId);
+      c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
+    }
+    (props.inputContainerIds ?? []).forEach((x, i) => c.resourceId(`inputContainerIds[${i}]`, x));
+    reportProblems(this, c.problems);
+
+    const tags = props.tags ? { ...props.tags } : undefined;
+    this.factory = new AzDataFactory(this, "factory", {
+      name: props.name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      identity: { type: "SystemAssigned" },
+      publicNetworkEnabled: props.publicNetworkEnabled ?? false,
+      managedVirtualNetworkEnabled: props.managedVirtualNetworkEnabled ?? false,
+      tags,
+    });
+
+    new RoleAssignment(this, "workspace-data-scientist", {
+      scope: props.workspace.id,
+      roleDefinitionName: ROLES.azureMlDataScientist,
+      principalId: this.principalId,
+      principalType: "ServicePrincipal",
+    });
+    (props.inputContainerIds ?? []).forEach((scopeId, i) => {
+      new RoleAssignment(this, `input-reader-${i}`, {
+        scope: scopeId,
+        roleDefinitionName: ROLES.storageBlobDataReader,
+        principalId: this.principalId,
+        principalType: "ServicePrincipal",
+      });
+    });
+
+    const base = {
+      // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".
+      subscriptionId: Fn.element(Fn.split("/", props.workspace.id), 2),
+      resourceGroupName: props.workspace.resourceGroupName,
+      mlWorkspaceName: props.workspace.name,
+    };
+    if (auth.type === "ServicePrincipal") {
+      this.keyVaultLinkedService = new DataFactoryLinkedServiceKeyVault(this, "key-vault-linked-service", {
+        name: `${linkedServiceName}KeyVault`,
+        dataFactoryId: this.factory.id,
+        keyVaultId: auth.keyVaultId,
+      });
+      new RoleAssignment(this, "key-vault-secrets-user", {
+        scope: auth.keyVaultId,
+        roleDefinitionName: ROLES.keyVaultSecretsUser,
+        principalId: this.principalId,
+        principalType: "ServicePrincipal",
+      });
+      this.linkedServiceTypeProperties = {
+        ...base,
+        servicePrincipalId: auth.servicePrincipalId,
+        tenant: auth.tenantId,
+        servicePrincipalKey: {
+          type: "AzureKeyVaultSecret",
+          store: { referenceName: this.keyVaultLinkedService.name, type: "LinkedServiceReference" },
+          secretName: auth.secretName,
+        },
+      };
+    } else {
+      this.linkedServiceTypeProperties = { ...base, authentication: "MSI" };
+    }
+
+    this.linkedService = new DataFactoryLinkedCustomService(this, "aml-linked-service", {
+      name: linkedServiceName,
+      dataFactoryId: this.factory.id,
+      type: "AzureMLService",
+      // References inside the string become Terraform interpolations, so the JSON stays readable in cdk.tf.json.
+      typePropertiesJson: JSON.stringify(this.linkedServiceTypeProperties),
+      description: "Azure Machine Learning workspace used by the data-path pipelines",
+    });
+  }
+
+  get id(): string {
+    return this.factory.id;
+  }
+  get name(): string {
+    return this.factory.name;
+  }
+  /** Object id of the factory's system-assigned identity. */
+  get principalId(): string {
+    return this.factory.identity.principalId;
+  }
+}

@@ -1,0 +1,148 @@
+import { AmlAuthentication } from "../lib/data-factory";
+import { StorageReplicationType } from "../lib/ml-workspace";
+import { VmPriority } from "../lib/compute-cluster";
+import { checkName } from "../lib/naming";
+import { Checker, Problem } from "../lib/validation";
+
+export const ENVIRONMENT_NAMES = ["dev", "test", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export interface ClusterConfig {
+  readonly vmSize: string;
+  readonly vmPriority: VmPriority;
+  readonly minNodes: number;
+  readonly maxNodes: number;
+  readonly idleSecondsBeforeScaleDown: number;
+}
+
+export interface ProtectionConfig {
+  /** `prevent_destroy` on workspace, storage account, data containers and key vault. Must be true in prod. */
+  readonly preventDestroy: boolean;
+  /** Key vault purge protection (irreversible once on). Must be true in prod. */
+  readonly purgeProtection: boolean;
+  /** Blob and container soft-delete retention in days. */
+  readonly blobSoftDeleteRetentionDays: number;
+}
+
+export interface DataConfig {
+  /** Container and datastore the pipeline reads from. */
+  readonly inputContainer: string;
+  readonly inputDatastore: string;
+  /** Container and datastore the pipeline writes results to. */
+  readonly outputContainer: string;
+  readonly outputDatastore: string;
+  /** The data path used when a run does not pass one, relative to the input datastore. */
+  readonly defaultRelativePath: string;
+}
+
+/** Where the environment keeps its Terraform state (azurerm backend). */
+export interface BackendConfig {
+  readonly resourceGroupName: string;
+  readonly storageAccountName: string;
+  readonly containerName: string;
+}
+
+/** Everything that differs between environments. One `DatapathStack` is built from each. */
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  /** Seed of every resource name: 2-12 lowercase letters or digits. */
+  readonly projectPrefix: string;
+  /**
+   * Extra characters for globally unique names (storage, key vault, factory).
+   * @default ""
+   */
+  readonly nameSuffix?: string;
+  /** Azure region, e.g. `westeurope`. */
+  readonly location: string;
+  /**
+   * Subscription to deploy into.
+   * @default - from the environment (ARM_SUBSCRIPTION_ID or the az CLI's current subscription)
+   */
+  readonly subscriptionId?: string;
+  /** Public network access on the workspace and the factory (dev only: there is no private network). */
+  readonly publicNetworkAccess: boolean;
+  readonly storageReplicationType: StorageReplicationType;
+  readonly cluster: ClusterConfig;
+  readonly protection: ProtectionConfig;
+  readonly data: DataConfig;
+  /**
+   * Remote state. Tests may leave it out (local state).
+   * @default - local state
+   */
+  readonly backend?: BackendConfig;
+  /**
+   * How the factory's AML linked service authenticates.
+   * @default { type: "MSI" }
+   */
+  readonly dataFactoryAuthentication?: AmlAuthentication;
+  /**
+   * Tags on every resource (an `environment` tag is always added).
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Problems with an environment config that no single construct can see. */
+export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig): Problem[] {
+  const c = new Checker(path);
+  if (cfg === null || typeof cfg !== "object") {
+    c.fail("config", cfg, "must be an object");
+    return c.problems;
+  }
+  c.oneOf("name", cfg.name, ENVIRONMENT_NAMES);
+  checkName(c, "projectPrefix", cfg.projectPrefix, "projectPrefix");
+  if (cfg.nameSuffix !== undefined) {
+    c.name("nameSuffix", cfg.nameSuffix, /^[a-z0-9]{0,6}$/, "must be 0-6 lowercase letters or digits");
+  }
+  c.name("location", cfg.location, /^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope");
+  if (cfg.subscriptionId !== undefined) {
+    c.name("subscriptionId", cfg.subscriptionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a subscription GUID");
+  }
+  c.boolean("publicNetworkAccess", cfg.publicNetworkAccess);
+  for (const key of ["cluster", "protection", "data"] as const) {
+    if (cfg[key] === null || typeof cfg[key] !== "object") c.fail(key, cfg[key], "must be an object");
+  }
+  if (cfg.protection && typeof cfg.protection === "object") {
+    const p = cfg.protection;
+    c.boolean("protection.preventDestroy", p.preventDestroy);
+    c.boolean("protection.purgeProtection", p.purgeProtection);
+    c.integer("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, 1, 365);
+    if (cfg.name === "prod") {
+      if (p.preventDestroy !== true) c.fail("protection.preventDestroy", p.preventDestroy, "must be true in prod (delete protection)");
+      if (p.purgeProtection !== true) c.fail("protection.purgeProtection", p.purgeProtection, "must be true in prod (key vault purge protection)");
+      if (typeof p.blobSoftDeleteRetentionDays === "number" && p.blobSoftDeleteRetentionDays < 7) {
+        c.fail("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, "must be at least 7 in prod");
+      }
+    }
+  }
+  if (cfg.data && typeof cfg.data === "object") {
+    c.relativePath("data.defaultRelativePath", cfg.data.defaultRelativePath);
+    if (cfg.data.inputContainer === cfg.data.outputContainer) {
+      c.fail("data.outputContainer", cfg.data.outputContainer, "must differ from data.inputContainer (outputs never go into the input container)");
+    }
+    if (cfg.data.inputDatastore === cfg.data.outputDatastore) {
+      c.fail("data.outputDatastore", cfg.data.outputDatastore, "must differ from data.inputDatastore");
+    }
+  }
+  if (cfg.backend !== undefined) {
+    checkName(c, "backend.resourceGroupName", cfg.backend.resourceGroupName, "resourceGroup");
+    checkName(c, "backend.storageAccountName", cfg.backend.storageAccountName, "storageAccount");
+    checkName(c, "backend.containerName", cfg.backend.containerName, "storageContainer");
+  }
+  if (cfg.tags !== undefined) {
+    if (cfg.tags === null || typeof cfg.tags !== "object") c.fail("tags", cfg.tags, "must be an object of strings");
+    else for (const [k, v] of Object.entries(cfg.tags)) if (typeof v !== "string") c.fail(`tags.${k}`, v, "must be a string");
+  }
+  return c.problems;
+}
+
+/** Problems across a set of environments: duplicate names. */
+export function validateEnvironmentSet(path: string, configs: readonly EnvironmentConfig[]): Problem[] {
+  const c = new Checker(path);
+  const seen = new Set<string>();
+  configs.forEach((cfg, i) => {
+    if (seen.has(cfg.name)) c.fail(`environments[${i}].name`, cfg.name, "must be unique (each environment has its own stack and state)");
+    seen.add(cfg.name);
+  });
+  return c.problems;
+}
