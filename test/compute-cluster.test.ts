@@ -1,0 +1,89 @@
+import { ComputeCluster } from "../lib/compute-cluster";
+import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
+
+const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+const C = (name: string) =>
+  `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/blobServices/default/containers/${name}`;
+const SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/ml";
+
+describe("ComputeCluster", () => {
+  test("scales to zero, local auth and SSH off, reads inputs and writes only to outputs", () => {
+    const stack = bareStack();
+    new ComputeCluster(stack, "cpu", {
+      workspaceId: WS,
+      location: "westeurope",
+      name: "cpu-cluster",
+      inputContainerIds: [C("input")],
+      outputContainerIds: [C("output")],
+    });
+    const json = synthJson(stack);
+    const cluster = single(json, "azurerm_machine_learning_compute_cluster");
+    expect(cluster).toMatchObject({
+      name: "cpu-cluster",
+      machine_learning_workspace_id: WS,
+      vm_size: "Standard_DS3_v2",
+      vm_priority: "Dedicated",
+      scale_settings: { min_node_count: 0, max_node_count: 2, scale_down_nodes_after_idle_duration: "PT120S" },
+      identity: { type: "SystemAssigned" },
+      local_auth_enabled: false,
+      ssh_public_access_enabled: false,
+      // No subnet: Azure requires public node IPs.
+      node_public_ip_enabled: true,
+    });
+    expect(cluster).not.toHaveProperty("ssh");
+    const grants = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => [r.scope, r.role_definition_name, r.principal_id]);
+    const principal = refTo(json, "azurerm_machine_learning_compute_cluster", "identity[0].principal_id");
+    expect(grants).toEqual([
+      [C("input"), "Storage Blob Data Reader", principal],
+      [C("output"), "Storage Blob Data Contributor", principal],
+    ]);
+  });
+
+  test("inside a subnet the nodes get no public IP; user-assigned identity gets the grants", () => {
+    const stack = bareStack();
+    new ComputeCluster(stack, "cpu", {
+      workspaceId: WS,
+      location: "westeurope",
+      name: "gpu-cluster",
+      vmSize: "Standard_NC6s_v3",
+      vmPriority: "LowPriority",
+      minNodes: 1,
+      maxNodes: 1,
+      idleSecondsBeforeScaleDown: 600,
+      subnetResourceId: SUBNET,
+      userAssignedIdentityIds: ["/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai"],
+      principalId: "22222222-2222-2222-2222-222222222222",
+      outputContainerIds: [C("out")],
+    });
+    const json = synthJson(stack);
+    expect(single(json, "azurerm_machine_learning_compute_cluster")).toMatchObject({
+      subnet_resource_id: SUBNET,
+      node_public_ip_enabled: false,
+      vm_priority: "LowPriority",
+      scale_settings: { min_node_count: 1, max_node_count: 1, scale_down_nodes_after_idle_duration: "PT600S" },
+      identity: { type: "UserAssigned" },
+    });
+    expect(single(json, "azurerm_role_assignment").principal_id).toBe("22222222-2222-2222-2222-222222222222");
+  });
+
+  test.each([
+    [{ minNodes: 3, maxNodes: 2 }, [`test/c: minNodes 3 must not exceed maxNodes (2)`]],
+    [{ maxNodes: 0 }, [`test/c: maxNodes 0 must be an integer from 1 to 1000`]],
+    [{ minNodes: -1 }, [`test/c: minNodes -1 must be an integer from 0 to 1000`]],
+    [{ maxNodes: 2.5 }, [`test/c: maxNodes 2.5 must be an integer from 1 to 1000`]],
+    [{ vmSize: "DS3_v2" }, [`test/c: vmSize "DS3_v2" must be an Azure VM size such as Standard_DS3_v2`]],
+    [{ vmSize: "Standard DS3" }, [`test/c: vmSize "Standard DS3" must be an Azure VM size such as Standard_DS3_v2`]],
+    [{ name: "9cluster" }, [`test/c: name "9cluster" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`]],
+    [{ idleSecondsBeforeScaleDown: 10 }, [`test/c: idleSecondsBeforeScaleDown 10 must be an integer from 60 to 86400`]],
+    [{ vmPriority: "Spot" }, [`test/c: vmPriority "Spot" must be one of "Dedicated", "LowPriority"`]],
+    [
+      { userAssignedIdentityIds: ["/subscriptions/0/resourceGroups/rg/providers/x/y"] },
+      [`test/c: principalId (missing) is required with userAssignedIdentityIds (the identity that gets the data roles)`],
+    ],
+    [{ maxNodes: "4" }, [`test/c: maxNodes "4" must be an integer from 1 to 1000`]],
+  ])("rejects %j", (bad, expected) => {
+    expect(
+      problemsOf(() => new ComputeCluster(bareStack(), "c", { workspaceId: WS, location: "westeurope", name: "cpu", ...(bad as object) })),
+    ).toEqual(expected);
+  });
+});

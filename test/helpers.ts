@@ -1,0 +1,64 @@
+import { Testing, TerraformStack } from "cdktf";
+import { EnvironmentConfig } from "../stacks/config";
+import { DatapathStack } from "../stacks/datapath-stack";
+import { ConfigValidationError } from "../lib/validation";
+
+/** The synthesized stack as written to cdk.tf.json. */
+export interface TfJson {
+  readonly resource: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly output?: Record<string, { value: unknown }>;
+  readonly provider?: Record<string, Record<string, unknown>[]>;
+  readonly terraform: Record<string, unknown>;
+}
+
+export function synthJson(stack: TerraformStack): TfJson {
+  return JSON.parse(Testing.synth(stack)) as TfJson;
+}
+
+/** All resources of one type (bodies, keyed by logical id). */
+export function resourcesOf(json: TfJson, type: string): Record<string, Record<string, unknown>> {
+  return json.resource[type] ?? {};
+}
+
+/** The only resource of `type`; fails when there is not exactly one. */
+export function single(json: TfJson, type: string): Record<string, unknown> {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** Terraform reference to a resource attribute, as cdktf writes it. */
+export function refTo(json: TfJson, type: string, attr: string, index = 0): string {
+  const id = Object.keys(resourcesOf(json, type))[index];
+  return `\${${type}.${id}.${attr}}`;
+}
+
+/** A bare stack for testing one construct on its own. */
+export function bareStack(id = "test"): TerraformStack {
+  return new TerraformStack(Testing.app(), id);
+}
+
+export function envStack(config: EnvironmentConfig): DatapathStack {
+  return new DatapathStack(Testing.app(), config.name, config, { useBackend: true });
+}
+
+/** Run `build` and return the validation error messages it throws (fails when it does not throw one). */
+export function problemsOf(build: () => unknown): string[] {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof ConfigValidationError) return e.message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+    throw e;
+  }
+  throw new Error("expected a ConfigValidationError, but nothing was thrown");
+}
+
+
+/**
+ * Parse a JSON document that Terraform will template: `${...}` interpolations may contain quotes
+ * (e.g. `split("/", x)`), which are escaped here so the structure can be inspected.
+ */
+export function parseTemplatedJson(s: string): unknown {
+  return JSON.parse(s.replace(/\$\{[^}]*\}/g, (m) => m.replace(/(?<!\\)"/g, '\\"')));
+}

@@ -1,0 +1,135 @@
+import { Testing } from "cdktf";
+import { MlWorkspace, MlWorkspaceProps } from "../lib/ml-workspace";
+import { bareStack, problemsOf, refTo, single, synthJson } from "./helpers";
+
+const props: MlWorkspaceProps = {
+  location: "westeurope",
+  resourceGroupName: "rg-demo",
+  workspaceName: "mlw-demo",
+  storageAccountName: "stdemo01",
+  keyVaultName: "kv-demo",
+  logAnalyticsWorkspaceName: "log-demo",
+  applicationInsightsName: "appi-demo",
+};
+
+describe("MlWorkspace", () => {
+  test("defaults are secure: every security-relevant attribute is written explicitly", () => {
+    const stack = bareStack();
+    new MlWorkspace(stack, "ws", props);
+    const synth = Testing.synth(stack);
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: "azurerm_storage_account" }, {
+      name: "stdemo01",
+      https_traffic_only_enabled: true,
+      min_tls_version: "TLS1_2",
+      allow_nested_items_to_be_public: false,
+      account_replication_type: "LRS",
+      blob_properties: {
+        versioning_enabled: true,
+        change_feed_enabled: true,
+        delete_retention_policy: { days: 14 },
+        container_delete_retention_policy: { days: 14 },
+      },
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: "azurerm_key_vault" }, {
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
+      soft_delete_retention_days: 90,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: "azurerm_application_insights" }, {
+      local_authentication_disabled: true,
+      application_type: "web",
+    });
+    expect(synth).toHaveResourceWithProperties({ tfResourceType: "azurerm_machine_learning_workspace" }, {
+      name: "mlw-demo",
+      identity: { type: "SystemAssigned" },
+      public_network_access_enabled: false,
+      managed_network: { isolation_mode: "AllowInternetOutbound" },
+      lifecycle: { prevent_destroy: true },
+    });
+    const json = synthJson(stack);
+    // The older attribute name must not be used alongside the 4.55 one.
+    expect(single(json, "azurerm_key_vault")).not.toHaveProperty("enable_rbac_authorization");
+    // Tenant comes from the credentials Terraform runs with, never a hard-coded id.
+    expect(single(json, "azurerm_key_vault").tenant_id).toMatch(/^\$\{data\.azurerm_client_config\.[\w-]+\.tenant_id\}$/);
+    const ws = single(json, "azurerm_machine_learning_workspace");
+    expect(ws.storage_account_id).toBe(refTo(json, "azurerm_storage_account", "id"));
+    expect(ws.key_vault_id).toBe(refTo(json, "azurerm_key_vault", "id"));
+    expect(ws.application_insights_id).toBe(refTo(json, "azurerm_application_insights", "id"));
+    expect(ws).not.toHaveProperty("container_registry_id");
+    expect(single(json, "azurerm_application_insights").workspace_id).toBe(refTo(json, "azurerm_log_analytics_workspace", "id"));
+    expect(single(json, "azurerm_resource_group").name).toBe("rg-demo");
+    expect(json.resource).not.toHaveProperty("azurerm_container_registry");
+  });
+
+  test("uses an existing resource group by name and an optional registry with admin off", () => {
+    const stack = bareStack();
+    const ws = new MlWorkspace(stack, "ws", {
+      ...props,
+      createResourceGroup: false,
+      containerRegistry: { name: "crdemo01" },
+      preventDestroy: false,
+      purgeProtectionEnabled: false,
+      publicNetworkAccessEnabled: true,
+      tenantId: "00000000-0000-0000-0000-000000000001",
+    });
+    const json = synthJson(stack);
+    expect(json.resource).not.toHaveProperty("azurerm_resource_group");
+    expect(json).not.toHaveProperty("data");
+    expect(single(json, "azurerm_storage_account").resource_group_name).toBe("rg-demo");
+    expect(single(json, "azurerm_container_registry")).toMatchObject({ admin_enabled: false, sku: "Basic", anonymous_pull_enabled: false });
+    const w = single(json, "azurerm_machine_learning_workspace");
+    expect(w.container_registry_id).toBe(refTo(json, "azurerm_container_registry", "id"));
+    expect(w.public_network_access_enabled).toBe(true);
+    expect(w.lifecycle).toEqual({ prevent_destroy: false });
+    expect(single(json, "azurerm_key_vault").purge_protection_enabled).toBe(false);
+    expect(ws.resourceGroupName).toBe("rg-demo");
+  });
+
+  test("reports every invalid prop at once with path, property, value and rule", () => {
+    const messages = problemsOf(() =>
+      new MlWorkspace(bareStack(), "ws", {
+        ...props,
+        storageAccountName: "Bad_Name",
+        keyVaultName: "kv--double",
+        workspaceName: "x",
+        resourceGroupName: "ends.with.dot.",
+        logAnalyticsWorkspaceName: "-log",
+        applicationInsightsName: "a/b",
+        containerRegistry: { name: "cr-1" },
+        keyVaultSoftDeleteRetentionDays: 5,
+        blobSoftDeleteRetentionDays: 0,
+        logRetentionDays: 7,
+        isolationMode: "Open" as never,
+      }),
+    );
+    expect(messages).toEqual([
+      `test/ws: resourceGroupName "ends.with.dot." must be 1-90 letters, digits, '_', '-', '.', '(' or ')' and not end with '.'`,
+      `test/ws: workspaceName "x" must be 3-33 letters, digits, '_' or '-', starting with a letter or digit`,
+      `test/ws: storageAccountName "Bad_Name" must be 3-24 lowercase letters or digits`,
+      `test/ws: keyVaultName "kv--double" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
+      `test/ws: logAnalyticsWorkspaceName "-log" must be 4-63 letters, digits or '-', starting and ending with a letter or digit`,
+      `test/ws: applicationInsightsName "a/b" must be 1-260 characters without % & \\ ? /`,
+      `test/ws: containerRegistry.name "cr-1" must be 5-50 letters or digits`,
+      `test/ws: isolationMode "Open" must be one of "Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"`,
+      `test/ws: keyVaultSoftDeleteRetentionDays 5 must be an integer from 7 to 90`,
+      `test/ws: blobSoftDeleteRetentionDays 0 must be an integer from 1 to 365`,
+      `test/ws: logRetentionDays 7 must be an integer from 30 to 730`,
+    ]);
+  });
+
+  test("names at the limits are accepted", () => {
+    expect(() =>
+      new MlWorkspace(bareStack(), "ws", {
+        ...props,
+        storageAccountName: "a".repeat(24),
+        keyVaultName: "k" + "-a".repeat(11) + "b",
+        workspaceName: "w".repeat(33),
+      }),
+    ).not.toThrow();
+    expect(problemsOf(() => new MlWorkspace(bareStack(), "ws", { ...props, storageAccountName: "a".repeat(25) }))).toEqual([
+      `test/ws: storageAccountName "${"a".repeat(25)}" must be 3-24 lowercase letters or digits`,
+    ]);
+  });
+});

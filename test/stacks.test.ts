@@ -1,0 +1,243 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Testing } from "cdktf";
+import { DatapathStack, stateKey } from "../stacks/datapath-stack";
+import { EnvironmentConfig } from "../stacks/config";
+import { addEnvironments } from "../stacks/app";
+import { dev, environments, prod, test as testEnv } from "../stacks/environments";
+import { NAME_RULES } from "../lib/naming";
+import { envStack, problemsOf, resourcesOf, single, synthJson, TfJson } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+const PLATFORM_TYPES = [
+  "azurerm_application_insights",
+  "azurerm_data_factory",
+  "azurerm_data_factory_linked_custom_service",
+  "azurerm_key_vault",
+  "azurerm_log_analytics_workspace",
+  "azurerm_machine_learning_compute_cluster",
+  "azurerm_machine_learning_datastore_blobstorage",
+  "azurerm_machine_learning_workspace",
+  "azurerm_resource_group",
+  "azurerm_role_assignment",
+  "azurerm_storage_account",
+  "azurerm_storage_container",
+];
+
+const synthed = new Map<string, TfJson>(environments.map((e) => [e.name, synthJson(envStack(e))]));
+const get = (env: string): TfJson => synthed.get(env)!;
+
+describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, cfg) => {
+  const json = get(name);
+
+  test("contains the whole platform", () => {
+    for (const t of PLATFORM_TYPES) expect(Object.keys(resourcesOf(json, t)).length).toBeGreaterThan(0);
+    expect(Object.keys(resourcesOf(json, "azurerm_machine_learning_datastore_blobstorage"))).toHaveLength(2);
+    const roles = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => r.role_definition_name).sort();
+    expect(roles).toEqual([
+      "AzureML Data Scientist",
+      "Storage Blob Data Contributor",
+      "Storage Blob Data Reader",
+      "Storage Blob Data Reader",
+      "Storage Blob Data Reader",
+      "Storage Blob Data Reader",
+    ]);
+  });
+
+  test("provider features never purge and never delete non-empty groups; no hard-coded subscription", () => {
+    const provider = json.provider!.azurerm[0];
+    expect(provider).toEqual({
+      features: [
+        {
+          key_vault: [{ purge_soft_delete_on_destroy: false }],
+          machine_learning: [{ purge_soft_deleted_workspace_on_destroy: false }],
+          resource_group: [{ prevent_deletion_if_contains_resources: true }],
+        },
+      ],
+      storage_use_azuread: true,
+    });
+  });
+
+  test("has its own remote state key", () => {
+    expect(json.terraform.backend).toEqual({
+      azurerm: {
+        resource_group_name: cfg.backend!.resourceGroupName,
+        storage_account_name: cfg.backend!.storageAccountName,
+        container_name: cfg.backend!.containerName,
+        key: `aml-datapath/${name}.tfstate`,
+        use_azuread_auth: true,
+      },
+    });
+  });
+
+  test("derived names satisfy Azure's rules and carry the environment", () => {
+    const checks: [string, keyof typeof NAME_RULES][] = [
+      ["azurerm_storage_account", "storageAccount"],
+      ["azurerm_key_vault", "keyVault"],
+      ["azurerm_machine_learning_workspace", "mlWorkspace"],
+      ["azurerm_data_factory", "dataFactory"],
+      ["azurerm_machine_learning_compute_cluster", "computeCluster"],
+      ["azurerm_resource_group", "resourceGroup"],
+    ];
+    for (const [type, rule] of checks) {
+      const n = single(json, type).name as string;
+      expect(n).toMatch(NAME_RULES[rule].pattern);
+      expect(n).toContain(name);
+    }
+  });
+
+  test("cluster matches the environment's config", () => {
+    expect(single(json, "azurerm_machine_learning_compute_cluster")).toMatchObject({
+      vm_size: cfg.cluster.vmSize,
+      vm_priority: cfg.cluster.vmPriority,
+      scale_settings: { min_node_count: 0, max_node_count: cfg.cluster.maxNodes },
+      local_auth_enabled: false,
+    });
+  });
+});
+
+describe("environment differences", () => {
+  const cluster = (env: string) => single(get(env), "azurerm_machine_learning_compute_cluster") as { scale_settings: { max_node_count: number } };
+  const protectedTypes = ["azurerm_machine_learning_workspace", "azurerm_storage_account", "azurerm_key_vault"];
+
+  test("cluster grows from dev to prod", () => {
+    expect(cluster("dev").scale_settings.max_node_count).toBe(2);
+    expect(cluster("test").scale_settings.max_node_count).toBe(4);
+    expect(cluster("prod").scale_settings.max_node_count).toBe(8);
+  });
+
+  test("prevent_destroy only in prod (workspace, storage, key vault, data containers)", () => {
+    for (const t of [...protectedTypes, "azurerm_storage_container"]) {
+      for (const r of Object.values(resourcesOf(get("prod"), t))) expect(r.lifecycle).toEqual({ prevent_destroy: true });
+      for (const r of Object.values(resourcesOf(get("dev"), t))) expect(r.lifecycle).toEqual({ prevent_destroy: false });
+    }
+  });
+
+  test("purge protection on in test and prod, off in dev", () => {
+    const purge = (env: string) => single(get(env), "azurerm_key_vault").purge_protection_enabled;
+    expect([purge("dev"), purge("test"), purge("prod")]).toEqual([false, true, true]);
+  });
+
+  test("public network only in dev", () => {
+    const ws = (env: string) => single(get(env), "azurerm_machine_learning_workspace").public_network_access_enabled;
+    const adf = (env: string) => single(get(env), "azurerm_data_factory").public_network_enabled;
+    expect([ws("dev"), ws("test"), ws("prod")]).toEqual([true, false, false]);
+    expect([adf("dev"), adf("test"), adf("prod")]).toEqual([true, false, false]);
+  });
+
+  test("state keys are distinct", () => {
+    const keys = environments.map((e) => (get(e.name).terraform.backend as { azurerm: { key: string } }).azurerm.key);
+    expect(new Set(keys).size).toBe(3);
+    expect(keys).toEqual(environments.map((e) => stateKey(e.name)));
+  });
+
+  test("a stack can be built without a backend (local state) and with an explicit subscription", () => {
+    const json = synthJson(
+      new DatapathStack(Testing.app(), "dev", { ...dev, subscriptionId: "00000000-0000-0000-0000-000000000042" }, { useBackend: false }),
+    );
+    expect(json.terraform.backend).toBeUndefined();
+    expect(json.provider!.azurerm[0].subscription_id).toBe("00000000-0000-0000-0000-000000000042");
+  });
+});
+
+describe("config validation", () => {
+  const build = (cfg: EnvironmentConfig) => () => new DatapathStack(Testing.app(), "env", cfg);
+
+  test("unknown environment name", () => {
+    expect(problemsOf(build({ ...dev, name: "staging" as never }))).toEqual([`env: name "staging" must be one of "dev", "test", "prod"`]);
+  });
+
+  test("prod without delete protection", () => {
+    expect(problemsOf(build({ ...prod, protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 3 } }))).toEqual([
+      `env: protection.preventDestroy false must be true in prod (delete protection)`,
+      `env: protection.purgeProtection false must be true in prod (key vault purge protection)`,
+      `env: protection.blobSoftDeleteRetentionDays 3 must be at least 7 in prod`,
+    ]);
+  });
+
+  test.each([
+    ["", "must be a non-empty relative path"],
+    ["/parquet/offerpath2", "must be relative to the datastore root (no leading '/', drive letter or scheme)"],
+    ["parquet/../secrets", "must not contain '.' or '..' segments"],
+    ["..", "must not contain '.' or '..' segments"],
+    ["parquet\\offer", "must use '/' as separator (no backslashes)"],
+    ["azureml://datastores/x/paths/y", "must be relative to the datastore root (no leading '/', drive letter or scheme)"],
+    ['parquet/"quoted"', "must not contain quotes or control characters"],
+    ["parquet//offer", "must not contain empty segments ('//')"],
+  ])("defaultRelativePath %j", (value, rule) => {
+    expect(problemsOf(build({ ...dev, data: { ...dev.data, defaultRelativePath: value } }))).toEqual([
+      `env: data.defaultRelativePath ${JSON.stringify(value)} ${rule}`,
+    ]);
+  });
+
+  test("over-long names after prefixing are reported by the construct that owns them", () => {
+    // 12-character prefix + "dev" + 6-character suffix: the storage name (23) fits, the key vault name (26) does not.
+    expect(problemsOf(build({ ...dev, projectPrefix: "abcdefghijkl", nameSuffix: "123456" }))).toEqual([
+      `env/workspace: keyVaultName "kv-abcdefghijkl-dev-123456" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
+    ]);
+  });
+
+  test("a wrong type from JSON config, a bad prefix and a bad cluster are all reported together", () => {
+    const fromJson = JSON.parse(JSON.stringify({ ...dev, projectPrefix: "Bad_Prefix", publicNetworkAccess: "yes" }));
+    fromJson.cluster.maxNodes = "4";
+    expect(problemsOf(build(fromJson))).toEqual([
+      `env: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`,
+      `env: publicNetworkAccess "yes" must be true or false`,
+      `env/workspace: keyVaultName "kv-Bad_Prefix-dev" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
+      `env/workspace: logAnalyticsWorkspaceName "log-Bad_Prefix-dev" must be 4-63 letters, digits or '-', starting and ending with a letter or digit`,
+      `env/workspace: publicNetworkAccessEnabled "yes" must be true or false`,
+      `env/cluster: maxNodes "4" must be an integer from 1 to 1000`,
+      `env/factory: name "adf-Bad_Prefix-dev" must be 3-63 letters, digits or single '-' between them`,
+      `env/factory: publicNetworkEnabled "yes" must be true or false`,
+    ]);
+  });
+
+  test("duplicate environment names across the app", () => {
+    expect(problemsOf(() => addEnvironments(Testing.app(), [dev, testEnv, { ...dev }]))).toEqual([
+      `app: environments[2].name "dev" must be unique (each environment has its own stack and state)`,
+    ]);
+  });
+});
+
+describe("npm run synth", () => {
+  const run = (script: string, outdir: string, cwd = ROOT) =>
+    spawnSync(process.execPath, ["--require", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, script)], {
+      cwd,
+      env: { ...process.env, CDKTF_OUTDIR: outdir, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+      encoding: "utf8",
+    });
+
+  test("writes the three stacks deterministically, with no absolute paths", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+    const a = run("main.ts", path.join(tmp, "a"));
+    const b = run("main.ts", path.join(tmp, "b"), tmp);
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    for (const env of ["dev", "test", "prod"]) {
+      const fa = fs.readFileSync(path.join(tmp, "a", "stacks", env, "cdk.tf.json"), "utf8");
+      const fb = fs.readFileSync(path.join(tmp, "b", "stacks", env, "cdk.tf.json"), "utf8");
+      expect(fa).toBe(fb);
+      expect(fa).not.toContain(tmp);
+      expect(fa).not.toContain(ROOT);
+      expect(fa).not.toMatch(/"\/(root|home|tmp|work)\//);
+    }
+    expect(fs.existsSync(path.join(tmp, "a.partial"))).toBe(false);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+
+  test("bad input fails with every problem, no stack trace and no output folder", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+    const out = path.join(tmp, "cdktf.out");
+    const r = run("test/fixtures/bad-app.ts", out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Invalid configuration (");
+    expect(r.stderr).toContain(`dev: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`);
+    expect(r.stderr).toContain(`prod: protection.preventDestroy false must be true in prod (delete protection)`);
+    expect(r.stderr).toContain(`app: environments[2].name "prod" must be unique (each environment has its own stack and state)`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+});
