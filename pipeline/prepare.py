@@ -49,10 +49,9 @@ def build_work_list(input_folder: Path) -> list[dict]:
 
     items = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=_raise, followlinks=False):
-        # Pruning in place stops os.walk from descending into hidden or symlinked folders.
-        dirnames[:] = [
-            d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
-        ]
+        # Pruning in place stops os.walk from descending into hidden folders; with followlinks=False
+        # it never descends into symlinked ones.
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(PARQUET_SUFFIX):
                 continue

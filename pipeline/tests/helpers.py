@@ -18,6 +18,8 @@ PIPELINE_DIR = Path(__file__).resolve().parent.parent
 # (sorted by hand by POSIX relative path, not by the code under test).
 EXPECTED_FILES = [
     ("parquet/offerpath1/z.parquet", 3),
+    ("parquet/offerpath2-old.parquet", 19),  # '-' sorts before '/': plain string order
+    ("parquet/offerpath2/2026/11/Z.parquet", 23),  # code point order, not case-insensitive
     ("parquet/offerpath2/2026/11/a.parquet", 5),
     ("parquet/offerpath2/2026/11/b.PARQUET", 7),
     ("parquet/offerpath2/2026/12/donn\u00e9es.parquet", 11),
@@ -71,5 +73,6 @@ def snapshot(root: Path) -> list[tuple]:
             digest = None
             if path.is_file() and not path.is_symlink():
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            entries.append((path.relative_to(root).as_posix(), st.st_mode, st.st_size, st.st_mtime_ns, digest))
+            rel = path.relative_to(root).as_posix()
+            entries.append((rel, st.st_mode, st.st_size, st.st_mtime_ns, digest))
     return entries

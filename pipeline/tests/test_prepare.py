@@ -66,7 +66,10 @@ class BuildWorkListTest(PrepareTestCase):
 
 class WriteWorkListTest(PrepareTestCase):
     def test_writes_one_manifest_per_item(self) -> None:
-        items = [{"relative_path": "x/my file.parquet", "size_bytes": 12}, {"relative_path": "y.parquet", "size_bytes": 0}]
+        items = [
+            {"relative_path": "x/my file.parquet", "size_bytes": 12},
+            {"relative_path": "y.parquet", "size_bytes": 0},
+        ]
         written = prepare.write_work_list(items, self.work_list)
         self.assertEqual([p.name for p in written], ["000000.json", "000001.json"])
         self.assertEqual(sorted(os.listdir(self.work_list)), ["000000.json", "000001.json"])
@@ -156,7 +159,8 @@ class SubprocessTest(PrepareTestCase):
         self.assertEqual(proc.stdout, f"prepared {len(EXPECTED_PATHS)} work items from {self.input}\n")
         first = (self.work_list / "000000.json").read_bytes()
         size = len(contents["parquet/offerpath1/z.parquet"])
-        self.assertEqual(first, b'{"relative_path": "parquet/offerpath1/z.parquet", "size_bytes": %d}\n' % size)
+        expected = b'{"relative_path": "parquet/offerpath1/z.parquet", "size_bytes": %d}\n' % size
+        self.assertEqual(first, expected)
         self.assertEqual(len(os.listdir(self.work_list)), len(EXPECTED_PATHS))
         self.assertEqual(snapshot(self.input), before)
 

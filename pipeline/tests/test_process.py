@@ -36,7 +36,8 @@ class ProcessTestCase(unittest.TestCase):
     def write_manifest(self, name: str, relative_path: str) -> str:
         path = self.tmp / "extra" / name
         path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps({"relative_path": relative_path, "size_bytes": 1}) + "\n", encoding="utf-8")
+        text = json.dumps({"relative_path": relative_path, "size_bytes": 1}) + "\n"
+        path.write_text(text, encoding="utf-8")
         return str(path)
 
 

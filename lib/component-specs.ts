@@ -1,0 +1,202 @@
+/**
+ * AML v2 component specs (`componentSpec` of `workspaces/components/versions`), in the CLI v2 YAML
+ * schema with snake_case keys as azure-ai-ml serializes them. Pure functions: the construct passes
+ * ARM ids (tokens at synth time) or, for hashing, stable placeholders.
+ */
+import { Checker } from "./validation";
+
+export const LOGGING_LEVELS = ["INFO", "WARNING", "DEBUG"] as const;
+export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
+
+/** How the parallel step spreads the work list over the cluster. */
+export interface ParallelSettings {
+  /**
+   * Work items (manifest files) per mini-batch.
+   * @default 10
+   */
+  readonly miniBatchSize?: number;
+  /**
+   * Nodes the parallel step runs on (at most the cluster's maximum).
+   * @default 2
+   */
+  readonly instanceCount?: number;
+  /**
+   * Worker processes per node.
+   * @default 2
+   */
+  readonly maxConcurrencyPerInstance?: number;
+  /**
+   * Retries of a failed or timed-out mini-batch.
+   * @default 2
+   */
+  readonly maxRetries?: number;
+  /**
+   * Seconds a mini-batch may run before it counts as timed out.
+   * @default 300
+   */
+  readonly miniBatchTimeoutSeconds?: number;
+  /**
+   * Failed items tolerated before the job fails; -1 tolerates any number.
+   * @default -1 (the entry script fails the whole mini-batch instead of single items)
+   */
+  readonly errorThreshold?: number;
+  /**
+   * Failed mini-batches (after retries) tolerated before the job fails; -1 tolerates any number.
+   * @default 0 (one mini-batch that keeps failing fails the run: nothing is silently skipped)
+   */
+  readonly miniBatchErrorThreshold?: number;
+  /**
+   * Log level of the parallel run driver.
+   * @default "INFO"
+   */
+  readonly loggingLevel?: LoggingLevel;
+}
+
+export type ResolvedParallelSettings = Required<ParallelSettings>;
+
+export const DEFAULT_PARALLEL_SETTINGS: ResolvedParallelSettings = {
+  miniBatchSize: 10,
+  instanceCount: 2,
+  maxConcurrencyPerInstance: 2,
+  maxRetries: 2,
+  miniBatchTimeoutSeconds: 300,
+  errorThreshold: -1,
+  miniBatchErrorThreshold: 0,
+  loggingLevel: "INFO",
+};
+
+/** Validate and fill in defaults; problems go to `c` under `prefix`. */
+export function resolveParallelSettings(c: Checker, prefix: string, s: ParallelSettings = {}): ResolvedParallelSettings {
+  const r = { ...DEFAULT_PARALLEL_SETTINGS, ...s };
+  c.integer(`${prefix}.miniBatchSize`, r.miniBatchSize, 1, 100000);
+  c.integer(`${prefix}.instanceCount`, r.instanceCount, 1, 1000);
+  c.integer(`${prefix}.maxConcurrencyPerInstance`, r.maxConcurrencyPerInstance, 1, 1000);
+  c.integer(`${prefix}.maxRetries`, r.maxRetries, 0, 100);
+  c.integer(`${prefix}.miniBatchTimeoutSeconds`, r.miniBatchTimeoutSeconds, 1, 7 * 24 * 3600);
+  c.integer(`${prefix}.errorThreshold`, r.errorThreshold, -1);
+  c.integer(`${prefix}.miniBatchErrorThreshold`, r.miniBatchErrorThreshold, -1);
+  c.oneOf(`${prefix}.loggingLevel`, r.loggingLevel, LOGGING_LEVELS);
+  return r;
+}
+
+/** A component spec: free-form JSON in the REST spec, the CLI v2 schema in practice. */
+export type ComponentSpec = { readonly [key: string]: unknown };
+
+export interface StepAssets {
+  /** ARM id of the code version. */
+  readonly codeId: string;
+  /** ARM id of the environment version. */
+  readonly environmentId: string;
+}
+
+const SCHEMA = "https://azuremlschemas.azureedge.net/latest";
+/** Component names: the REST path allows more, the CLI and SDK only this. */
+export const COMPONENT_NAME = /^[a-z][a-z0-9_]*$/;
+
+// Port names shared by the components and the pipeline that wires them.
+export const PORTS = {
+  pipelineInput: "input_datapath",
+  pipelineOutput: "results",
+  workList: "work_list",
+  inputRoot: "input_root",
+} as const;
+
+const ro = { type: "uri_folder", mode: "ro_mount" } as const;
+/** `code`/`environment` in a component are ARM ids with the `azureml:` prefix (the short form is client-side only). */
+const asset = (id: string) => `azureml:${id}`;
+
+/** Step 1: a command component that turns the input folder into a work list. */
+export function prepareComponentSpec(name: string, version: string, a: StepAssets, script = "prepare.py"): ComponentSpec {
+  return {
+    $schema: `${SCHEMA}/commandComponent.schema.json`,
+    name,
+    version,
+    display_name: "Prepare work list",
+    description: "Lists every .parquet file under the input data path and writes one manifest per file.",
+    type: "command",
+    inputs: { [PORTS.pipelineInput]: { ...ro, description: "Folder to process (the run's data path)" } },
+    outputs: { [PORTS.workList]: { type: "uri_folder", mode: "rw_mount", description: "One manifest per input file" } },
+    code: asset(a.codeId),
+    environment: asset(a.environmentId),
+    command: `python ${script} --input_folder \${{inputs.${PORTS.pipelineInput}}} --work_list \${{outputs.${PORTS.workList}}}`,
+  };
+}
+
+/** Step 2: a parallel component over the work list; each item is read from the input root. */
+export function processComponentSpec(
+  name: string,
+  version: string,
+  a: StepAssets,
+  s: ResolvedParallelSettings,
+  entryScript = "process.py",
+): ComponentSpec {
+  return {
+    $schema: `${SCHEMA}/parallelComponent.schema.json`,
+    name,
+    version,
+    display_name: "Process work items",
+    description: "Processes every work item in parallel mini-batches and appends one result row per item.",
+    type: "parallel",
+    inputs: {
+      [PORTS.workList]: { ...ro, description: "Manifests written by the prepare step" },
+      [PORTS.inputRoot]: { ...ro, description: "The input folder the manifests point into" },
+    },
+    // append_row_to aggregates every returned row into one file.
+    outputs: { [PORTS.pipelineOutput]: { type: "uri_file", mode: "rw_mount", description: "One JSON row per processed file" } },
+    input_data: `\${{inputs.${PORTS.workList}}}`,
+    mini_batch_size: String(s.miniBatchSize),
+    resources: { instance_count: s.instanceCount },
+    max_concurrency_per_instance: s.maxConcurrencyPerInstance,
+    retry_settings: { max_retries: s.maxRetries, timeout: s.miniBatchTimeoutSeconds },
+    error_threshold: s.errorThreshold,
+    mini_batch_error_threshold: s.miniBatchErrorThreshold,
+    logging_level: s.loggingLevel,
+    task: {
+      type: "run_function",
+      code: asset(a.codeId),
+      entry_script: entryScript,
+      environment: asset(a.environmentId),
+      program_arguments: `--input_root \${{inputs.${PORTS.inputRoot}}}`,
+      append_row_to: `\${{outputs.${PORTS.pipelineOutput}}}`,
+    },
+  };
+}
+
+const literal = (value: string) => ({ job_input_type: "literal", value });
+
+/**
+ * The pipeline component: prepare's work list feeds process, and the data path reaches the parallel
+ * step as its own input (a data path cannot be passed straight into a parallel step's input_data).
+ * Default compute is set on the deployment: AML ignores it on a pipeline component.
+ */
+export function pipelineComponentSpec(name: string, version: string, ids: { prepareId: string; processId: string }): ComponentSpec {
+  const parentInput = `\${{parent.inputs.${PORTS.pipelineInput}}}`;
+  return {
+    $schema: `${SCHEMA}/pipelineComponent.schema.json`,
+    name,
+    version,
+    display_name: "Data-path pipeline",
+    description: "Prepare a work list from the data path, then process every item in parallel.",
+    type: "pipeline",
+    inputs: { [PORTS.pipelineInput]: { type: "uri_folder", description: "Folder to process, chosen per run" } },
+    outputs: { [PORTS.pipelineOutput]: { type: "uri_file", description: "One JSON row per processed file" } },
+    jobs: {
+      prepare: {
+        name: "prepare",
+        type: "command",
+        componentId: ids.prepareId,
+        inputs: { [PORTS.pipelineInput]: literal(parentInput) },
+      },
+      process: {
+        name: "process",
+        type: "parallel",
+        componentId: ids.processId,
+        inputs: {
+          [PORTS.workList]: literal(`\${{parent.jobs.prepare.outputs.${PORTS.workList}}}`),
+          [PORTS.inputRoot]: literal(parentInput),
+        },
+        outputs: { [PORTS.pipelineOutput]: { value: `\${{parent.outputs.${PORTS.pipelineOutput}}}`, type: "literal" } },
+      },
+    },
+  };
+}
