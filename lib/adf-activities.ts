@@ -50,11 +50,19 @@ export function jsonEscaped(value: string): string {
 export function invalidParametersExpression(): string {
   const p = param(PARAMS.relativePath);
   const d = param(PARAMS.datastoreName);
-  const bad = (v: string) => [`contains(${v}, '\\')`, `contains(${v}, '"')`, `contains(${v}, '''')`];
-  return (
-    "@or(or(or(equals(trim(" + p + "), ''), startsWith(" + p + ", '/')), or(contains(concat('/', " + p + ", '/'), '/../'), contains(concat('/', " + p + ", '/'), '/./'))), " +
-    `or(or(${bad(p).join(", ")}), or(or(equals(trim(${d}), ''), contains(${d}, '/')), or(${bad(d).join(", ")}))))`
-  );
+  const quotesOrBackslash = (v: string) => [`contains(${v}, '\\')`, `contains(${v}, '"')`, `contains(${v}, '''')`];
+  const segments = `concat('/', ${p}, '/')`;
+  return `@${nestOr([
+    `equals(trim(${p}), '')`,
+    `startsWith(${p}, '/')`,
+    `contains(${p}, '//')`,
+    `contains(${segments}, '/../')`,
+    `contains(${segments}, '/./')`,
+    ...quotesOrBackslash(p),
+    `equals(trim(${d}), '')`,
+    `contains(${d}, '/')`,
+    ...quotesOrBackslash(d),
+  ])}`;
 }
 
 export interface PolicyOptions {
@@ -204,7 +212,7 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
 }
 
 /** ADF's `or` takes exactly two arguments: fold a list into nested pairs. */
-function nestOr(terms: string[]): string {
+export function nestOr(terms: string[]): string {
   return terms.length === 1 ? terms[0] : `or(${terms[0]}, ${nestOr(terms.slice(1))})`;
 }
 

@@ -4,11 +4,6 @@ import { TerraformMetaArguments, TerraformProvider, TerraformResource, Terraform
 // No prebuilt azapi bindings exist on the npm registry (and `cdktf get` needs network), so these two
 // small classes cover the part of Azure/azapi v2 this library uses. Only JSON synthesis is supported.
 
-/** A JSON value, as accepted in an `azapi_resource` body. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { readonly [key: string]: JsonValue | undefined };
-/** An ARM request body (camelCase keys, as the REST API spells them). */
-export type JsonObject = { readonly [key: string]: JsonValue | undefined };
-
 export interface AzapiProviderConfig {
   /**
    * Subscription to use.
@@ -54,7 +49,7 @@ export interface AzapiResourceConfig extends TerraformMetaArguments {
   /**
    * The request body. `${{...}}` AML bindings are written as-is: they are escaped for Terraform on synthesis.
    */
-  readonly body: JsonObject;
+  readonly body: object;
   /**
    * Response paths to export into `output` (e.g. `properties.scoringUri`).
    * @default []
@@ -77,13 +72,11 @@ export interface AzapiResourceConfig extends TerraformMetaArguments {
  * Escape Terraform template sequences inside literal strings: AML's `${{inputs.x}}` bindings would
  * otherwise be read as Terraform interpolations. cdktf references (tokens) are left alone.
  */
-export function escapeTemplates(value: JsonValue | undefined): JsonValue | undefined {
+export function escapeTemplates(value: unknown): unknown {
   if (typeof value === "string") return value.replace(/\$\{\{/g, "$${{").replace(/%\{/g, "%%{");
-  if (Array.isArray(value)) return value.map((v) => escapeTemplates(v) as JsonValue);
+  if (Array.isArray(value)) return value.map(escapeTemplates);
   if (value !== null && typeof value === "object") {
-    const out: { [key: string]: JsonValue | undefined } = {};
-    for (const [k, v] of Object.entries(value)) out[k] = escapeTemplates(v);
-    return out;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)]));
   }
   return value;
 }
