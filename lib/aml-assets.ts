@@ -3,6 +3,7 @@
  * `@azure/arm-machinelearning`'s models (type-only imports: nothing of the SDK runs at synth time).
  */
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import type {
   BatchDeploymentProperties,
   BatchEndpointProperties,
@@ -56,6 +57,11 @@ export interface VersionedAssetProps<B extends object> {
   readonly version: string;
   readonly description: string;
   readonly versionBody: B;
+  /**
+   * Resources the version needs first (e.g. the uploaded code blobs).
+   * @default []
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** An asset container (`codes/<name>`, ...) and one immutable version in it. */
@@ -82,6 +88,7 @@ export class VersionedAsset<B extends object> extends Construct {
       body: props.versionBody,
       // A new version is created before the old one goes, so dependants never point at nothing.
       lifecycle: { createBeforeDestroy: true },
+      dependsOn: props.dependsOn,
     });
   }
 

@@ -69,11 +69,18 @@ export interface AzapiResourceConfig extends TerraformMetaArguments {
 }
 
 /**
- * Escape Terraform template sequences inside literal strings: AML's `${{inputs.x}}` bindings would
- * otherwise be read as Terraform interpolations. cdktf references (tokens) are left alone.
+ * Escape Terraform template sequences in a literal string (`${` -> `$${`, `%{` -> `%%{`), so AML's
+ * `${{inputs.x}}` bindings or a script's text reach Azure verbatim. cdktf references (token markers
+ * `${TfToken[...]}`) are left alone: they must become interpolations.
  */
+export function escapeTemplateString(s: string): string {
+  // Replacer functions: in a replacement string "$$" would itself collapse to "$".
+  return s.replace(/\$\{(?!TfToken\[)/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/** `escapeTemplateString` applied to every string inside a JSON value. */
 export function escapeTemplates(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\$\{\{/g, "$${{").replace(/%\{/g, "%%{");
+  if (typeof value === "string") return escapeTemplateString(value);
   if (Array.isArray(value)) return value.map(escapeTemplates);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)]));
@@ -130,5 +137,34 @@ export class AzapiResource extends TerraformResource {
       identity: c.identity ? { type: c.identity.type, identity_ids: [...(c.identity.identityIds ?? [])] } : undefined,
       tags: c.tags ? { ...c.tags } : undefined,
     };
+  }
+}
+
+export interface AzapiUpdateResourceConfig extends TerraformMetaArguments {
+  /** `<resource type>@<api version>`. */
+  readonly type: string;
+  /** ARM id of the existing resource to patch. */
+  readonly resourceId: string;
+  /** The part of the body to set; azapi merges it into the resource's current body. */
+  readonly body: object;
+}
+
+/** An `azapi_update_resource`: sets properties on a resource managed elsewhere (e.g. an endpoint's default deployment). */
+export class AzapiUpdateResource extends TerraformResource {
+  static readonly tfResourceType = "azapi_update_resource";
+  readonly config: AzapiUpdateResourceConfig;
+
+  constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
+    super(scope, id, {
+      terraformResourceType: AzapiUpdateResource.tfResourceType,
+      terraformGeneratorMetadata: { providerName: "azapi", providerVersionConstraint: "~> 2.0" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+    });
+    this.config = config;
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    return { type: this.config.type, resource_id: this.config.resourceId, body: escapeTemplates(this.config.body) };
   }
 }

@@ -46,6 +46,11 @@ export const NAME_RULES = {
     pattern: /^(?=.{3,63}$)[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/,
     rule: "must be 3-63 letters, digits or single '-' between them",
   },
+  /** Batch endpoints are unique per region. */
+  batchEndpoint: {
+    pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/,
+    rule: "must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit",
+  },
   dataFactoryChild: {
     pattern: /^(?=.{1,260}$)[a-zA-Z0-9_][^.+?/<>*%&:\\]*$/,
     rule: "must be 1-260 characters, start with a letter, digit or '_', without . + ? / < > * % & : \\",
@@ -77,6 +82,7 @@ export interface DerivedNames {
   readonly containerRegistry: string;
   readonly computeCluster: string;
   readonly dataFactory: string;
+  readonly batchEndpoint: string;
 }
 
 /**
@@ -96,5 +102,6 @@ export function deriveNames(prefix: string, env: string, suffix = ""): DerivedNa
     containerRegistry: `cr${compact}`,
     computeCluster: `cpu-${env}`,
     dataFactory: `adf-${dashed}`,
+    batchEndpoint: `ep-${dashed}`,
   };
 }

@@ -1,4 +1,6 @@
 import { AmlAuthentication } from "../lib/data-factory";
+import { Invocation, ScheduleTriggerOptions } from "../lib/datapath-pipeline";
+import { ParallelSettings } from "../lib/component-specs";
 import { StorageReplicationType } from "../lib/ml-workspace";
 import { VmPriority } from "../lib/compute-cluster";
 import { checkName } from "../lib/naming";
@@ -35,6 +37,26 @@ export interface DataConfig {
   readonly defaultRelativePath: string;
 }
 
+/** The data-path pipeline published into the environment. */
+export interface PipelineConfig {
+  /** Pipeline name (lowercase letters, digits, `_`): prefix of its AML assets and its ADF pipeline. */
+  readonly name: string;
+  /**
+   * How ADF starts runs.
+   * @default { style: "batchEndpoint" }
+   */
+  readonly invocation?: Invocation;
+  /** @default DEFAULT_PARALLEL_SETTINGS (instance count must fit the cluster) */
+  readonly parallel?: ParallelSettings;
+  /** @default - no schedule */
+  readonly schedule?: ScheduleTriggerOptions;
+  /**
+   * Start a run when a folder under this prefix of the input container is marked complete.
+   * @default - no blob trigger
+   */
+  readonly blobTrigger?: { readonly pathPrefix: string; readonly markerFileName?: string };
+}
+
 /** Where the environment keeps its Terraform state (azurerm backend). */
 export interface BackendConfig {
   readonly resourceGroupName: string;
@@ -65,6 +87,7 @@ export interface EnvironmentConfig {
   readonly cluster: ClusterConfig;
   readonly protection: ProtectionConfig;
   readonly data: DataConfig;
+  readonly pipeline: PipelineConfig;
   /**
    * Remote state. Tests may leave it out (local state).
    * @default - local state
@@ -99,7 +122,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
     c.name("subscriptionId", cfg.subscriptionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a subscription GUID");
   }
   c.boolean("publicNetworkAccess", cfg.publicNetworkAccess);
-  for (const key of ["cluster", "protection", "data"] as const) {
+  for (const key of ["cluster", "protection", "data", "pipeline"] as const) {
     if (cfg[key] === null || typeof cfg[key] !== "object") c.fail(key, cfg[key], "must be an object");
   }
   if (cfg.protection && typeof cfg.protection === "object") {

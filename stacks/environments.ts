@@ -10,6 +10,9 @@ const data = {
   outputDatastore: "output_data",
   defaultRelativePath: "parquet/offerpath2",
 } as const;
+// A producer writes a folder under parquet/ and then an empty _SUCCESS blob: that folder is processed.
+const blobTrigger = { pathPrefix: "parquet", markerFileName: "_SUCCESS" } as const;
+
 // One storage account holds every environment's state, one key per environment (see DatapathStack).
 const backend = {
   resourceGroupName: "rg-amldp-tfstate",
@@ -27,6 +30,7 @@ export const dev: EnvironmentConfig = {
   cluster: { vmSize: "Standard_DS3_v2", vmPriority: "LowPriority", minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 120 },
   protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 7 },
   data,
+  pipeline: { name: "datapath", parallel: { instanceCount: 2, maxConcurrencyPerInstance: 2 }, blobTrigger },
   backend,
 };
 
@@ -40,6 +44,12 @@ export const test: EnvironmentConfig = {
   cluster: { vmSize: "Standard_DS3_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 4, idleSecondsBeforeScaleDown: 300 },
   protection: { preventDestroy: false, purgeProtection: true, blobSoftDeleteRetentionDays: 14 },
   data,
+  pipeline: {
+    name: "datapath",
+    parallel: { instanceCount: 4, maxConcurrencyPerInstance: 2 },
+    schedule: { frequency: "Day", interval: 1, relativePath: "parquet/offerpath2", startTime: "2026-12-01T05:00:00Z" },
+    blobTrigger,
+  },
   backend,
 };
 
@@ -53,6 +63,12 @@ export const prod: EnvironmentConfig = {
   cluster: { vmSize: "Standard_DS4_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 8, idleSecondsBeforeScaleDown: 600 },
   protection: { preventDestroy: true, purgeProtection: true, blobSoftDeleteRetentionDays: 30 },
   data,
+  pipeline: {
+    name: "datapath",
+    parallel: { instanceCount: 8, maxConcurrencyPerInstance: 4, miniBatchSize: 20, maxRetries: 3, miniBatchTimeoutSeconds: 600 },
+    schedule: { frequency: "Day", interval: 1, relativePath: "parquet/offerpath2", startTime: "2026-12-01T05:00:00Z" },
+    blobTrigger,
+  },
   backend,
 };
 
