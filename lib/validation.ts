@@ -58,8 +58,17 @@ function findCollector(scope: IConstruct): Problem[] | undefined {
 export function reportProblems(scope: IConstruct, problems: readonly Problem[]): void {
   if (problems.length === 0) return;
   const list = findCollector(scope);
-  if (list) list.push(...problems);
-  else throw new ConfigValidationError(problems);
+  if (!list) throw new ConfigValidationError(problems);
+  for (const p of problems) if (!list.some((q) => sameRootCause(q, p))) list.push(p);
+}
+
+/**
+ * A value an enclosing scope already rejected for the same rule (a stack's config field that a
+ * construct inside it receives again) is reported once, under the name the user wrote.
+ */
+function sameRootCause(reported: Problem, p: Problem): boolean {
+  const within = p.path === reported.path || p.path.startsWith(`${reported.path}/`);
+  return within && p.rule === reported.rule && JSON.stringify(p.value) === JSON.stringify(reported.value);
 }
 
 /**
