@@ -168,6 +168,12 @@ export interface PipelinePlatformReference {
    * @default - no grant
    */
   readonly computePrincipalId?: string;
+  /**
+   * Object id of the workspace's identity: gets read access to the uploaded code, which AML
+   * snapshots when a job starts.
+   * @default - no grant
+   */
+  readonly workspacePrincipalId?: string;
   /** Storage account (ARM id and name) where the step code is uploaded: the workspace's storage. */
   readonly storageAccountId: string;
   readonly storageAccountName: string;
@@ -230,7 +236,7 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
   readonly parallel?: ParallelSettings;
   /**
    * Container the step code is uploaded to (one folder per code version).
-   * @default "aml-code"
+   * @default "<name>-code" (with `_` as `-`), so pipelines in one account never share a container by accident
    */
   readonly codeContainerName?: string;
   /**
@@ -311,7 +317,7 @@ export class DatapathPipeline extends Construct {
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
 
     // --- Code upload: one immutable folder per code version ---
-    const containerName = props.codeContainerName ?? "aml-code";
+    const containerName = props.codeContainerName ?? `${props.name.replace(/_/g, "-")}-code`;
     const container =
       props.createCodeContainer ?? true
         ? new StorageContainer(this, "code-container", {
@@ -332,11 +338,13 @@ export class DatapathPipeline extends Construct {
         }),
       );
     }
-    if (props.computePrincipalId !== undefined) {
-      new RoleAssignment(this, "compute-code-reader", {
+    const codeReaders = { "compute-code-reader": props.computePrincipalId, "workspace-code-reader": props.workspacePrincipalId };
+    for (const [grantId, principalId] of Object.entries(codeReaders)) {
+      if (principalId === undefined) continue;
+      new RoleAssignment(this, grantId, {
         scope: containerId,
         roleDefinitionName: ROLES.storageBlobDataReader,
-        principalId: props.computePrincipalId,
+        principalId,
         principalType: "ServicePrincipal",
       });
     }

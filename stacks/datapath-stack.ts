@@ -146,6 +146,7 @@ export class DatapathStack extends TerraformStack {
       computeClusterName: n.computeCluster,
       computeMaxNodes: config.cluster.maxNodes,
       computePrincipalId: cluster.principalId,
+      workspacePrincipalId: ws.workspacePrincipalId,
       storageAccountId: ws.storageAccountId,
       storageAccountName: n.storageAccount,
       blobEndpoint: ws.storageAccount.primaryBlobEndpoint,

@@ -42,7 +42,7 @@ describe("DatapathPipeline on AML v2", () => {
     const prepareBlob = blobs[0];
     expect(codeVersion).toMatchObject({ type: `Microsoft.MachineLearningServices/workspaces/codes/versions@${AML_API_VERSION}` });
     expect((codeVersion.body as { properties: { codeUri: string } }).properties.codeUri).toBe(
-      `https://stdemo.blob.core.windows.net/aml-code/${path.dirname(String(prepareBlob.name))}`,
+      `https://stdemo.blob.core.windows.net/datapath-code/${path.dirname(String(prepareBlob.name))}`,
     );
     expect(codeVersion.name).toBe(String(prepareBlob.name).split("/")[2]);
     expect(codeVersion.depends_on).toEqual([expect.stringMatching(/^azurerm_storage_blob\.p_prepare-code-preparepy_/)]);

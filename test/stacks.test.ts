@@ -24,6 +24,11 @@ const PLATFORM_TYPES = [
   "azurerm_role_assignment",
   "azurerm_storage_account",
   "azurerm_storage_container",
+  "azurerm_storage_blob",
+  "azapi_resource",
+  "azapi_update_resource",
+  "azurerm_data_factory_pipeline",
+  "azurerm_data_factory_trigger_blob_event",
 ];
 
 const synthed = new Map<string, TfJson>(environments.map((e) => [e.name, synthJson(envStack(e))]));
@@ -49,9 +54,57 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "factory_input-reader-0": "Storage Blob Data Reader",
       "pipeline_deployer-code-upload": "Storage Blob Data Contributor",
       "pipeline_compute-code-reader": "Storage Blob Data Reader",
+      "pipeline_workspace-code-reader": "Storage Blob Data Reader",
       "pipeline_factory-output-writer": "Storage Blob Data Contributor",
     });
     for (const r of Object.values(resourcesOf(json, "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
+  });
+
+  test("publishes the pipeline: code, environment, three components, endpoint + deployment, ADF pipeline and triggers", () => {
+    const kinds = Object.values(resourcesOf(json, "azapi_resource")).map((r) => String(r.type).replace(/^Microsoft\.MachineLearningServices\/workspaces\//, "").replace(/@.*$/, "")).sort();
+    expect(kinds).toEqual([
+      "batchEndpoints",
+      "batchEndpoints/deployments",
+      "codes",
+      "codes",
+      "codes/versions",
+      "codes/versions",
+      "components",
+      "components",
+      "components",
+      "components/versions",
+      "components/versions",
+      "components/versions",
+      "environments",
+      "environments/versions",
+    ]);
+    const adf = single(json, "azurerm_data_factory_pipeline");
+    expect(adf.parameters).toMatchObject({ relative_path: cfg.data.defaultRelativePath, datastore_name: cfg.data.inputDatastore });
+    expect(Object.keys(resourcesOf(json, "azurerm_data_factory_trigger_schedule")).length).toBe(cfg.pipeline.schedule ? 1 : 0);
+    const process = Object.values(resourcesOf(json, "azapi_resource")).find((r) => r.name !== undefined && JSON.stringify(r.body).includes('"type":"parallel","version"'));
+    expect(process).toBeDefined();
+    expect(json.provider!.azapi).toBeDefined();
+    expect((json.terraform.required_providers as Record<string, unknown>).azapi).toEqual({ source: "Azure/azapi", version: "~> 2.0" });
+  });
+
+  test("outputs: pipeline and endpoint names, scoring URI, invoke body template and a start-run command", () => {
+    expect(Object.keys(json.output!).sort()).toEqual([
+      "adf_pipeline_name",
+      "batch_endpoint_name",
+      "batch_endpoint_scoring_uri",
+      "compute_cluster_name",
+      "data_factory_name",
+      "input_datastore_name",
+      "invoke_body_template",
+      "start_run_command",
+      "workspace_name",
+    ]);
+    expect(json.output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
+    const template = JSON.parse(String(json.output!.invoke_body_template.value));
+    expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
+    const cmd = String(json.output!.start_run_command.value);
+    expect(cmd).toContain(`az datafactory pipeline create-run --resource-group rg-amldp-${name} --factory-name adf-amldp-${name} --name `);
+    expect(JSON.parse(cmd.slice(cmd.indexOf("--parameters '") + 14, -1))).toEqual({ datastore_name: "input_data", relative_path: cfg.data.defaultRelativePath });
   });
 
   test("provider features never purge and never delete non-empty groups; no hard-coded subscription", () => {
@@ -117,7 +170,7 @@ describe("environment differences", () => {
   });
 
   test("prevent_destroy only in prod (workspace, storage, key vault, data containers)", () => {
-    const isData = (r: Record<string, unknown>) => r.name !== "aml-code"; // the code container is rebuilt from the repo
+    const isData = (r: Record<string, unknown>) => r.name !== "datapath-code"; // the code container is rebuilt from the repo
     for (const t of [...protectedTypes, "azurerm_storage_container"]) {
       const prod = Object.values(resourcesOf(get("prod"), t)).filter(isData);
       const dev = Object.values(resourcesOf(get("dev"), t)).filter(isData);
@@ -130,6 +183,14 @@ describe("environment differences", () => {
   test("purge protection on in test and prod, off in dev", () => {
     const purge = (env: string) => single(get(env), "azurerm_key_vault").purge_protection_enabled;
     expect([purge("dev"), purge("test"), purge("prod")]).toEqual([false, true, true]);
+  });
+
+  test("the parallel step grows with the cluster and always fits it", () => {
+    const instances = (env: string) => {
+      const r = Object.values(resourcesOf(get(env), "azapi_resource")).find((x) => JSON.stringify(x.body).includes('"type":"parallel","version"'))!;
+      return (r.body as { properties: { componentSpec: { resources: { instance_count: number } } } }).properties.componentSpec.resources.instance_count;
+    };
+    expect([instances("dev"), instances("test"), instances("prod")]).toEqual([2, 4, 8]);
   });
 
   test("public network only in dev", () => {
@@ -202,6 +263,12 @@ describe("config validation", () => {
       `env/cluster: maxNodes "4" must be an integer from 1 to 1000`,
       `env/factory: name "adf-Bad_Prefix-dev" must be 3-63 letters, digits or single '-' between them`,
       `env/pipeline: endpointName "ep-Bad_Prefix-dev" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
+    ]);
+  });
+
+  test("a parallel step larger than the cluster", () => {
+    expect(problemsOf(build({ ...dev, pipeline: { ...dev.pipeline, parallel: { instanceCount: 3 } } }))).toEqual([
+      `env/pipeline: parallel.instanceCount 3 must not exceed the cluster's maxNodes (2)`,
     ]);
   });
 
