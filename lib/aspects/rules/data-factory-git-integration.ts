@@ -1,0 +1,14 @@
+import { attributeRule } from "../rule";
+
+/**
+ * The factory's definitions are kept in git. Mirrors checkov CKV_AZURE_103, Azure Policy 77d40665.
+ * This library keeps them in git as Terraform code instead, so stacks suppress it with that reason.
+ */
+export const dataFactoryGitIntegration = attributeRule({
+  id: "data-factory-git-integration",
+  mirrors: ["CKV_AZURE_103", "Azure Policy 77d40665"],
+  resourceType: "azurerm_data_factory",
+  attribute: "github_configuration",
+  fix: "add github_configuration or vsts_configuration, or suppress with the reason the pipelines are deployed as code",
+  ok: (v, attrs) => v !== undefined || attrs.vsts_configuration !== undefined,
+});

@@ -1,0 +1,11 @@
+import { attributeRule } from "../rule";
+
+/** Access is granted with Azure RBAC, not vault access policies. Our own rule (azurerm 4.55 name `rbac_authorization_enabled`). */
+export const keyVaultRbacAuthorization = attributeRule({
+  id: "key-vault-rbac-authorization",
+  mirrors: [],
+  resourceType: "azurerm_key_vault",
+  attribute: "rbac_authorization_enabled",
+  fix: "set rbac_authorization_enabled = true (not the older enable_rbac_authorization)",
+  ok: (v) => v === true,
+});

@@ -1,0 +1,11 @@
+import { attributeRule } from "../rule";
+
+/** Storage accepts HTTPS only. Mirrors checkov CKV_AZURE_3, trivy AZU-0008. */
+export const storageHttpsOnly = attributeRule({
+  id: "storage-https-only",
+  mirrors: ["CKV_AZURE_3", "AZU-0008"],
+  resourceType: "azurerm_storage_account",
+  attribute: "https_traffic_only_enabled",
+  fix: "set https_traffic_only_enabled = true explicitly",
+  ok: (v) => v === true,
+});

@@ -1,0 +1,12 @@
+import { attributeRule, privateOnly } from "../rule";
+
+/** In the private profile the account is reached through private endpoints only. Mirrors checkov CKV_AZURE_59, trivy AZU-0010. */
+export const storagePublicNetworkDisabled = attributeRule({
+  id: "storage-public-network-disabled",
+  mirrors: ["CKV_AZURE_59", "AZU-0010"],
+  resourceType: "azurerm_storage_account",
+  attribute: "public_network_access_enabled",
+  fix: "set public_network_access_enabled = false and add private endpoints",
+  ok: (v) => v === false,
+  when: privateOnly,
+});

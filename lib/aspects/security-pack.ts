@@ -1,0 +1,97 @@
+import { IConstruct } from "constructs";
+import { Annotations, IAspect, TerraformResource } from "cdktf";
+import { ALL_RULES } from "./all-rules";
+import { Rule, RuleContext } from "./rule";
+import { ConfigValidationError } from "../validation";
+
+export type FindingSeverity = "error" | "warning";
+
+/** One non-compliant resource, suppressed or not. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly path: string;
+  readonly resourceType: string;
+  readonly attribute: string;
+  readonly mirrors: readonly string[];
+  readonly fix: string;
+  /** The reason, when the finding is suppressed. */
+  readonly suppressedBecause?: string;
+}
+
+// Suppressions live beside the constructs they apply to (and everything below them).
+const suppressions = new WeakMap<IConstruct, Map<string, string>>();
+const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
+
+/**
+ * Accept a finding of `ruleId` on `scope` and everything below it. A reason is mandatory (at least
+ * a sentence): it is printed with every synth and kept in the manifest.
+ */
+export function suppressRule(scope: IConstruct, ruleId: string, reason: string): void {
+  const problems = [];
+  if (!KNOWN_RULES.has(ruleId)) problems.push({ path: scope.node.path, property: "ruleId", value: ruleId, rule: "must name a rule of the pack" });
+  if (typeof reason !== "string" || reason.trim().length < 20) {
+    problems.push({ path: scope.node.path, property: `suppression of ${ruleId}`, value: reason, rule: "needs a reason of at least 20 characters" });
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  const map = suppressions.get(scope) ?? new Map<string, string>();
+  map.set(ruleId, reason.trim());
+  suppressions.set(scope, map);
+}
+
+function suppressionFor(node: IConstruct, ruleId: string): string | undefined {
+  for (const s of [...node.node.scopes].reverse()) {
+    const reason = suppressions.get(s)?.get(ruleId);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
+export interface SecurityRulePackOptions {
+  readonly context: RuleContext;
+  /** How unsuppressed findings are reported: `error` fails the synth (prod), `warning` only reports (dev). */
+  readonly severity: FindingSeverity;
+  /** @default ALL_RULES */
+  readonly rules?: readonly Rule[];
+}
+
+/**
+ * Applies every rule to every resource of the scope it is added to (`Aspects.of(stack).add(pack)`)
+ * and reports each finding on the offending resource, naming the rule, the resource, the attribute
+ * and the fix. Suppressed findings are reported as info, with their reason.
+ */
+export class SecurityRulePack implements IAspect {
+  readonly findings: Finding[] = [];
+  private readonly rules: readonly Rule[];
+
+  constructor(private readonly options: SecurityRulePackOptions) {
+    this.rules = options.rules ?? ALL_RULES;
+  }
+
+  visit(node: IConstruct): void {
+    if (!TerraformResource.isTerraformResource(node)) return;
+    for (const rule of this.rules) {
+      if (rule.check(node, this.options.context) !== "non-compliant") continue;
+      const because = suppressionFor(node, rule.id);
+      const finding: Finding = {
+        ruleId: rule.id,
+        path: node.node.path,
+        resourceType: node.terraformResourceType,
+        attribute: rule.attribute,
+        mirrors: rule.mirrors,
+        fix: rule.fix,
+        suppressedBecause: because,
+      };
+      this.findings.push(finding);
+      const text = formatFinding(finding);
+      if (because !== undefined) Annotations.of(node).addInfo(text);
+      else if (this.options.severity === "error") Annotations.of(node).addError(text);
+      else Annotations.of(node).addWarning(text);
+    }
+  }
+}
+
+export function formatFinding(f: Finding): string {
+  const mirrors = f.mirrors.length > 0 ? ` (mirrors ${f.mirrors.join(", ")})` : "";
+  const head = `[${f.ruleId}] ${f.resourceType} ${f.path}: ${f.attribute}${mirrors}`;
+  return f.suppressedBecause !== undefined ? `${head} suppressed: ${f.suppressedBecause}` : `${head}. Fix: ${f.fix}`;
+}
