@@ -117,6 +117,11 @@ export interface BatchEndpointActivitiesOptions {
   readonly outputFileName: string;
   /** Timeout of the whole wait loop, "d.hh:mm:ss". */
   readonly jobTimeout: string;
+  /**
+   * Integration runtime the Web activities run on.
+   * @default - the factory's default Azure runtime
+   */
+  readonly integrationRuntimeName?: string;
 }
 
 /** The invoke body's expression: the data path parameters become the job's input URI. */
@@ -143,6 +148,7 @@ export function invokeBodyExpression(o: BatchEndpointActivitiesOptions): string 
 }
 
 const MSI_ML = { type: "MSI", resource: "https://ml.azure.com" };
+const runtime = (name?: string) => (name ? { connectVia: { referenceName: name, type: "IntegrationRuntimeReference" as const } } : {});
 const TERMINAL = ["Completed", "Failed", "Canceled", "NotResponding"];
 
 /**
@@ -164,6 +170,7 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     headers: { "Content-Type": "application/json" },
     body: expr(invokeBodyExpression(o)),
     authentication: MSI_ML,
+    ...runtime(o.integrationRuntimeName),
   };
   const wait: WaitActivity = {
     name: "Wait before polling",
@@ -178,6 +185,7 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     method: "GET",
     url: expr(`@concat(${adfString(o.scoringUri)}, '/', ${jobName})`),
     authentication: MSI_ML,
+    ...runtime(o.integrationRuntimeName),
   };
   const setStatus: SetVariableActivity = {
     name: "Record job status",

@@ -116,6 +116,8 @@ export function prepareComponentSpec(name: string, version: string, a: StepAsset
     type: "command",
     inputs: { [PORTS.pipelineInput]: { ...ro, description: "Folder to process (the run's data path)" } },
     outputs: { [PORTS.workList]: { type: "uri_folder", mode: "rw_mount", description: "One manifest per input file" } },
+    // The data path names a folder, not its content: AML must not reuse an earlier run's work list.
+    is_deterministic: false,
     code: asset(a.codeId),
     environment: asset(a.environmentId),
     command: `python ${script} --input_folder \${{inputs.${PORTS.pipelineInput}}} --work_list \${{outputs.${PORTS.workList}}}`,
@@ -137,6 +139,7 @@ export function processComponentSpec(
     display_name: "Process work items",
     description: "Processes every work item in parallel mini-batches and appends one result row per item.",
     type: "parallel",
+    is_deterministic: false,
     inputs: {
       [PORTS.workList]: { ...ro, description: "Manifests written by the prepare step" },
       [PORTS.inputRoot]: { ...ro, description: "The input folder the manifests point into" },

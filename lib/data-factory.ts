@@ -4,6 +4,8 @@ import { DataFactory as AzDataFactory } from "@cdktf/provider-azurerm/lib/data-f
 import { DataFactoryLinkedCustomService } from "@cdktf/provider-azurerm/lib/data-factory-linked-custom-service";
 import { DataFactoryLinkedServiceKeyVault } from "@cdktf/provider-azurerm/lib/data-factory-linked-service-key-vault";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { DataFactoryIntegrationRuntimeAzure } from "@cdktf/provider-azurerm/lib/data-factory-integration-runtime-azure";
+import { DataFactoryManagedPrivateEndpoint } from "@cdktf/provider-azurerm/lib/data-factory-managed-private-endpoint";
 import { checkName } from "./naming";
 import { ROLES } from "./roles";
 import { Checker, reportProblems } from "./validation";
@@ -52,10 +54,22 @@ export interface DataFactoryProps {
    */
   readonly publicNetworkEnabled?: boolean;
   /**
-   * Run activities in an ADF managed virtual network.
+   * Run activities in an ADF managed virtual network, on an Azure integration runtime created in it
+   * (named by `integrationRuntimeName`); private resources are reached through `managedPrivateEndpoints`.
    * @default false (a managed VNet integration runtime adds cost and start-up latency)
    */
   readonly managedVirtualNetworkEnabled?: boolean;
+  /**
+   * Name of the managed-VNet integration runtime.
+   * @default "ManagedVnetIR"
+   */
+  readonly integrationRuntimeName?: string;
+  /**
+   * Managed private endpoints from the factory's managed VNet (e.g. to the AML workspace,
+   * sub-resource "amlworkspace"). Each creates a pending connection that the target's owner approves.
+   * @default []
+   */
+  readonly managedPrivateEndpoints?: readonly { readonly name: string; readonly targetResourceId: string; readonly subresourceName: string }[];
   /**
    * How the `AzureMLService` linked service authenticates.
    * @default { type: "MSI" }
@@ -66,6 +80,12 @@ export interface DataFactoryProps {
    * @default []
    */
   readonly inputContainerIds?: readonly string[];
+  /**
+   * Containers (ARM ids) the factory may write (Storage Blob Data Contributor): batch-endpoint jobs
+   * write their outputs with the identity of their caller.
+   * @default []
+   */
+  readonly outputContainerIds?: readonly string[];
   /**
    * Name of the AML linked service.
    * @default "AzureMLService"
@@ -102,6 +122,8 @@ export class DataFactory extends Construct {
   readonly factory: AzDataFactory;
   readonly linkedService: DataFactoryLinkedCustomService;
   readonly keyVaultLinkedService?: DataFactoryLinkedServiceKeyVault;
+  /** The managed-VNet integration runtime, when `managedVirtualNetworkEnabled`. */
+  readonly integrationRuntime?: DataFactoryIntegrationRuntimeAzure;
   /** The typeProperties written to the linked service, for inspection and tests. */
   readonly linkedServiceTypeProperties: AzureMlServiceTypeProperties;
 
@@ -126,6 +148,16 @@ export class DataFactory extends Construct {
       c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
     }
     (props.inputContainerIds ?? []).forEach((x, i) => c.resourceId(`inputContainerIds[${i}]`, x));
+    (props.outputContainerIds ?? []).forEach((x, i) => c.resourceId(`outputContainerIds[${i}]`, x));
+    if (props.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", props.integrationRuntimeName, "dataFactoryChild");
+    (props.managedPrivateEndpoints ?? []).forEach((m, i) => {
+      c.name(`managedPrivateEndpoints[${i}].name`, m.name, /^[A-Za-z0-9_][A-Za-z0-9_-]{0,126}$/, "must be 1-127 letters, digits, '_' or '-'");
+      c.resourceId(`managedPrivateEndpoints[${i}].targetResourceId`, m.targetResourceId);
+      c.nonEmptyString(`managedPrivateEndpoints[${i}].subresourceName`, m.subresourceName);
+    });
+    if ((props.managedPrivateEndpoints ?? []).length > 0 && props.managedVirtualNetworkEnabled !== true) {
+      c.fail("managedPrivateEndpoints", props.managedPrivateEndpoints!.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
+    }
     reportProblems(this, c.problems);
 
     const tags = props.tags ? { ...props.tags } : undefined;
@@ -139,6 +171,24 @@ export class DataFactory extends Construct {
       tags,
     });
 
+    if (props.managedVirtualNetworkEnabled) {
+      this.integrationRuntime = new DataFactoryIntegrationRuntimeAzure(this, "managed-vnet-ir", {
+        name: props.integrationRuntimeName ?? "ManagedVnetIR",
+        dataFactoryId: this.factory.id,
+        location: "AutoResolve",
+        virtualNetworkEnabled: true,
+        timeToLiveMin: 10,
+      });
+      for (const m of props.managedPrivateEndpoints ?? []) {
+        new DataFactoryManagedPrivateEndpoint(this, `mpe-${m.name}`, {
+          name: m.name,
+          dataFactoryId: this.factory.id,
+          targetResourceId: m.targetResourceId,
+          subresourceName: m.subresourceName,
+        });
+      }
+    }
+
     new RoleAssignment(this, "workspace-data-scientist", {
       scope: props.workspace.id,
       roleDefinitionName: ROLES.azureMlDataScientist,
@@ -149,6 +199,15 @@ export class DataFactory extends Construct {
       new RoleAssignment(this, `input-reader-${i}`, {
         scope: scopeId,
         roleDefinitionName: ROLES.storageBlobDataReader,
+        principalId: this.principalId,
+        principalType: "ServicePrincipal",
+      });
+    });
+
+    (props.outputContainerIds ?? []).forEach((scopeId, i) => {
+      new RoleAssignment(this, `output-writer-${i}`, {
+        scope: scopeId,
+        roleDefinitionName: ROLES.storageBlobDataContributor,
         principalId: this.principalId,
         principalType: "ServicePrincipal",
       });

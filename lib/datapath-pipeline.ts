@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
+import { Fn } from "cdktf";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -45,8 +46,8 @@ import { Checker, reportProblems } from "./validation";
 
 /** The reference steps shipped with this library. */
 export const DEFAULT_PIPELINE_DIR = path.join(__dirname, "..", "pipeline");
-/** AML's maintained base image for MPI/parallel jobs; pin a dated tag in production (see README). */
-export const DEFAULT_BASE_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest";
+/** AML's base image for MPI/parallel jobs, pinned to a dated tag so a rebuild gives the same image. */
+export const DEFAULT_BASE_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1";
 
 /** Code for one step: files below a folder, one of which the step runs. */
 export interface StepCode {
@@ -164,7 +165,7 @@ export interface PipelinePlatformReference {
    */
   readonly computeMaxNodes?: number;
   /**
-   * Object id of the cluster's identity: gets read access to the uploaded code.
+   * Object id of the cluster's identity: gets read access to the uploaded code (when this pipeline creates the code container).
    * @default - no grant
    */
   readonly computePrincipalId?: string;
@@ -178,24 +179,23 @@ export interface PipelinePlatformReference {
   readonly storageAccountId: string;
   readonly storageAccountName: string;
   /**
-   * Blob endpoint of that account.
-   * @default "https://<storageAccountName>.blob.core.windows.net/"
+   * Blob endpoint of that account, for clouds other than Azure public (a trailing '/' is trimmed).
+   * @default "https://<storageAccountName>.blob.core.windows.net"
    */
   readonly blobEndpoint?: string;
   readonly dataFactoryId: string;
-  /** Object id of the factory's identity: invokes the endpoint, so it gets write access to the output container. */
-  readonly dataFactoryPrincipalId?: string;
+  /**
+   * Integration runtime the Web activities run on (a managed-VNet runtime in the private profile,
+   * so the calls reach the workspace through its managed private endpoint).
+   * @default - the factory's default Azure runtime
+   */
+  readonly integrationRuntimeName?: string;
   /** The factory's `AzureMLService` linked service (classic style). */
   readonly linkedServiceName: string;
   /** Datastore the data path is relative to (the ADF parameter's default). */
   readonly inputDatastoreName: string;
   /** Datastore each run's output is written to. */
   readonly outputDatastoreName: string;
-  /**
-   * ARM id of the output container, for the factory's write grant.
-   * @default - no grant
-   */
-  readonly outputContainerId?: string;
 }
 
 export interface DatapathPipelineProps extends PipelinePlatformReference {
@@ -244,6 +244,11 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
    * @default true
    */
   readonly createCodeContainer?: boolean;
+  /**
+   * `lifecycle.prevent_destroy` on the code container.
+   * @default false (its content is rebuilt from the repository)
+   */
+  readonly preventDestroy?: boolean;
   /**
    * Grant the identity running Terraform Storage Blob Data Contributor on the code container: the
    * provider uploads blobs with Entra ID. Role assignments take a few minutes to apply, so a first
@@ -301,6 +306,8 @@ export class DatapathPipeline extends Construct {
   readonly parallelSettings: ResolvedParallelSettings;
   readonly scheduleTrigger?: DataFactoryTriggerSchedule;
   readonly blobTrigger?: DataFactoryTriggerBlobEvent;
+  private readonly integrationRuntimeName?: string;
+  private readonly adfName: string;
 
   constructor(scope: Construct, id: string, props: DatapathPipelineProps) {
     super(scope, id);
@@ -313,6 +320,7 @@ export class DatapathPipeline extends Construct {
     reportProblems(this, c.problems);
 
     this.name = props.name;
+    this.integrationRuntimeName = props.integrationRuntimeName;
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
 
@@ -324,31 +332,36 @@ export class DatapathPipeline extends Construct {
             name: containerName,
             storageAccountId: props.storageAccountId,
             containerAccessType: "private",
+            lifecycle: { preventDestroy: props.preventDestroy ?? false },
           })
         : undefined;
     const containerId = container?.resourceManagerId ?? `${props.storageAccountId}/blobServices/default/containers/${containerName}`;
+    // Grants on the code container come with the container: a shared, existing container is granted by its owner
+    // (two pipelines granting the same role on the same scope would collide in Azure).
     const uploadDeps: RoleAssignment[] = [];
-    if (props.grantDeployerUpload ?? true) {
-      const me = new DataAzurermClientConfig(this, "deployer", {});
-      uploadDeps.push(
-        new RoleAssignment(this, "deployer-code-upload", {
+    if (container) {
+      if (props.grantDeployerUpload ?? true) {
+        const me = new DataAzurermClientConfig(this, "deployer", {});
+        uploadDeps.push(
+          new RoleAssignment(this, "deployer-code-upload", {
+            scope: containerId,
+            roleDefinitionName: ROLES.storageBlobDataContributor,
+            principalId: me.objectId,
+          }),
+        );
+      }
+      const codeReaders = { "compute-code-reader": props.computePrincipalId, "workspace-code-reader": props.workspacePrincipalId };
+      for (const [grantId, principalId] of Object.entries(codeReaders)) {
+        if (principalId === undefined) continue;
+        new RoleAssignment(this, grantId, {
           scope: containerId,
-          roleDefinitionName: ROLES.storageBlobDataContributor,
-          principalId: me.objectId,
-        }),
-      );
+          roleDefinitionName: ROLES.storageBlobDataReader,
+          principalId,
+          principalType: "ServicePrincipal",
+        });
+      }
     }
-    const codeReaders = { "compute-code-reader": props.computePrincipalId, "workspace-code-reader": props.workspacePrincipalId };
-    for (const [grantId, principalId] of Object.entries(codeReaders)) {
-      if (principalId === undefined) continue;
-      new RoleAssignment(this, grantId, {
-        scope: containerId,
-        roleDefinitionName: ROLES.storageBlobDataReader,
-        principalId,
-        principalType: "ServicePrincipal",
-      });
-    }
-    const blobEndpoint = (props.blobEndpoint ?? `https://${props.storageAccountName}.blob.core.windows.net/`).replace(/\/?$/, "/");
+    const blobEndpoint = props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`;
     const uploadCode = (step: "prepare" | "process", s: StepFiles) => {
       const version = contentVersion("code", s.files);
       const folder = `${props.name}/${step}/${version}`;
@@ -366,7 +379,7 @@ export class DatapathPipeline extends Construct {
           }),
       );
       const body: CodeVersionBody = {
-        properties: { codeUri: `${blobEndpoint}${containerName}/${folder}`, description: `${step} step code`, isAnonymous: false, isArchived: false },
+        properties: { codeUri: `${blobEndpoint}/${containerName}/${folder}`, description: `${step} step code`, isAnonymous: false, isArchived: false },
       };
       return new VersionedAsset(this, `${step}-code`, {
         workspaceId: props.workspaceId,
@@ -465,18 +478,9 @@ export class DatapathPipeline extends Construct {
       body: { properties: { defaults: { deploymentName } } },
       dependsOn: [this.deployment],
     });
-    if (props.dataFactoryPrincipalId !== undefined && props.outputContainerId !== undefined) {
-      // Batch jobs access data as their caller: the factory writes each run's output.
-      new RoleAssignment(this, "factory-output-writer", {
-        scope: props.outputContainerId,
-        roleDefinitionName: ROLES.storageBlobDataContributor,
-        principalId: props.dataFactoryPrincipalId,
-        principalType: "ServicePrincipal",
-      });
-    }
-
     // --- Data Factory pipeline ---
     const adfName = props.adfPipelineName ?? props.name.replace(/_/g, "-");
+    this.adfName = adfName;
     const params: Record<string, string> = {
       [PARAMS.datastoreName]: props.inputDatastoreName,
       [PARAMS.relativePath]: props.defaultRelativePath,
@@ -524,7 +528,7 @@ export class DatapathPipeline extends Construct {
         startTime: t.startTime,
         timeZone: t.timeZone ?? "UTC",
         activated: t.activated ?? true,
-        pipeline: [{ name: this.adfPipeline.name, parameters: { [PARAMS.relativePath]: t.relativePath, [PARAMS.datastoreName]: props.inputDatastoreName } }],
+        pipeline: [{ name: this.adfPipeline.name, parameters: { [PARAMS.relativePath]: escapeTemplateString(t.relativePath), [PARAMS.datastoreName]: props.inputDatastoreName } }],
       });
     }
     if (props.blobTrigger) {
@@ -557,6 +561,7 @@ export class DatapathPipeline extends Construct {
       outputPrefix: `runs/${adfName}`,
       outputFileName: OUTPUT_FILE,
       jobTimeout: inv.jobTimeout ?? "0.12:00:00",
+      integrationRuntimeName: this.integrationRuntimeName,
     };
   }
 
@@ -573,7 +578,7 @@ export class DatapathPipeline extends Construct {
 
   /** The ADF expression that builds the invoke body (batch-endpoint style). */
   invokeBodyExpression(): string | undefined {
-    return this.invocation.style === "batchEndpoint" ? invokeBodyExpression(this.batchOptions(this.adfPipeline.name, this.invocation)) : undefined;
+    return this.invocation.style === "batchEndpoint" ? invokeBodyExpression(this.batchOptions(this.adfName, this.invocation)) : undefined;
   }
 
   /** The body a run sends to the endpoint, with the ADF parameters as `<placeholders>`. */
@@ -603,11 +608,10 @@ export class DatapathPipeline extends Construct {
     checkName(c, "linkedServiceName", p.linkedServiceName, "dataFactoryChild");
     checkName(c, "inputDatastoreName", p.inputDatastoreName, "mlDatastore");
     checkName(c, "outputDatastoreName", p.outputDatastoreName, "mlDatastore");
-    if (p.outputContainerId !== undefined) c.resourceId("outputContainerId", p.outputContainerId);
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
-    if (p.codeContainerName !== undefined) checkName(c, "codeContainerName", p.codeContainerName, "storageContainer");
+    checkName(c, "codeContainerName", p.codeContainerName ?? `${String(p.name).replace(/_/g, "-")}-code`, "storageContainer");
     if (p.adfPipelineName !== undefined) checkName(c, "adfPipelineName", p.adfPipelineName, "dataFactoryChild");
     if (p.maxConcurrentRuns !== undefined) c.integer("maxConcurrentRuns", p.maxConcurrentRuns, 1, 50);
 

@@ -52,7 +52,10 @@ export interface MlWorkspaceProps {
    */
   readonly containerRegistry?: ContainerRegistryOptions;
   /**
-   * Whether the workspace is reachable over the public internet.
+   * Whether the workspace, its storage account, key vault and registry are reachable over the public
+   * internet. When false, storage and key vault firewalls also deny by default (trusted Azure
+   * services bypass), and the resources must be reached through private endpoints (see
+   * `PrivateEndpoints`): Terraform itself must then run from inside the network to upload code.
    * @default false (secure; the dev environment turns it on because it has no private network)
    */
   readonly publicNetworkAccessEnabled?: boolean;
@@ -129,6 +132,9 @@ function validate(path: string, p: MlWorkspaceProps): Checker {
   if (p.containerRegistry !== undefined) {
     checkName(c, "containerRegistry.name", p.containerRegistry.name, "containerRegistry");
     if (p.containerRegistry.sku !== undefined) c.oneOf("containerRegistry.sku", p.containerRegistry.sku, REGISTRY_SKUS);
+    if (p.publicNetworkAccessEnabled !== true && (p.containerRegistry.sku ?? "Basic") !== "Premium") {
+      c.fail("containerRegistry.sku", p.containerRegistry.sku ?? "Basic", 'must be "Premium" when public network access is off (private endpoints need it)');
+    }
   }
   c.optionalBoolean("createResourceGroup", p.createResourceGroup);
   c.optionalBoolean("publicNetworkAccessEnabled", p.publicNetworkAccessEnabled);
@@ -181,6 +187,7 @@ export class MlWorkspace extends Construct {
       this.resourceGroupName = props.resourceGroupName;
     }
     const common = { resourceGroupName: this.resourceGroupName, location: props.location, tags };
+    const isPublic = props.publicNetworkAccessEnabled ?? false;
     const blobRetention = props.blobSoftDeleteRetentionDays ?? 14;
 
     this.storageAccount = new StorageAccount(this, "storage", {
@@ -197,6 +204,8 @@ export class MlWorkspace extends Construct {
       defaultToOauthAuthentication: true,
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
+      publicNetworkAccessEnabled: isPublic,
+      networkRules: isPublic ? undefined : { defaultAction: "Deny", bypass: ["AzureServices"] },
       blobProperties: {
         versioningEnabled: true,
         changeFeedEnabled: true,
@@ -216,6 +225,8 @@ export class MlWorkspace extends Construct {
       rbacAuthorizationEnabled: true,
       purgeProtectionEnabled: props.purgeProtectionEnabled ?? true,
       softDeleteRetentionDays: props.keyVaultSoftDeleteRetentionDays ?? 90,
+      publicNetworkAccessEnabled: isPublic,
+      networkAcls: isPublic ? undefined : { defaultAction: "Deny", bypass: "AzureServices" },
       lifecycle,
     });
 
@@ -241,6 +252,7 @@ export class MlWorkspace extends Construct {
         sku: props.containerRegistry.sku ?? "Basic",
         adminEnabled: false,
         anonymousPullEnabled: false,
+        publicNetworkAccessEnabled: isPublic,
       });
     }
 
@@ -252,7 +264,7 @@ export class MlWorkspace extends Construct {
       storageAccountId: this.storageAccount.id,
       containerRegistryId: this.containerRegistry?.id,
       identity: { type: "SystemAssigned" },
-      publicNetworkAccessEnabled: props.publicNetworkAccessEnabled ?? false,
+      publicNetworkAccessEnabled: isPublic,
       managedNetwork: { isolationMode: props.isolationMode ?? "AllowInternetOutbound" },
       highBusinessImpact: props.highBusinessImpact ?? false,
       skuName: "Basic",

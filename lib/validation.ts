@@ -171,5 +171,7 @@ export function relativePathProblem(value: unknown): string | undefined {
   if (value.includes("//")) return "must not contain empty segments ('//')";
   // Quotes and control characters would have to be escaped in every consumer (ADF expressions, URIs).
   if (/["'\u0000-\u001f\u007f]/.test(value)) return "must not contain quotes or control characters";
+  // A leading '@' makes ADF read a trigger parameter as an expression; '${' and '%{' are Terraform templates.
+  if (value.startsWith("@") || value.includes("${") || value.includes("%{")) return "must not start with '@' or contain '${' or '%{'";
   return undefined;
 }

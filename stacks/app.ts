@@ -13,6 +13,30 @@ export function addEnvironments(app: App, configs: readonly EnvironmentConfig[])
   });
 }
 
+/** Error annotations (e.g. security findings in prod) found after synthesis: nothing is written. */
+export class SynthFindingsError extends Error {
+  constructor(readonly findings: readonly string[]) {
+    super(`Synth failed with ${findings.length} error${findings.length === 1 ? "" : "s"}:\n${findings.map((f) => `  - ${f}`).join("\n")}`);
+    this.name = "SynthFindingsError";
+  }
+}
+
+interface Annotation {
+  readonly level: "ERROR" | "WARN" | "INFO";
+  readonly message: string;
+}
+
+/** The annotations of every stack, from the manifest cdktf wrote. */
+export function readAnnotations(outdir: string): { errors: Annotation[]; others: Annotation[] } {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { annotations: { level: string; message: string }[] }>;
+  };
+  const all = Object.values(manifest.stacks).flatMap((st) =>
+    st.annotations.map((a) => ({ level: (a.level.replace("@cdktf/", "").toUpperCase() as string).replace(/^WARNING$/, "WARN") as Annotation["level"], message: a.message })),
+  );
+  return { errors: all.filter((a) => a.level === "ERROR"), others: all.filter((a) => a.level !== "ERROR") };
+}
+
 /**
  * Build the app with `build`, then synthesize into a scratch folder and swap it into place, so a
  * failure (bad config, a synth-time error) never leaves a partial `cdktf.out`. Errors are printed
@@ -26,12 +50,18 @@ export function synthApp(build: (app: App) => void): void {
     const app = new App({ outdir: scratch, skipValidation: false });
     build(app);
     app.synth();
+    const { errors, others } = readAnnotations(scratch);
+    for (const a of others) console.error(`${a.level === "WARN" ? "warning" : "info"}: ${a.message}`);
+    if (errors.length > 0) {
+      throw new SynthFindingsError(errors.map((a) => a.message));
+    }
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
   } catch (e) {
     fs.rmSync(scratch, { recursive: true, force: true });
     if (process.env.DEBUG) console.error(e);
-    const message = e instanceof ConfigValidationError ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}`;
+    const message =
+      e instanceof ConfigValidationError || e instanceof SynthFindingsError ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}`;
     console.error(message);
     process.exit(1);
   }

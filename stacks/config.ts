@@ -4,6 +4,7 @@ import { ParallelSettings } from "../lib/component-specs";
 import { StorageReplicationType } from "../lib/ml-workspace";
 import { VmPriority } from "../lib/compute-cluster";
 import { checkName } from "../lib/naming";
+import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { Checker, Problem } from "../lib/validation";
 
 export const ENVIRONMENT_NAMES = ["dev", "test", "prod"] as const;
@@ -57,6 +58,41 @@ export interface PipelineConfig {
   readonly blobTrigger?: { readonly pathPrefix: string; readonly markerFileName?: string };
 }
 
+/** `public`: no private networking needed (dev). */
+export interface PublicNetworkConfig {
+  readonly profile: "public";
+}
+
+/**
+ * `private`: public network access off on workspace, storage, key vault, registry and factory;
+ * private endpoints (with private DNS zones) in `subnetId`; the workspace's managed network allows
+ * approved outbound only; the factory runs in a managed VNet with a managed private endpoint to the
+ * workspace. Terraform must run from inside the network (it uploads the step code to storage).
+ */
+export interface PrivateNetworkConfig {
+  readonly profile: "private";
+  /** Subnet for the private endpoints and the compute cluster's nodes. */
+  readonly subnetId: string;
+  /** Virtual network of that subnet (the private DNS zones are linked to it). */
+  readonly virtualNetworkId: string;
+  /**
+   * Existing private DNS zones by name (e.g. a hub's); zones not listed are created in the environment's group.
+   * @default {}
+   */
+  readonly existingDnsZoneIds?: Readonly<Record<string, string>>;
+}
+
+export type NetworkConfig = PublicNetworkConfig | PrivateNetworkConfig;
+
+/** An accepted security finding: which rule, on which resource (construct path below the stack), and why. */
+export interface SuppressionConfig {
+  readonly ruleId: string;
+  /** Construct path relative to the stack, e.g. `workspace/storage`. */
+  readonly path: string;
+  /** Mandatory: why the finding is accepted (printed on every synth). */
+  readonly reason: string;
+}
+
 /** Where the environment keeps its Terraform state (azurerm backend). */
 export interface BackendConfig {
   readonly resourceGroupName: string;
@@ -81,8 +117,18 @@ export interface EnvironmentConfig {
    * @default - from the environment (ARM_SUBSCRIPTION_ID or the az CLI's current subscription)
    */
   readonly subscriptionId?: string;
-  /** Public network access on the workspace and the factory (dev only: there is no private network). */
-  readonly publicNetworkAccess: boolean;
+  /** Network profile: `public` (dev) or `private` (test, prod). */
+  readonly network: NetworkConfig;
+  /**
+   * How security findings are reported: `error` fails the synth, `warning` only reports.
+   * @default "error", except "warning" in dev
+   */
+  readonly securityFindings?: "error" | "warning";
+  /**
+   * Accepted findings, each with its reason.
+   * @default []
+   */
+  readonly suppressions?: readonly SuppressionConfig[];
   readonly storageReplicationType: StorageReplicationType;
   readonly cluster: ClusterConfig;
   readonly protection: ProtectionConfig;
@@ -121,7 +167,27 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   if (cfg.subscriptionId !== undefined) {
     c.name("subscriptionId", cfg.subscriptionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a subscription GUID");
   }
-  c.boolean("publicNetworkAccess", cfg.publicNetworkAccess);
+  if (cfg.network === null || typeof cfg.network !== "object") c.fail("network", cfg.network, "must be an object");
+  else if (c.oneOf("network.profile", cfg.network.profile, NETWORK_PROFILES) && cfg.network.profile === "private") {
+    const n = cfg.network;
+    const subnetOk = c.resourceId("network.subnetId", n.subnetId);
+    const vnetOk = c.resourceId("network.virtualNetworkId", n.virtualNetworkId);
+    if (subnetOk && vnetOk && !String(n.subnetId).toLowerCase().startsWith(`${String(n.virtualNetworkId).toLowerCase()}/subnets/`)) {
+      c.fail("network.subnetId", n.subnetId, "must be a subnet of network.virtualNetworkId");
+    }
+  }
+  if (cfg.name === "prod" && cfg.network?.profile !== "private") {
+    c.fail("network.profile", cfg.network?.profile, 'must be "private" in prod');
+  }
+  if (cfg.securityFindings !== undefined) c.oneOf("securityFindings", cfg.securityFindings, ["error", "warning"] as const);
+  if (cfg.name === "prod" && cfg.securityFindings === "warning") c.fail("securityFindings", cfg.securityFindings, 'must be "error" in prod');
+  (cfg.suppressions ?? []).forEach((sup, i) => {
+    c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId);
+    c.nonEmptyString(`suppressions[${i}].path`, sup.path);
+    if (typeof sup.reason !== "string" || sup.reason.trim().length < 20) {
+      c.fail(`suppressions[${i}].reason`, sup.reason, "must explain the exception (at least 20 characters)");
+    }
+  });
   for (const key of ["cluster", "protection", "data", "pipeline"] as const) {
     if (cfg[key] === null || typeof cfg[key] !== "object") c.fail(key, cfg[key], "must be an object");
   }

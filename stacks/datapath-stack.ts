@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { MlWorkspace } from "../lib/ml-workspace";
@@ -8,7 +8,11 @@ import { DataFactory } from "../lib/data-factory";
 import { DatapathPipeline } from "../lib/datapath-pipeline";
 import { AzapiProvider } from "../lib/azapi";
 import { deriveNames, DerivedNames } from "../lib/naming";
-import { collectProblems, reportProblems } from "../lib/validation";
+import { Checker, collectProblems, ConfigValidationError, reportProblems } from "../lib/validation";
+import { PrivateEndpoints } from "../lib/private-endpoints";
+import { WorkspaceOutboundRules } from "../lib/workspace-outbound-rules";
+import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
+import { Aspects } from "cdktf";
 import { EnvironmentConfig, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
@@ -23,6 +27,18 @@ export interface DatapathStackOptions {
 export function stateKey(env: string): string {
   return `aml-datapath/${env}.tfstate`;
 }
+
+/**
+ * Exceptions every stack makes, with their reasons. ADF git integration (CKV_AZURE_103) would make
+ * the factory's git branch a second source of truth next to this repository.
+ */
+export const STACK_SUPPRESSIONS = [
+  {
+    ruleId: "data-factory-git-integration",
+    path: "factory",
+    reason: "The factory's pipelines, triggers and linked services are deployed from this repository by Terraform; ADF git mode would add a second, diverging source of truth.",
+  },
+] as const;
 
 /** A ready-to-paste Azure CLI command that starts one run on `relativePath`. */
 export function startRunCommand(resourceGroup: string, factory: string, pipeline: string, datastore: string, relativePath: string): string {
@@ -43,6 +59,8 @@ export class DatapathStack extends TerraformStack {
   readonly cluster!: ComputeCluster;
   readonly factory!: DataFactory;
   readonly pipeline!: DatapathPipeline;
+  /** The security rule pack applied to this stack; its findings are filled in at synth. */
+  readonly securityPack!: SecurityRulePack;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig, options: DatapathStackOptions = {}) {
     super(scope, id);
@@ -52,9 +70,33 @@ export class DatapathStack extends TerraformStack {
       const problems = validateEnvironmentConfig(this.node.path, config);
       reportProblems(this, problems);
       // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "cluster", "protection", "data", "pipeline"].includes(p.property))) return;
+      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline"].includes(p.property))) return;
       this.build(config, options);
     });
+  }
+
+  private applySecurityPack(config: EnvironmentConfig): void {
+    const pack = new SecurityRulePack({
+      context: { profile: config.network.profile, requirePreventDestroy: config.name === "prod" },
+      severity: config.securityFindings ?? (config.name === "dev" ? "warning" : "error"),
+    });
+    Aspects.of(this).add(pack);
+    Object.assign(this, { securityPack: pack });
+    const c = new Checker(this.node.path);
+    [...STACK_SUPPRESSIONS, ...(config.suppressions ?? [])].forEach((sup, i) => {
+      const target = this.node.tryFindChild(sup.path.split("/")[0]) && sup.path.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
+      if (!target) {
+        c.fail(`suppressions[${i}].path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
+        return;
+      }
+      try {
+        suppressRule(target, sup.ruleId, sup.reason);
+      } catch (e) {
+        if (e instanceof ConfigValidationError) c.problems.push(...e.problems);
+        else throw e;
+      }
+    });
+    reportProblems(this, c.problems);
   }
 
   private build(config: EnvironmentConfig, options: DatapathStackOptions): void {
@@ -88,6 +130,7 @@ export class DatapathStack extends TerraformStack {
     }
 
     const protect = config.protection;
+    const privateNet = config.network.profile === "private" ? config.network : undefined;
     const ws = new MlWorkspace(this, "workspace", {
       location: config.location,
       resourceGroupName: n.resourceGroup,
@@ -96,7 +139,8 @@ export class DatapathStack extends TerraformStack {
       keyVaultName: n.keyVault,
       logAnalyticsWorkspaceName: n.logAnalyticsWorkspace,
       applicationInsightsName: n.applicationInsights,
-      publicNetworkAccessEnabled: config.publicNetworkAccess,
+      publicNetworkAccessEnabled: !privateNet,
+      isolationMode: privateNet ? "AllowOnlyApprovedOutbound" : "AllowInternetOutbound",
       purgeProtectionEnabled: protect.purgeProtection,
       preventDestroy: protect.preventDestroy,
       blobSoftDeleteRetentionDays: protect.blobSoftDeleteRetentionDays,
@@ -121,6 +165,7 @@ export class DatapathStack extends TerraformStack {
       location: config.location,
       name: n.computeCluster,
       ...config.cluster,
+      subnetResourceId: privateNet?.subnetId,
       inputContainerIds: [input.containerId],
       outputContainerIds: [output.containerId],
       tags,
@@ -131,9 +176,14 @@ export class DatapathStack extends TerraformStack {
       location: config.location,
       resourceGroupName: ws.resourceGroupName,
       workspace: { id: ws.workspaceId, name: n.mlWorkspace, resourceGroupName: n.resourceGroup },
-      publicNetworkEnabled: config.publicNetworkAccess,
+      publicNetworkEnabled: !privateNet,
+      // Private profile: Web activities run in the factory's managed VNet and reach the workspace privately.
+      managedVirtualNetworkEnabled: privateNet !== undefined,
+      managedPrivateEndpoints: privateNet ? [{ name: "aml-workspace", targetResourceId: ws.workspaceId, subresourceName: "amlworkspace" }] : undefined,
       authentication: config.dataFactoryAuthentication,
       inputContainerIds: [input.containerId],
+      // Batch jobs access data as their caller: the factory writes each run's output.
+      outputContainerIds: [output.containerId],
       tags,
     });
 
@@ -143,19 +193,18 @@ export class DatapathStack extends TerraformStack {
       endpointName: n.batchEndpoint,
       workspaceId: ws.workspaceId,
       location: config.location,
-      computeClusterName: n.computeCluster,
+      // A reference, so the deployment is created after (and destroyed before) the cluster.
+      computeClusterName: cluster.name,
       computeMaxNodes: config.cluster.maxNodes,
       computePrincipalId: cluster.principalId,
       workspacePrincipalId: ws.workspacePrincipalId,
       storageAccountId: ws.storageAccountId,
       storageAccountName: n.storageAccount,
-      blobEndpoint: ws.storageAccount.primaryBlobEndpoint,
       dataFactoryId: factory.id,
-      dataFactoryPrincipalId: factory.principalId,
       linkedServiceName: factory.linkedService.name,
+      integrationRuntimeName: factory.integrationRuntime?.name,
       inputDatastoreName: config.data.inputDatastore,
       outputDatastoreName: config.data.outputDatastore,
-      outputContainerId: output.containerId,
       defaultRelativePath: config.data.defaultRelativePath,
       invocation: p.invocation,
       parallel: p.parallel,
@@ -166,9 +215,31 @@ export class DatapathStack extends TerraformStack {
         pathPrefix: p.blobTrigger.pathPrefix,
         markerFileName: p.blobTrigger.markerFileName,
       },
+      preventDestroy: protect.preventDestroy,
       tags,
     });
 
+    if (privateNet) {
+      new PrivateEndpoints(this, "private-endpoints", {
+        resourceGroupName: ws.resourceGroupName,
+        location: config.location,
+        subnetId: privateNet.subnetId,
+        virtualNetworkId: privateNet.virtualNetworkId,
+        existingDnsZoneIds: privateNet.existingDnsZoneIds,
+        namePrefix: `${config.projectPrefix}-${config.name}`,
+        targets: {
+          workspace: { resourceId: ws.workspaceId, subresource: "amlworkspace" },
+          "storage-blob": { resourceId: ws.storageAccountId, subresource: "blob" },
+          "storage-file": { resourceId: ws.storageAccountId, subresource: "file" },
+          "key-vault": { resourceId: ws.keyVaultId, subresource: "vault" },
+          "data-factory": { resourceId: factory.id, subresource: "dataFactory" },
+        },
+        tags,
+      });
+      new WorkspaceOutboundRules(this, "outbound-rules", { workspaceId: ws.workspaceId });
+    }
+
+    this.applySecurityPack(config);
     Object.assign(this, { workspace: ws, inputData: input, outputData: output, cluster, factory, pipeline });
 
     new TerraformOutput(this, "workspace_name", { value: ws.workspaceName });

@@ -13,6 +13,22 @@ const data = {
 // A producer writes a folder under parquet/ and then an empty _SUCCESS blob: that folder is processed.
 const blobTrigger = { pathPrefix: "parquet", markerFileName: "_SUCCESS" } as const;
 
+// The network the private environments attach to. Replace with your own virtual network: the
+// subnet hosts the private endpoints and the cluster's nodes, and Terraform must run from a network
+// that reaches it (a self-hosted agent), because it uploads the step code to storage.
+const network = (env: string) => {
+  const vnet = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-amldp-network/providers/Microsoft.Network/virtualNetworks/vnet-amldp-${env}`;
+  return { profile: "private" as const, virtualNetworkId: vnet, subnetId: `${vnet}/subnets/snet-ml` };
+};
+
+// Accepted findings of the security rule pack, each with its reason (listed on every synth).
+const sharedKeyStaysOn = {
+  ruleId: "storage-shared-key-disabled",
+  path: "workspace/storage",
+  reason:
+    "AML's own system datastores (workspaceblobstore, workspacefilestore) still use the account key: azurerm 4.55 cannot switch them to identity access, so disabling shared keys would break the workspace. Our datastores and uploads use Entra ID only.",
+};
+
 // One storage account holds every environment's state, one key per environment (see DatapathStack).
 const backend = {
   resourceGroupName: "rg-amldp-tfstate",
@@ -20,12 +36,12 @@ const backend = {
   containerName: "tfstate",
 } as const;
 
-/** dev: public network (no private networking needed), small low-priority cluster, no delete protection. */
+/** dev: public network profile (no private networking needed), security findings are warnings, small low-priority cluster, no delete protection. */
 export const dev: EnvironmentConfig = {
   name: "dev",
   projectPrefix,
   location,
-  publicNetworkAccess: true,
+  network: { profile: "public" },
   storageReplicationType: "LRS",
   cluster: { vmSize: "Standard_DS3_v2", vmPriority: "LowPriority", minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 120 },
   protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 7 },
@@ -34,12 +50,13 @@ export const dev: EnvironmentConfig = {
   backend,
 };
 
-/** test: production-like protection of secrets, no prevent_destroy so it can be rebuilt. */
+/** test: private network profile and production-like secrets protection, no prevent_destroy so it can be rebuilt. */
 export const test: EnvironmentConfig = {
   name: "test",
   projectPrefix,
   location,
-  publicNetworkAccess: false,
+  network: network("test"),
+  suppressions: [sharedKeyStaysOn],
   storageReplicationType: "LRS",
   cluster: { vmSize: "Standard_DS3_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 4, idleSecondsBeforeScaleDown: 300 },
   protection: { preventDestroy: false, purgeProtection: true, blobSoftDeleteRetentionDays: 14 },
@@ -53,12 +70,13 @@ export const test: EnvironmentConfig = {
   backend,
 };
 
-/** prod: larger cluster, zone-redundant storage, every delete protection on. */
+/** prod: private network profile, larger cluster, zone-redundant storage, every delete protection on. */
 export const prod: EnvironmentConfig = {
   name: "prod",
   projectPrefix,
   location,
-  publicNetworkAccess: false,
+  network: network("prod"),
+  suppressions: [sharedKeyStaysOn],
   storageReplicationType: "ZRS",
   cluster: { vmSize: "Standard_DS4_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 8, idleSecondsBeforeScaleDown: 600 },
   protection: { preventDestroy: true, purgeProtection: true, blobSoftDeleteRetentionDays: 30 },

@@ -1,13 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Testing } from "cdktf";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DEFAULT_PIPELINE_DIR } from "../lib/datapath-pipeline";
 import { AML_API_VERSION } from "../lib/aml-assets";
 import { md5Hex } from "../lib/content-hash";
 import { problemsOf, refTo, resourcesOf, single, synthJson, TfJson } from "./helpers";
 import { copyOfPipelineDir, pipelineProps, pipelineStack, platform, WS } from "./pipeline-fixtures";
 import { DatapathPipeline } from "../lib/datapath-pipeline";
-import { mlRoundTrip } from "./azure-models";
+import { adfRoundTrip, mlRoundTrip } from "./azure-models";
+import { evaluate } from "./adf-expression";
 
 type Res = Record<string, unknown>;
 const azapi = (json: TfJson) => resourcesOf(json, "azapi_resource");
@@ -48,6 +49,14 @@ describe("DatapathPipeline on AML v2", () => {
     expect(codeVersion.depends_on).toEqual([expect.stringMatching(/^azurerm_storage_blob\.p_prepare-code-preparepy_/)]);
   });
 
+  test("a blob endpoint given as a reference is trimmed in Terraform: no double slash in codeUri", () => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    const endpoint = new TerraformVariable(stack, "endpoint", { type: "string" }).stringValue;
+    new DatapathPipeline(stack, "p", pipelineProps({ blobEndpoint: endpoint }));
+    const codeUri = (byId(synthJson(stack), "p_prepare-code_version").body as { properties: { codeUri: string } }).properties.codeUri;
+    expect(codeUri).toMatch(/^\$\{trimsuffix\(var\.endpoint, "\/"\)\}\/datapath-code\/datapath\/prepare\/[0-9a-f]{16}$/);
+  });
+
   test("asset containers and versions are children of the workspace, version names are content hashes", () => {
     for (const [kind, name] of [["codes", "datapath-prepare"], ["codes", "datapath-process"], ["environments", "datapath-env"], ["components", "datapath_prepare"], ["components", "datapath_process"], ["components", "datapath"]]) {
       const container = Object.values(azapi(json)).find((r) => r.name === name && String(r.type).startsWith(`Microsoft.MachineLearningServices/workspaces/${kind}@`));
@@ -65,7 +74,7 @@ describe("DatapathPipeline on AML v2", () => {
   test("the environment carries the conda file's content and a base image", () => {
     const env = byId(json, "p_environment_version");
     expect((env.body as { properties: Res }).properties).toEqual({
-      image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest",
+      image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1",
       condaFile: fs.readFileSync(path.join(DEFAULT_PIPELINE_DIR, "conda.yaml"), "utf8"),
       osType: "Linux",
       description: "Runtime of both steps",
@@ -81,6 +90,9 @@ describe("DatapathPipeline on AML v2", () => {
     const codeRef = (step: string) => `azureml:${idOf(json, `p_${step}-code_version`)}`;
     const envRef = `azureml:${idOf(json, "p_environment_version")}`;
 
+    // A data path names a folder, not its content: AML must never reuse an earlier run's outputs.
+    expect(spec(prepare).is_deterministic).toBe(false);
+    expect(spec(process).is_deterministic).toBe(false);
     expect(spec(prepare)).toMatchObject({
       name: "datapath_prepare",
       version: prepare.name,
@@ -200,13 +212,12 @@ describe("DatapathPipeline on AML v2", () => {
     expect({ ...back, properties: kept }).toEqual({ ...deployment, properties: rest });
   });
 
-  test("grants: the deployer may upload code, the cluster reads it, the factory writes outputs", () => {
+  test("grants on the code container it creates: the deployer may upload, the cluster reads", () => {
     const grants = Object.entries(resourcesOf(json, "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name, r.principal_id, r.scope]).sort();
     const codeContainer = refTo(json, "azurerm_storage_container", "resource_manager_id");
     expect(grants).toEqual([
       ["p_compute-code-reader", "Storage Blob Data Reader", platform.computePrincipalId, codeContainer],
       ["p_deployer-code-upload", "Storage Blob Data Contributor", expect.stringMatching(/^\$\{data\.azurerm_client_config\..*\.object_id\}$/), codeContainer],
-      ["p_factory-output-writer", "Storage Blob Data Contributor", platform.dataFactoryPrincipalId, platform.outputContainerId],
     ]);
     for (const b of Object.values(resourcesOf(json, "azurerm_storage_blob"))) {
       expect(b.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.p_deployer-code-upload_/)]);
@@ -226,10 +237,33 @@ describe("the ADF pipeline", () => {
       parameters: { datastore_name: "input_data", relative_path: "parquet/offerpath2", output_datastore_name: "output_data", poll_interval_seconds: "60" },
       variables: { job_status: "NotStarted" },
     });
+    // The synthesized text itself: valid JSON, accepted by Azure's REST model, and the data path flows into the body.
     const activities = JSON.parse(String(adf.activities_json));
-    expect(activities).toEqual(JSON.parse(JSON.stringify(pipeline.activities).replace(/\$\{TfToken\[TOKEN\.\d+\]\}/g, refTo(json, "azapi_resource", "output.properties.scoringUri", Object.keys(resourcesOf(json, "azapi_resource")).findIndex((k) => k.startsWith("p_endpoint_"))))));
-    // The POST goes to this pipeline's own endpoint.
+    expect(activities.map((a: { name: string; type: string }) => `${a.type}:${a.name}`)).toEqual([
+      "IfCondition:Validate parameters",
+      "WebActivity:Invoke batch endpoint",
+      "Until:Wait for job",
+      "IfCondition:Check job result",
+    ]);
+    expect(adfRoundTrip("PipelineResource", { properties: { activities } })).toEqual({ properties: { activities } });
+    const body = evaluate(activities[1].typeProperties.body.value, {
+      parameters: { ...(adf.parameters as Record<string, string>), relative_path: "parquet/offerpath9" },
+      runId: "r1",
+    });
+    expect(JSON.parse(String(body)).properties.InputData.input_datapath.Uri).toBe("azureml://datastores/input_data/paths/parquet/offerpath9");
+    // The POST goes to this pipeline's own endpoint; no integration runtime unless one is given.
     expect(activities[1].typeProperties.url).toMatch(/^\$\{azapi_resource\.p_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
+    expect(activities[1].typeProperties).not.toHaveProperty("connectVia");
+    expect(pipeline.invokeBodyExpression()).toBe(activities[1].typeProperties.body.value);
+  });
+
+  test("with an integration runtime both Web activities run on it (private profile)", () => {
+    const { stack } = pipelineStack({ integrationRuntimeName: "ManagedVnetIR" });
+    const activities = JSON.parse(String(single(synthJson(stack), "azurerm_data_factory_pipeline").activities_json));
+    const ref = { referenceName: "ManagedVnetIR", type: "IntegrationRuntimeReference" };
+    expect(activities[1].typeProperties.connectVia).toEqual(ref);
+    expect(activities[2].typeProperties.activities[1].typeProperties.connectVia).toEqual(ref);
+    expect(adfRoundTrip("PipelineResource", { properties: { activities } })).toEqual({ properties: { activities } });
   });
 
   test("classic style: an AzureMLExecutePipeline activity on the linked service, no polling parameters", () => {
@@ -349,6 +383,7 @@ describe("validation", () => {
       `test/bad: inputDatastoreName "in-put" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`,
       `test/bad: endpointName "1ep" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
       `test/bad: defaultRelativePath "../etc" must not contain '.' or '..' segments`,
+      `test/bad: codeContainerName "Data-Path-code" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`,
       `test/bad: invocation.pollIntervalSeconds 1 must be an integer from 10 to 3600`,
       `test/bad: invocation.jobTimeout "12h" must be a duration "d.hh:mm:ss" of at most 99 days`,
       `test/bad: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,

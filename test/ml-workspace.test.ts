@@ -37,6 +37,10 @@ describe("MlWorkspace", () => {
       soft_delete_retention_days: 90,
       lifecycle: { prevent_destroy: true },
     });
+    // Not public by default: storage and key vault firewalls deny, trusted Azure services pass.
+    const j = synthJson(stack);
+    expect(single(j, "azurerm_storage_account")).toMatchObject({ public_network_access_enabled: false, network_rules: { default_action: "Deny", bypass: ["AzureServices"] } });
+    expect(single(j, "azurerm_key_vault")).toMatchObject({ public_network_access_enabled: false, network_acls: { default_action: "Deny", bypass: "AzureServices" } });
     expect(synth).toHaveResourceWithProperties({ tfResourceType: "azurerm_application_insights" }, {
       local_authentication_disabled: true,
       application_type: "web",
@@ -82,6 +86,8 @@ describe("MlWorkspace", () => {
     const w = single(json, "azurerm_machine_learning_workspace");
     expect(w.container_registry_id).toBe(refTo(json, "azurerm_container_registry", "id"));
     expect(w.public_network_access_enabled).toBe(true);
+    expect(single(json, "azurerm_storage_account").public_network_access_enabled).toBe(true);
+    expect(single(json, "azurerm_storage_account")).not.toHaveProperty("network_rules");
     expect(w.lifecycle).toEqual({ prevent_destroy: false });
     expect(single(json, "azurerm_key_vault").purge_protection_enabled).toBe(false);
     expect(ws.resourceGroupName).toBe("rg-demo");
@@ -112,6 +118,7 @@ describe("MlWorkspace", () => {
       `test/ws: logAnalyticsWorkspaceName "-log" must be 4-63 letters, digits or '-', starting and ending with a letter or digit`,
       `test/ws: applicationInsightsName "a/b" must be 1-260 characters without % & \\ ? /`,
       `test/ws: containerRegistry.name "cr-1" must be 5-50 letters or digits`,
+      `test/ws: containerRegistry.sku "Basic" must be "Premium" when public network access is off (private endpoints need it)`,
       `test/ws: isolationMode "Open" must be one of "Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"`,
       `test/ws: keyVaultSoftDeleteRetentionDays 5 must be an integer from 7 to 90`,
       `test/ws: blobSoftDeleteRetentionDays 0 must be an integer from 1 to 365`,

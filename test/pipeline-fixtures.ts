@@ -21,11 +21,9 @@ export const platform = {
   storageAccountId: SA,
   storageAccountName: "stdemo",
   dataFactoryId: ADF,
-  dataFactoryPrincipalId: "22222222-2222-2222-2222-222222222222",
   linkedServiceName: "AzureMLService",
   inputDatastoreName: "input_data",
   outputDatastoreName: "output_data",
-  outputContainerId: OUT_CONTAINER,
 } as const;
 
 export function pipelineProps(overrides: Partial<DatapathPipelineProps> = {}): DatapathPipelineProps {

@@ -52,10 +52,10 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "cluster_output-writer-0": "Storage Blob Data Contributor",
       "factory_workspace-data-scientist": "AzureML Data Scientist",
       "factory_input-reader-0": "Storage Blob Data Reader",
+      "factory_output-writer-0": "Storage Blob Data Contributor",
       "pipeline_deployer-code-upload": "Storage Blob Data Contributor",
       "pipeline_compute-code-reader": "Storage Blob Data Reader",
       "pipeline_workspace-code-reader": "Storage Blob Data Reader",
-      "pipeline_factory-output-writer": "Storage Blob Data Contributor",
     });
     for (const r of Object.values(resourcesOf(json, "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
   });
@@ -253,11 +253,11 @@ describe("config validation", () => {
   });
 
   test("a wrong type from JSON config, a bad prefix and a bad cluster are all reported together", () => {
-    const fromJson = JSON.parse(JSON.stringify({ ...dev, projectPrefix: "Bad_Prefix", publicNetworkAccess: "yes" }));
+    const fromJson = JSON.parse(JSON.stringify({ ...dev, projectPrefix: "Bad_Prefix", network: { profile: "open" } }));
     fromJson.cluster.maxNodes = "4";
     expect(problemsOf(build(fromJson))).toEqual([
       `env: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`,
-      `env: publicNetworkAccess "yes" must be true or false`,
+      `env: network.profile "open" must be one of "public", "private"`,
       `env/workspace: keyVaultName "kv-Bad_Prefix-dev" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
       `env/workspace: logAnalyticsWorkspaceName "log-Bad_Prefix-dev" must be 4-63 letters, digits or '-', starting and ending with a letter or digit`,
       `env/cluster: maxNodes "4" must be an integer from 1 to 1000`,

@@ -32,6 +32,10 @@ describe("two pipelines in one stack", () => {
       .filter((x) => x.r.name !== undefined && x.type !== "azurerm_role_assignment")
       .map((x) => `${x.type}|${String(x.r.type ?? "")}|${String(x.r.parent_id ?? x.r.data_factory_id ?? x.r.storage_account_id ?? x.r.storage_container_name ?? "")}|${String(x.r.name)}`);
     expect(new Set(azureNames).size).toBe(azureNames.length);
+    // Azure rejects a second assignment of the same role to the same principal on the same scope.
+    const grants = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}|${r.scope}`);
+    expect(grants.length).toBeGreaterThan(0);
+    expect(new Set(grants).size).toBe(grants.length);
     expect(Object.values(resourcesOf(json, "azurerm_storage_container")).map((c) => c.name).sort()).toEqual(["clicks-code", "offers-code"]);
   });
 
@@ -47,6 +51,18 @@ describe("two pipelines in one stack", () => {
       const url = JSON.parse(String(p.r.activities_json))[1].typeProperties.url;
       expect(url).toBe(`\${azapi_resource.${endpointOf(`ep-${p.r.name}`)}.output.properties.scoringUri}`);
     }
+  });
+
+  test("pipelines sharing one existing code container make no grants of their own", () => {
+    const shared = new TerraformStack(Testing.app(), "shared");
+    for (const name of ["one", "two"]) {
+      new DatapathPipeline(shared, name, { ...platform, name, endpointName: `ep-${name}`, defaultRelativePath: "x", codeContainerName: "shared-code", createCodeContainer: false });
+    }
+    const j = synthJson(shared);
+    expect(resourcesOf(j, "azurerm_role_assignment")).toEqual({});
+    expect(resourcesOf(j, "azurerm_storage_container")).toEqual({});
+    const blobNames = Object.values(resourcesOf(j, "azurerm_storage_blob")).map((b) => `${b.storage_container_name}/${b.name}`);
+    expect(new Set(blobNames).size).toBe(4);
   });
 
   test("different step code gives different process code versions; the shared prepare code is the same content", () => {

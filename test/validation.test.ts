@@ -7,7 +7,7 @@ describe("relativePathProblem", () => {
   test.each(["parquet/offerpath2", "a", "folder with spaces/x", "2026/11/25", "a-b_c.d/e"])("accepts %j", (p) => {
     expect(relativePathProblem(p)).toBeUndefined();
   });
-  test.each(["", " ", "/abs", "C:/x", "a/../b", "./a", "a\\b", "a//b", "https://x/y", "a\nb", "a'b", 42, undefined])(
+  test.each(["", " ", "/abs", "C:/x", "a/../b", "./a", "a\\b", "a//b", "https://x/y", "a\nb", "a'b", "@concat('x')", "a/${var.x}", "a%{if}", 42, undefined])(
     "rejects %j",
     (p) => expect(relativePathProblem(p)).toEqual(expect.any(String)),
   );

@@ -1,0 +1,107 @@
+import { Construct } from "constructs";
+import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
+import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { Checker, reportProblems } from "./validation";
+
+/** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
+export const PRIVATE_DNS_ZONES = {
+  amlworkspace: ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
+  blob: ["privatelink.blob.core.windows.net"],
+  file: ["privatelink.file.core.windows.net"],
+  vault: ["privatelink.vaultcore.azure.net"],
+  dataFactory: ["privatelink.datafactory.azure.net"],
+  registry: ["privatelink.azurecr.io"],
+} as const;
+export type PrivateLinkSubresource = keyof typeof PRIVATE_DNS_ZONES;
+
+export interface PrivateEndpointTarget {
+  /** ARM id of the resource to reach privately. */
+  readonly resourceId: string;
+  readonly subresource: PrivateLinkSubresource;
+}
+
+export interface PrivateEndpointsProps {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /** Subnet the endpoints' network interfaces are placed in. */
+  readonly subnetId: string;
+  /** Virtual network the private DNS zones are linked to. */
+  readonly virtualNetworkId: string;
+  /** Prefix of the endpoints' names. */
+  readonly namePrefix: string;
+  /** One endpoint per entry; the key names it (e.g. `workspace`, `storage-blob`). */
+  readonly targets: Readonly<Record<string, PrivateEndpointTarget>>;
+  /**
+   * Ids of existing private DNS zones (by zone name), e.g. a hub's central zones. Zones not listed are created here.
+   * @default {} (create every zone)
+   */
+  readonly existingDnsZoneIds?: Readonly<Record<string, string>>;
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Private endpoints into one subnet, with the private DNS zones their names resolve in, linked to
+ * the virtual network. Used by the `private` network profile.
+ */
+export class PrivateEndpoints extends Construct {
+  readonly endpoints: Readonly<Record<string, PrivateEndpoint>>;
+  readonly dnsZoneIds: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: PrivateEndpointsProps) {
+    super(scope, id);
+    const c = new Checker(this.node.path);
+    c.resourceId("subnetId", props.subnetId);
+    c.resourceId("virtualNetworkId", props.virtualNetworkId);
+    if (typeof props.subnetId === "string" && typeof props.virtualNetworkId === "string" && !props.subnetId.toLowerCase().startsWith(`${props.virtualNetworkId.toLowerCase()}/subnets/`)) {
+      c.fail("subnetId", props.subnetId, "must be a subnet of virtualNetworkId (the DNS zones are linked to that network)");
+    }
+    for (const [key, t] of Object.entries(props.targets)) {
+      c.resourceId(`targets.${key}.resourceId`, t.resourceId);
+      c.oneOf(`targets.${key}.subresource`, t.subresource, Object.keys(PRIVATE_DNS_ZONES) as PrivateLinkSubresource[]);
+    }
+    reportProblems(this, c.problems);
+
+    const tags = props.tags ? { ...props.tags } : undefined;
+    const zoneIds: Record<string, string> = {};
+    const zonesNeeded = [...new Set(Object.values(props.targets).flatMap((t) => PRIVATE_DNS_ZONES[t.subresource] ?? []))].sort();
+    for (const zone of zonesNeeded) {
+      const existing = props.existingDnsZoneIds?.[zone];
+      if (existing !== undefined) {
+        zoneIds[zone] = existing;
+        continue;
+      }
+      const z = new PrivateDnsZone(this, `zone-${zone}`, { name: zone, resourceGroupName: props.resourceGroupName, tags });
+      new PrivateDnsZoneVirtualNetworkLink(this, `link-${zone}`, {
+        name: `${props.namePrefix}-link`,
+        resourceGroupName: props.resourceGroupName,
+        privateDnsZoneName: z.name,
+        virtualNetworkId: props.virtualNetworkId,
+        registrationEnabled: false,
+        tags,
+      });
+      zoneIds[zone] = z.id;
+    }
+    this.dnsZoneIds = zoneIds;
+
+    const endpoints: Record<string, PrivateEndpoint> = {};
+    for (const [key, t] of Object.entries(props.targets)) {
+      endpoints[key] = new PrivateEndpoint(this, `pe-${key}`, {
+        name: `pe-${props.namePrefix}-${key}`,
+        location: props.location,
+        resourceGroupName: props.resourceGroupName,
+        subnetId: props.subnetId,
+        privateServiceConnection: {
+          name: `${props.namePrefix}-${key}`,
+          privateConnectionResourceId: t.resourceId,
+          subresourceNames: [t.subresource],
+          isManualConnection: false,
+        },
+        privateDnsZoneGroup: { name: "default", privateDnsZoneIds: PRIVATE_DNS_ZONES[t.subresource].map((z) => zoneIds[z]) },
+        tags,
+      });
+    }
+    this.endpoints = endpoints;
+  }
+}
