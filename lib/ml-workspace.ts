@@ -203,6 +203,9 @@ export class MlWorkspace extends Construct {
       // Portal and tools use Entra ID by default even where shared keys still work.
       defaultToOauthAuthentication: true,
       crossTenantReplicationEnabled: false,
+      localUserEnabled: false,
+      // While shared keys stay on, any SAS is short-lived (expiry over an hour is logged).
+      sasPolicy: { expirationPeriod: "0.01:00:00", expirationAction: "Log" },
       infrastructureEncryptionEnabled: true,
       publicNetworkAccessEnabled: isPublic,
       networkRules: isPublic ? undefined : { defaultAction: "Deny", bypass: ["AzureServices"] },

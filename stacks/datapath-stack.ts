@@ -77,7 +77,7 @@ export class DatapathStack extends TerraformStack {
 
   private applySecurityPack(config: EnvironmentConfig): void {
     const pack = new SecurityRulePack({
-      context: { profile: config.network.profile, requirePreventDestroy: config.name === "prod" },
+      context: { profile: config.network.profile, production: config.name === "prod" },
       severity: config.securityFindings ?? (config.name === "dev" ? "warning" : "error"),
     });
     Aspects.of(this).add(pack);

@@ -70,14 +70,14 @@ export const test: EnvironmentConfig = {
   backend,
 };
 
-/** prod: private network profile, larger cluster, zone-redundant storage, every delete protection on. */
+/** prod: private network profile, larger cluster, geo-zone-redundant storage, every delete protection on. */
 export const prod: EnvironmentConfig = {
   name: "prod",
   projectPrefix,
   location,
   network: network("prod"),
   suppressions: [sharedKeyStaysOn],
-  storageReplicationType: "ZRS",
+  storageReplicationType: "GZRS",
   cluster: { vmSize: "Standard_DS4_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 8, idleSecondsBeforeScaleDown: 600 },
   protection: { preventDestroy: true, purgeProtection: true, blobSoftDeleteRetentionDays: 30 },
   data,

@@ -1,10 +1,11 @@
-// Every rule of the pack, one file each (see docs/security.md for the ids each mirrors).
+// Every rule of the pack, one file each (docs/security.md maps them to checkov, trivy and Azure Policy).
 import { appInsightsLocalAuthDisabled } from "./rules/app-insights-local-auth-disabled";
 import { computeInSubnetWithoutPublicIp } from "./rules/compute-in-subnet-without-public-ip";
 import { computeLocalAuthDisabled } from "./rules/compute-local-auth-disabled";
 import { computeScaleToZero } from "./rules/compute-scale-to-zero";
 import { computeSshDisabled } from "./rules/compute-ssh-disabled";
 import { containerRegistryAdminDisabled } from "./rules/container-registry-admin-disabled";
+import { containerRegistryAnonymousPullDisabled } from "./rules/container-registry-anonymous-pull-disabled";
 import { containerRegistryPublicNetworkDisabled } from "./rules/container-registry-public-network-disabled";
 import { dataFactoryGitIntegration } from "./rules/data-factory-git-integration";
 import { dataFactoryLinkedServiceMsi } from "./rules/data-factory-linked-service-msi";
@@ -19,18 +20,24 @@ import { mlWorkspaceApprovedOutboundOnly } from "./rules/ml-workspace-approved-o
 import { mlWorkspaceCustomerManagedKey } from "./rules/ml-workspace-customer-managed-key";
 import { mlWorkspaceManagedNetworkEnabled } from "./rules/ml-workspace-managed-network-enabled";
 import { mlWorkspacePublicNetworkDisabled } from "./rules/ml-workspace-public-network-disabled";
+import { privateEndpointConfigured } from "./rules/private-endpoint-configured";
 import { roleAssignmentLeastPrivilege } from "./rules/role-assignment-least-privilege";
 import { statefulPreventDestroy } from "./rules/stateful-prevent-destroy";
 import { storageBlobSoftDelete } from "./rules/storage-blob-soft-delete";
 import { storageBlobVersioning } from "./rules/storage-blob-versioning";
 import { storageContainerPrivate } from "./rules/storage-container-private";
 import { storageContainerSoftDelete } from "./rules/storage-container-soft-delete";
+import { storageGeoRedundantReplication } from "./rules/storage-geo-redundant-replication";
 import { storageHttpsOnly } from "./rules/storage-https-only";
+import { storageInfrastructureEncryption } from "./rules/storage-infrastructure-encryption";
+import { storageLocalUsersDisabled } from "./rules/storage-local-users-disabled";
 import { storageMinTls12 } from "./rules/storage-min-tls-1-2";
 import { storageNetworkDefaultDeny } from "./rules/storage-network-default-deny";
 import { storageNoPublicBlobAccess } from "./rules/storage-no-public-blob-access";
 import { storagePublicNetworkDisabled } from "./rules/storage-public-network-disabled";
+import { storageSasExpirationPolicy } from "./rules/storage-sas-expiration-policy";
 import { storageSharedKeyDisabled } from "./rules/storage-shared-key-disabled";
+import { storageTrustedServicesBypass } from "./rules/storage-trusted-services-bypass";
 import { Rule } from "./rule";
 
 export const ALL_RULES: readonly Rule[] = [
@@ -40,6 +47,7 @@ export const ALL_RULES: readonly Rule[] = [
   computeScaleToZero,
   computeSshDisabled,
   containerRegistryAdminDisabled,
+  containerRegistryAnonymousPullDisabled,
   containerRegistryPublicNetworkDisabled,
   dataFactoryGitIntegration,
   dataFactoryLinkedServiceMsi,
@@ -54,16 +62,22 @@ export const ALL_RULES: readonly Rule[] = [
   mlWorkspaceCustomerManagedKey,
   mlWorkspaceManagedNetworkEnabled,
   mlWorkspacePublicNetworkDisabled,
+  privateEndpointConfigured,
   roleAssignmentLeastPrivilege,
   statefulPreventDestroy,
   storageBlobSoftDelete,
   storageBlobVersioning,
   storageContainerPrivate,
   storageContainerSoftDelete,
+  storageGeoRedundantReplication,
   storageHttpsOnly,
+  storageInfrastructureEncryption,
+  storageLocalUsersDisabled,
   storageMinTls12,
   storageNetworkDefaultDeny,
   storageNoPublicBlobAccess,
   storagePublicNetworkDisabled,
+  storageSasExpirationPolicy,
   storageSharedKeyDisabled,
+  storageTrustedServicesBypass,
 ];

@@ -16,10 +16,10 @@ export interface RuleContext {
    */
   readonly requireCustomerManagedKeys?: boolean;
   /**
-   * Require `prevent_destroy` on stateful resources (prod).
+   * Production: stateful resources need `prevent_destroy`, storage needs geo-redundancy.
    * @default false
    */
-  readonly requirePreventDestroy?: boolean;
+  readonly production?: boolean;
 }
 
 /**

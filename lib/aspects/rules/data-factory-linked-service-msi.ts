@@ -2,7 +2,8 @@ import { attributeRule } from "../rule";
 
 /**
  * The AML linked service authenticates with the factory's managed identity.
- * Mirrors Azure Policy f78ccdb4 ("Azure Data Factory linked services should use system-assigned managed identity authentication").
+ * Mirrors the intent of Azure Policy f78ccdb4 ("Azure Data Factory linked services should use system-assigned
+ * managed identity authentication when it is supported"), which lists other linked-service types.
  */
 export const dataFactoryLinkedServiceMsi = attributeRule({
   id: "data-factory-linked-service-msi",

@@ -1,6 +1,9 @@
 import { attributeRule } from "../rule";
 
-/** Access is granted with Azure RBAC, not vault access policies. Our own rule (azurerm 4.55 name `rbac_authorization_enabled`). */
+/**
+ * Access is granted with Azure RBAC, not vault access policies. Our own rule: checkov's draft (PR #6175,
+ * unmerged) reads the older `enable_rbac_authorization`; this reads the 4.55 `rbac_authorization_enabled`.
+ */
 export const keyVaultRbacAuthorization = attributeRule({
   id: "key-vault-rbac-authorization",
   mirrors: [],
