@@ -83,11 +83,15 @@ export class DatapathStack extends TerraformStack {
     Aspects.of(this).add(pack);
     Object.assign(this, { securityPack: pack });
     const c = new Checker(this.node.path);
-    [...STACK_SUPPRESSIONS, ...(config.suppressions ?? [])].forEach((sup, i) => {
-      const target = this.node.tryFindChild(sup.path.split("/")[0]) && sup.path.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
+    const all = [
+      ...STACK_SUPPRESSIONS.map((sup, i) => ({ sup, property: `builtInSuppressions[${i}]` })),
+      ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
+    ];
+    for (const { sup, property } of all) {
+      const target = sup.path.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
       if (!target) {
-        c.fail(`suppressions[${i}].path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
-        return;
+        c.fail(`${property}.path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
+        continue;
       }
       try {
         suppressRule(target, sup.ruleId, sup.reason);
@@ -95,7 +99,7 @@ export class DatapathStack extends TerraformStack {
         if (e instanceof ConfigValidationError) c.problems.push(...e.problems);
         else throw e;
       }
-    });
+    }
     reportProblems(this, c.problems);
   }
 

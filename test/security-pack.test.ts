@@ -1,0 +1,217 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Construct } from "constructs";
+import { Aspects, TerraformResource, TerraformStack, Testing } from "cdktf";
+import { ALL_RULES } from "../lib/aspects/all-rules";
+import { RuleContext, RuleResult } from "../lib/aspects/rule";
+import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { DatapathStack } from "../stacks/datapath-stack";
+import { dev, environments, prod } from "../stacks/environments";
+import { ConfigValidationError } from "../lib/validation";
+
+/** A resource with arbitrary attributes, exactly as they would be written to cdk.tf.json. */
+class RawResource extends TerraformResource {
+  constructor(scope: Construct, id: string, type: string, private readonly attrs: Record<string, unknown>) {
+    // lifecycle is a meta-argument: cdktf writes it from the resource config, not from the attributes.
+    const lifecycle = attrs.lifecycle as { prevent_destroy?: boolean } | undefined;
+    super(scope, id, { terraformResourceType: type, lifecycle: lifecycle && { preventDestroy: lifecycle.prevent_destroy } });
+  }
+  protected synthesizeAttributes(): Record<string, unknown> {
+    const { lifecycle: _meta, ...rest } = this.attrs;
+    return rest;
+  }
+}
+
+const PUBLIC: RuleContext = { profile: "public" };
+const PRIVATE: RuleContext = { profile: "private" };
+const PROD: RuleContext = { profile: "private", production: true };
+const CMK: RuleContext = { profile: "public", requireCustomerManagedKeys: true };
+
+function check(ruleId: string, type: string, attrs: Record<string, unknown>, ctx: RuleContext): RuleResult {
+  const rule = ALL_RULES.find((r) => r.id === ruleId);
+  if (!rule) throw new Error(`no rule ${ruleId}`);
+  const stack = new TerraformStack(Testing.app(), "s");
+  return rule.check(new RawResource(stack, "r", type, attrs), ctx);
+}
+
+// [rule, resource type, compliant attributes, non-compliant attributes, context]
+const CASES: [string, string, Record<string, unknown>, Record<string, unknown>, RuleContext][] = [
+  ["ml-workspace-public-network-disabled", "azurerm_machine_learning_workspace", { public_network_access_enabled: false }, {}, PUBLIC],
+  ["ml-workspace-approved-outbound-only", "azurerm_machine_learning_workspace", { managed_network: { isolation_mode: "AllowOnlyApprovedOutbound" } }, { managed_network: { isolation_mode: "AllowInternetOutbound" } }, PRIVATE],
+  ["ml-workspace-managed-network-enabled", "azurerm_machine_learning_workspace", { managed_network: { isolation_mode: "AllowInternetOutbound" } }, { managed_network: { isolation_mode: "Disabled" } }, PUBLIC],
+  ["ml-workspace-customer-managed-key", "azurerm_machine_learning_workspace", { encryption: { key_id: "k", key_vault_id: "v" }, high_business_impact: true }, { high_business_impact: true }, CMK],
+  ["compute-local-auth-disabled", "azurerm_machine_learning_compute_cluster", { local_auth_enabled: false }, {}, PUBLIC],
+  ["compute-scale-to-zero", "azurerm_machine_learning_compute_cluster", { scale_settings: { min_node_count: 0 } }, { scale_settings: { min_node_count: 1 } }, PUBLIC],
+  ["compute-ssh-disabled", "azurerm_machine_learning_compute_cluster", { ssh_public_access_enabled: false }, { ssh_public_access_enabled: false, ssh: { admin_username: "a" } }, PUBLIC],
+  ["compute-in-subnet-without-public-ip", "azurerm_machine_learning_compute_cluster", { node_public_ip_enabled: false, subnet_resource_id: "/s" }, { node_public_ip_enabled: true }, PRIVATE],
+  ["storage-https-only", "azurerm_storage_account", { https_traffic_only_enabled: true }, { enable_https_traffic_only: true }, PUBLIC],
+  ["storage-min-tls-1-2", "azurerm_storage_account", { min_tls_version: "TLS1_2" }, { min_tls_version: "TLS1_0" }, PUBLIC],
+  ["storage-no-public-blob-access", "azurerm_storage_account", { allow_nested_items_to_be_public: false }, {}, PUBLIC],
+  ["storage-container-private", "azurerm_storage_container", { container_access_type: "private" }, { container_access_type: "blob" }, PUBLIC],
+  ["storage-blob-soft-delete", "azurerm_storage_account", { blob_properties: { delete_retention_policy: { days: 7 } } }, { blob_properties: { delete_retention_policy: { days: 1 } } }, PUBLIC],
+  ["storage-container-soft-delete", "azurerm_storage_account", { blob_properties: { container_delete_retention_policy: { days: 14 } } }, { blob_properties: {} }, PUBLIC],
+  ["storage-blob-versioning", "azurerm_storage_account", { blob_properties: { versioning_enabled: true } }, { blob_properties: { versioning_enabled: false } }, PUBLIC],
+  ["storage-shared-key-disabled", "azurerm_storage_account", { shared_access_key_enabled: false }, {}, PUBLIC],
+  ["storage-public-network-disabled", "azurerm_storage_account", { public_network_access_enabled: false }, { public_network_access_enabled: true }, PRIVATE],
+  ["storage-network-default-deny", "azurerm_storage_account", { network_rules: { default_action: "Deny" } }, {}, PRIVATE],
+  ["storage-infrastructure-encryption", "azurerm_storage_account", { infrastructure_encryption_enabled: true }, {}, PUBLIC],
+  ["storage-local-users-disabled", "azurerm_storage_account", { local_user_enabled: false }, {}, PUBLIC],
+  ["storage-sas-expiration-policy", "azurerm_storage_account", { shared_access_key_enabled: true, sas_policy: { expiration_period: "0.01:00:00" } }, { shared_access_key_enabled: true }, PUBLIC],
+  ["storage-trusted-services-bypass", "azurerm_storage_account", { network_rules: { default_action: "Deny", bypass: ["AzureServices"] } }, { network_rules: { default_action: "Deny", bypass: [] } }, PUBLIC],
+  ["storage-geo-redundant-replication", "azurerm_storage_account", { account_replication_type: "GZRS" }, { account_replication_type: "ZRS" }, PROD],
+  ["key-vault-purge-protection", "azurerm_key_vault", { purge_protection_enabled: true }, { purge_protection_enabled: false }, PUBLIC],
+  ["key-vault-soft-delete-retention", "azurerm_key_vault", { soft_delete_retention_days: 90 }, { soft_delete_retention_days: 120 }, PUBLIC],
+  ["key-vault-rbac-authorization", "azurerm_key_vault", { rbac_authorization_enabled: true }, { enable_rbac_authorization: true }, PUBLIC],
+  ["key-vault-network-default-deny", "azurerm_key_vault", { network_acls: { default_action: "Deny" } }, { network_acls: { default_action: "Allow" } }, PRIVATE],
+  ["key-vault-public-network-disabled", "azurerm_key_vault", { public_network_access_enabled: false }, {}, PRIVATE],
+  ["data-factory-managed-identity", "azurerm_data_factory", { identity: { type: "SystemAssigned" } }, {}, PUBLIC],
+  ["data-factory-public-network-disabled", "azurerm_data_factory", { public_network_enabled: false }, {}, PUBLIC],
+  ["data-factory-git-integration", "azurerm_data_factory", { github_configuration: { repository_name: "r" } }, {}, PUBLIC],
+  ["data-factory-linked-service-msi", "azurerm_data_factory_linked_custom_service", { type: "AzureMLService", type_properties_json: '{"authentication":"MSI"}' }, { type: "AzureMLService", type_properties_json: '{"servicePrincipalId":"x"}' }, PUBLIC],
+  ["container-registry-admin-disabled", "azurerm_container_registry", { admin_enabled: false }, { admin_enabled: true }, PUBLIC],
+  ["container-registry-anonymous-pull-disabled", "azurerm_container_registry", { anonymous_pull_enabled: false }, { anonymous_pull_enabled: true }, PUBLIC],
+  ["container-registry-public-network-disabled", "azurerm_container_registry", { public_network_access_enabled: false }, {}, PRIVATE],
+  ["app-insights-local-auth-disabled", "azurerm_application_insights", { local_authentication_disabled: true }, { local_authentication_disabled: false }, PUBLIC],
+  ["role-assignment-least-privilege", "azurerm_role_assignment", { role_definition_name: "Storage Blob Data Reader", scope: "/subscriptions/s/resourceGroups/r" }, { role_definition_name: "Contributor", scope: "/subscriptions/s/resourceGroups/r" }, PUBLIC],
+  ["stateful-prevent-destroy", "azurerm_key_vault", { lifecycle: { prevent_destroy: true } }, {}, PROD],
+];
+
+describe("each rule", () => {
+  test("every rule has cases here", () => {
+    expect(CASES.map((c) => c[0]).sort()).toEqual(ALL_RULES.map((r) => r.id).filter((id) => id !== "private-endpoint-configured").sort());
+  });
+
+  test.each(CASES)("%s", (ruleId, type, good, bad, ctx) => {
+    expect(check(ruleId, type, good, ctx)).toBe("compliant");
+    expect(check(ruleId, type, bad, ctx)).toBe("non-compliant");
+    // Another resource type is never judged.
+    expect(check(ruleId, "azurerm_log_analytics_workspace", bad, ctx)).toBe("not-applicable");
+  });
+
+  test.each([
+    ["ml-workspace-approved-outbound-only", "azurerm_machine_learning_workspace"],
+    ["storage-public-network-disabled", "azurerm_storage_account"],
+    ["key-vault-network-default-deny", "azurerm_key_vault"],
+    ["compute-in-subnet-without-public-ip", "azurerm_machine_learning_compute_cluster"],
+  ])("%s applies to the private profile only", (ruleId, type) => {
+    expect(check(ruleId, type, {}, PUBLIC)).toBe("not-applicable");
+  });
+
+  test("production-only and CMK-only rules are not applicable elsewhere", () => {
+    expect(check("stateful-prevent-destroy", "azurerm_key_vault", {}, PRIVATE)).toBe("not-applicable");
+    expect(check("storage-geo-redundant-replication", "azurerm_storage_account", { account_replication_type: "LRS" }, PRIVATE)).toBe("not-applicable");
+    expect(check("ml-workspace-customer-managed-key", "azurerm_machine_learning_workspace", {}, PUBLIC)).toBe("not-applicable");
+  });
+
+  test("role assignments: subscription scope and broad role ids are findings too", () => {
+    expect(check("role-assignment-least-privilege", "azurerm_role_assignment", { role_definition_name: "Reader", scope: "/subscriptions/0000" }, PUBLIC)).toBe("non-compliant");
+    expect(
+      check("role-assignment-least-privilege", "azurerm_role_assignment", { role_definition_id: "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635", scope: "/subscriptions/s/resourceGroups/r" }, PUBLIC),
+    ).toBe("non-compliant");
+  });
+
+  test("private endpoints: a resource is compliant only when an endpoint in the stack targets it", () => {
+    const rule = ALL_RULES.find((r) => r.id === "private-endpoint-configured")!;
+    const stack = new TerraformStack(Testing.app(), "s");
+    const covered = new RawResource(stack, "covered", "azurerm_key_vault", {});
+    const bare = new RawResource(stack, "bare", "azurerm_key_vault", {});
+    new PrivateEndpoint(stack, "pe", {
+      name: "pe",
+      location: "westeurope",
+      resourceGroupName: "rg",
+      subnetId: "/s",
+      privateServiceConnection: { name: "c", isManualConnection: false, privateConnectionResourceId: covered.getStringAttribute("id"), subresourceNames: ["vault"] },
+    });
+    expect(rule.check(covered, PRIVATE)).toBe("compliant");
+    expect(rule.check(bare, PRIVATE)).toBe("non-compliant");
+    expect(rule.check(bare, PUBLIC)).toBe("not-applicable");
+  });
+});
+
+type Annotation = { level: string; message: string; constructPath: string };
+function annotationsOf(stack: TerraformStack): Annotation[] {
+  const out = Testing.synth(stack); // runs aspects
+  expect(out.length).toBeGreaterThan(0);
+  return stack.node.findAll().flatMap((c) =>
+    c.node.metadata.filter((m) => m.type.startsWith("@cdktf/")).map((m) => ({ level: m.type, message: String(m.data), constructPath: c.node.path })),
+  );
+}
+
+describe("the pack on the environment stacks", () => {
+  test("prod: zero unsuppressed findings; every suppression has its reason", () => {
+    const stack = new DatapathStack(Testing.app(), "prod", prod);
+    const notes = annotationsOf(stack);
+    expect(notes.filter((a) => a.level !== "@cdktf/info")).toEqual([]);
+    expect(stack.securityPack.findings.map((f) => [f.ruleId, f.path, (f.suppressedBecause ?? "").length > 20]).sort()).toEqual([
+      ["data-factory-git-integration", "prod/factory/factory", true],
+      ["storage-shared-key-disabled", "prod/workspace/storage", true],
+    ]);
+  });
+
+  test("dev: warnings only, and they name the rule, resource, attribute and fix", () => {
+    const stack = new DatapathStack(Testing.app(), "dev", dev);
+    const notes = annotationsOf(stack);
+    expect(notes.filter((a) => a.level === "@cdktf/error")).toEqual([]);
+    const warnings = notes.filter((a) => a.level === "@cdktf/warn").map((a) => a.message);
+    expect(warnings).toContain(
+      "[data-factory-public-network-disabled] azurerm_data_factory dev/factory/factory: public_network_enabled (mirrors CKV_AZURE_104, AZU-0035, Azure Policy 1cf164be). Fix: set public_network_enabled = false (the provider default is true)",
+    );
+    expect(warnings.length).toBe(stack.securityPack.findings.filter((f) => f.suppressedBecause === undefined).length);
+  });
+
+  test("an insecure change in prod becomes an error on that resource", () => {
+    const app = Testing.app();
+    const stack = new DatapathStack(app, "prod", prod);
+    stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+    const errors = annotationsOf(stack).filter((a) => a.level === "@cdktf/error");
+    expect(errors.map((e) => [e.constructPath, e.message.split("]")[0]])).toEqual([["prod/workspace/storage", "[storage-min-tls-1-2"]]);
+  });
+
+  test("every environment stack carries the pack", () => {
+    for (const env of environments) {
+      const stack = new DatapathStack(Testing.app(), env.name, env);
+      expect(Aspects.of(stack).all).toContain(stack.securityPack);
+    }
+  });
+});
+
+describe("suppressions", () => {
+  test("need a known rule and a real reason", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    expect(() => suppressRule(stack, "storage-min-tls-1-2", "because")).toThrow(ConfigValidationError);
+    expect(() => suppressRule(stack, "no-such-rule", "a perfectly good reason for it")).toThrow(/ruleId "no-such-rule" must name a rule of the pack/);
+  });
+
+  test("apply to the construct and everything below it, and are reported as info with the reason", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const group = new Construct(stack, "group");
+    new RawResource(group, "vault", "azurerm_key_vault", { purge_protection_enabled: false });
+    new RawResource(stack, "other", "azurerm_key_vault", { purge_protection_enabled: false });
+    suppressRule(group, "key-vault-purge-protection", "scratch vaults are recreated on every test run");
+    const pack = new SecurityRulePack({ context: PUBLIC, severity: "error", rules: ALL_RULES.filter((r) => r.id === "key-vault-purge-protection") });
+    Aspects.of(stack).add(pack);
+    const notes = annotationsOf(stack);
+    expect(notes.map((n) => [n.constructPath, n.level])).toEqual([
+      ["s/group/vault", "@cdktf/info"],
+      ["s/other", "@cdktf/error"],
+    ]);
+    expect(notes[0].message).toContain("suppressed: scratch vaults are recreated on every test run");
+  });
+
+  test("a config suppression must point at a construct of the stack", () => {
+    expect(() => new DatapathStack(Testing.app(), "prod", { ...prod, suppressions: [{ ruleId: "storage-shared-key-disabled", path: "workspace/nope", reason: "a reason that is long enough" }] })).toThrow(
+      /prod: suppressions\[0\]\.path "workspace\/nope" must name a construct of the stack/,
+    );
+  });
+});
+
+describe("docs/security.md", () => {
+  const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8");
+  test("maps every rule and every id it mirrors", () => {
+    for (const rule of ALL_RULES) {
+      expect([rule.id, doc.includes(`\`${rule.id}\``)]).toEqual([rule.id, true]);
+      for (const m of rule.mirrors) expect([rule.id, m, doc.includes(m.replace(/ \(.*\)$/, ""))]).toEqual([rule.id, m, true]);
+    }
+  });
+});
