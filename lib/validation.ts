@@ -67,8 +67,9 @@ export function reportProblems(scope: IConstruct, problems: readonly Problem[]):
  * construct inside it receives again) is reported once, under the name the user wrote.
  */
 function sameRootCause(reported: Problem, p: Problem): boolean {
-  const within = p.path === reported.path || p.path.startsWith(`${reported.path}/`);
-  return within && p.rule === reported.rule && JSON.stringify(p.value) === JSON.stringify(reported.value);
+  const same = p.rule === reported.rule && JSON.stringify(p.value) === JSON.stringify(reported.value);
+  if (p.path === reported.path) return same && p.property === reported.property;
+  return same && p.path.startsWith(`${reported.path}/`);
 }
 
 /**

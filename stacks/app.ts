@@ -37,13 +37,13 @@ export function readAnnotations(outdir: string): { errors: Annotation[]; others:
   return { errors: all.filter((a) => a.level === "ERROR"), others: all.filter((a) => a.level !== "ERROR") };
 }
 
+export type SynthOutcome = { readonly ok: true; readonly notes: readonly string[] } | { readonly ok: false; readonly message: string };
+
 /**
- * Build the app with `build`, then synthesize into a scratch folder and swap it into place, so a
- * failure (bad config, a synth-time error) never leaves a partial `cdktf.out`. Errors are printed
- * as one readable message, without a stack trace (set DEBUG=1 for one), and exit non-zero.
+ * Build the app with `build`, then synthesize into a scratch folder and swap it into `outdir`, so a
+ * failure (bad config, an error finding) never leaves a partial output. Never throws.
  */
-export function synthApp(build: (app: App) => void): void {
-  const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
+export function synthToDisk(build: (app: App) => void, outdir: string): SynthOutcome {
   const scratch = `${outdir}.partial`;
   try {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -51,18 +51,28 @@ export function synthApp(build: (app: App) => void): void {
     build(app);
     app.synth();
     const { errors, others } = readAnnotations(scratch);
-    for (const a of others) console.error(`${a.level === "WARN" ? "warning" : "info"}: ${a.message}`);
-    if (errors.length > 0) {
-      throw new SynthFindingsError(errors.map((a) => a.message));
-    }
+    if (errors.length > 0) throw new SynthFindingsError(errors.map((a) => a.message));
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
+    return { ok: true, notes: others.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
   } catch (e) {
     fs.rmSync(scratch, { recursive: true, force: true });
     if (process.env.DEBUG) console.error(e);
-    const message =
-      e instanceof ConfigValidationError || e instanceof SynthFindingsError ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}`;
-    console.error(message);
-    process.exit(1);
+    const known = e instanceof ConfigValidationError || e instanceof SynthFindingsError;
+    return { ok: false, message: known ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/**
+ * `synthToDisk` into $CDKTF_OUTDIR (or cdktf.out) for the command line: findings and errors are
+ * printed as readable lines without a stack trace (DEBUG=1 shows one), and a failure exits 1.
+ */
+export function synthApp(build: (app: App) => void): void {
+  const outcome = synthToDisk(build, path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out"));
+  if (outcome.ok) {
+    for (const note of outcome.notes) console.error(note);
+    return;
+  }
+  console.error(outcome.message);
+  process.exit(1);
 }

@@ -1,0 +1,46 @@
+import * as fs from "fs";
+import * as path from "path";
+import { TerraformStack, Testing } from "cdktf";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
+import { DatapathStack } from "../stacks/datapath-stack";
+import { environments } from "../stacks/environments";
+import { addressChanges, statefulAddresses } from "./address-stability";
+import { synthJson } from "./helpers";
+
+// The recorded addresses are a lock file: a change to them is a reviewed decision, never a side effect of a refactor.
+const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, "stateful-addresses.json"), "utf8")) as Record<string, string[]>;
+
+describe.each(environments.map((e) => [e.name, e] as const))("%s", (name, cfg) => {
+  test("stateful resources keep their Terraform addresses", () => {
+    const json = synthJson(new DatapathStack(Testing.app(), name, cfg));
+    expect(addressChanges(RECORDED[name], json)).toEqual([]);
+  });
+});
+
+describe("the address check", () => {
+  const account = (stack: TerraformStack, id: string) =>
+    new StorageAccount(stack, id, { name: "stdemo", resourceGroupName: "rg", location: "westeurope", accountTier: "Standard", accountReplicationType: "LRS" });
+
+  test("a silent rename is caught, with instructions", () => {
+    const before = new TerraformStack(Testing.app(), "s");
+    account(before, "data");
+    const recorded = statefulAddresses(synthJson(before));
+    const after = new TerraformStack(Testing.app(), "s");
+    account(after, "renamed-data");
+    const problems = addressChanges(recorded, synthJson(after));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^azurerm_storage_account\.data(_[0-9A-F]{8})? is gone: .* declare it on the new resource with \.moveFromId\("azurerm_storage_account\.data/);
+    expect(problems[1]).toMatch(/^azurerm_storage_account\.renamed-data(_[0-9A-F]{8})? is new/);
+  });
+
+  test("an intentional move is declared with moveFromId and accepted", () => {
+    const before = new TerraformStack(Testing.app(), "s");
+    account(before, "data");
+    const recorded = statefulAddresses(synthJson(before));
+    const after = new TerraformStack(Testing.app(), "s");
+    account(after, "renamed-data").moveFromId(recorded[0]);
+    const json = synthJson(after);
+    expect((json as unknown as { moved: unknown[] }).moved).toEqual([{ from: recorded[0], to: statefulAddresses(json)[0] }]);
+    expect(addressChanges(recorded, json)).toEqual([]);
+  });
+});

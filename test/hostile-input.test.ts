@@ -1,0 +1,122 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { addEnvironments, synthToDisk } from "../stacks/app";
+import { EnvironmentConfig } from "../stacks/config";
+import { dev, prod, test as testEnv } from "../stacks/environments";
+
+type Mutable = { -readonly [K in keyof EnvironmentConfig]: EnvironmentConfig[K] };
+/** A deep copy of a config, as it would come from a JSON file. */
+const copy = (c: EnvironmentConfig): Mutable & Record<string, unknown> => JSON.parse(JSON.stringify(c));
+
+function devWith(change: (c: Mutable & Record<string, unknown>) => void): EnvironmentConfig[] {
+  const c = copy(dev);
+  change(c);
+  return [c as EnvironmentConfig];
+}
+function prodWith(change: (c: Mutable & Record<string, unknown>) => void): EnvironmentConfig[] {
+  const c = copy(prod);
+  change(c);
+  return [c as EnvironmentConfig];
+}
+const set = (obj: object, key: string, value: unknown) => Object.assign(obj, { [key]: value });
+
+const NAME_KV = "must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'";
+const PATH_REL = "must be relative to the datastore root (no leading '/', drive letter or scheme)";
+
+// [case, configs, every expected line]
+const CASES: [string, EnvironmentConfig[], string[]][] = [
+  ["uppercase project prefix", devWith((c) => (c.projectPrefix = "Amldp")), [`dev: projectPrefix "Amldp" must be 2-12 lowercase letters or digits, starting with a letter`]],
+  ["empty project prefix", devWith((c) => (c.projectPrefix = "")), [`dev: projectPrefix "" must be 2-12 lowercase letters or digits, starting with a letter`]],
+  ["project prefix too long", devWith((c) => (c.projectPrefix = "abcdefghijklm")), [`dev: projectPrefix "abcdefghijklm" must be 2-12 lowercase letters or digits, starting with a letter`]],
+  ["project prefix starting with a digit", devWith((c) => (c.projectPrefix = "1aml")), [`dev: projectPrefix "1aml" must be 2-12 lowercase letters or digits, starting with a letter`]],
+  ["uppercase name suffix", devWith((c) => (c.nameSuffix = "AB")), [`dev: nameSuffix "AB" must be 0-6 lowercase letters or digits`]],
+  ["names too long after prefixing", devWith((c) => ((c.projectPrefix = "abcdefghijkl"), (c.nameSuffix = "123456"))), [`dev/workspace: keyVaultName "kv-abcdefghijkl-dev-123456" ${NAME_KV}`]],
+  ["region with a space", devWith((c) => (c.location = "West Europe")), [`dev: location "West Europe" must be an Azure region name such as westeurope`]],
+  ["subscription that is not a GUID", devWith((c) => (c.subscriptionId = "my-sub")), [`dev: subscriptionId "my-sub" must be a subscription GUID`]],
+  ["unknown environment", devWith((c) => (c.name = "staging" as never)), [`staging: name "staging" must be one of "dev", "test", "prod"`]],
+  ["duplicate environment names", [dev, testEnv, { ...testEnv }], [`app: environments[2].name "test" must be unique (each environment has its own stack and state)`]],
+  ["path traversal in the data path", devWith((c) => set(c.data, "defaultRelativePath", "parquet/../../secrets")), [`dev: data.defaultRelativePath "parquet/../../secrets" must not contain '.' or '..' segments`]],
+  ["absolute data path", devWith((c) => set(c.data, "defaultRelativePath", "/mnt/data")), [`dev: data.defaultRelativePath "/mnt/data" ${PATH_REL}`]],
+  ["Windows data path", devWith((c) => set(c.data, "defaultRelativePath", "C:\\data")), [`dev: data.defaultRelativePath "C:\\\\data" ${PATH_REL}`]],
+  ["data path that ADF would evaluate", devWith((c) => set(c.data, "defaultRelativePath", "@pipeline().RunId")), [`dev: data.defaultRelativePath "@pipeline().RunId" must not start with '@' or contain '\${' or '%{'`]],
+  ["data path with a Terraform template", devWith((c) => set(c.data, "defaultRelativePath", "x/${var.y}")), [`dev: data.defaultRelativePath "x/\${var.y}" must not start with '@' or contain '\${' or '%{'`]],
+  ["empty data path", devWith((c) => set(c.data, "defaultRelativePath", "")), [`dev: data.defaultRelativePath "" must be a non-empty relative path`]],
+  ["datastore name with illegal characters", devWith((c) => set(c.data, "inputDatastore", "input-data!")), [`dev/input-data: datastoreName "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
+  ["outputs into the input container", devWith((c) => set(c.data, "outputContainer", c.data.inputContainer)), [`dev: data.outputContainer "input-data" must differ from data.inputContainer (outputs never go into the input container)`]],
+  ["container name with a double dash", devWith((c) => set(c.data, "inputContainer", "input--data")), [`dev/input-data: containerName "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
+  ["negative node count", devWith((c) => set(c.cluster, "minNodes", -1)), [`dev/cluster: minNodes -1 must be an integer from 0 to 1000`]],
+  ["zero max nodes", devWith((c) => set(c.cluster, "maxNodes", 0)), [`dev/cluster: maxNodes 0 must be an integer from 1 to 1000`]],
+  ["min nodes above max", devWith((c) => set(c.cluster, "minNodes", 3)), [`dev/cluster: minNodes 3 must not exceed maxNodes (2)`]],
+  ["unknown VM size format", devWith((c) => set(c.cluster, "vmSize", "DS3_v2")), [`dev/cluster: vmSize "DS3_v2" must be an Azure VM size such as Standard_DS3_v2`]],
+  ["unknown VM priority", devWith((c) => set(c.cluster, "vmPriority", "Spot")), [`dev/cluster: vmPriority "Spot" must be one of "Dedicated", "LowPriority"`]],
+  ["mini-batch size 0", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { miniBatchSize: 0 } })), [`dev/pipeline: parallel.miniBatchSize 0 must be an integer from 1 to 100000`]],
+  ["threshold below -1", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { errorThreshold: -3 } })), [`dev/pipeline: parallel.errorThreshold -3 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`]],
+  ["parallel step larger than the cluster", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { instanceCount: 5 } })), [`dev/pipeline: parallel.instanceCount 5 must not exceed the cluster's maxNodes (2)`]],
+  ["private profile without a subnet", devWith((c) => (c.network = { profile: "private" } as never)), [
+    `dev: network.subnetId (missing) must be an Azure resource id string`,
+    `dev: network.virtualNetworkId (missing) must be an Azure resource id string`,
+  ]],
+  ["subnet of another network", prodWith((c) => set(c.network, "subnetId", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/other/subnets/s")), [
+    `prod: network.subnetId "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/other/subnets/s" must be a subnet of network.virtualNetworkId`,
+  ]],
+  ["classic style without an endpoint id", devWith((c) => (c.pipeline = { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" } as never })), [
+    `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that be the GUID of an AML v1 published pipeline endpoint`,
+  ]],
+  ["prod without delete protection", prodWith((c) => set(c.protection, "preventDestroy", false)), [`prod: protection.preventDestroy false must be true in prod (delete protection)`]],
+  ["prod on the public profile", prodWith((c) => (c.network = { profile: "public" })), [`prod: network.profile "public" must be "private" in prod`]],
+  ["prod with findings as warnings", prodWith((c) => (c.securityFindings = "warning")), [`prod: securityFindings "warning" must be "error" in prod`]],
+  ["a number as a string, from JSON", devWith((c) => set(c.cluster, "maxNodes", "4")), [`dev/cluster: maxNodes "4" must be an integer from 1 to 1000`]],
+  ["a suppression without a reason", prodWith((c) => (c.suppressions = [{ ruleId: "storage-min-tls-1-2", path: "workspace/storage", reason: "" }])), [
+    `prod: suppressions[0].reason "" must explain the exception (at least 20 characters)`,
+  ]],
+  ["invalid schedule", devWith((c) => (c.pipeline = { ...c.pipeline, schedule: { frequency: "Hourly" as never, interval: 1, relativePath: "x" } })), [
+    `dev/pipeline: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,
+  ]],
+  ["invalid state account", devWith((c) => set(c.backend!, "storageAccountName", "tf-state")), [`dev: backend.storageAccountName "tf-state" must be 3-24 lowercase letters or digits`]],
+  ["invalid pipeline name", devWith((c) => (c.pipeline = { ...c.pipeline, name: "Data-Path" })), [`dev/pipeline: name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`]],
+  ["a tag that is not a string", devWith((c) => (c.tags = { owner: 42 } as never)), [`dev: tags.owner 42 must be a string`]],
+  ["a section missing entirely", devWith((c) => delete (c as Record<string, unknown>).cluster), [`dev: cluster (missing) must be an object`]],
+];
+
+describe("hostile and mistaken input", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hostile-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test("at least 30 cases", () => expect(CASES.length).toBeGreaterThanOrEqual(30));
+
+  test.each(CASES)("%s fails with its message and writes nothing", (name, configs, expected) => {
+    const outdir = path.join(tmp, name.replace(/\W+/g, "-"));
+    const outcome = synthToDisk((app) => addEnvironments(app, configs), outdir);
+    expect(outcome.ok).toBe(false);
+    const message = outcome.ok ? "" : outcome.message;
+    expect(message).toMatch(/^Invalid configuration \(\d+ problems?\):\n/);
+    const lines = message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+    for (const e of expected) expect(lines).toContain(e);
+    expect(message).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(fs.existsSync(`${outdir}.partial`)).toBe(false);
+  });
+
+  test("independent problems in several environments are all listed at once", () => {
+    const outdir = path.join(tmp, "many");
+    const configs = [...devWith((c) => ((c.projectPrefix = "X"), set(c.cluster, "maxNodes", 0))), ...prodWith((c) => set(c.protection, "purgeProtection", false))];
+    const outcome = synthToDisk((app) => addEnvironments(app, configs), outdir);
+    expect(outcome.ok ? [] : outcome.message.split("\n").slice(1)).toEqual(
+      expect.arrayContaining([
+        `  - dev: projectPrefix "X" must be 2-12 lowercase letters or digits, starting with a letter`,
+        `  - dev/cluster: maxNodes 0 must be an integer from 1 to 1000`,
+        `  - prod: protection.purgeProtection false must be true in prod (key vault purge protection)`,
+      ]),
+    );
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test("an existing good output survives a failed synth untouched", () => {
+    const outdir = path.join(tmp, "kept");
+    expect(synthToDisk((app) => addEnvironments(app, [dev]), outdir).ok).toBe(true);
+    const before = fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8");
+    expect(synthToDisk((app) => addEnvironments(app, devWith((c) => (c.projectPrefix = "Bad"))), outdir).ok).toBe(false);
+    expect(fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8")).toBe(before);
+  });
+});
