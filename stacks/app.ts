@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App } from "cdktf";
+import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
 import { collectProblems, ConfigValidationError, reportProblems } from "../lib/validation";
 import { EnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
@@ -47,7 +47,8 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
   const scratch = `${outdir}.partial`;
   try {
     fs.rmSync(scratch, { recursive: true, force: true });
-    const app = new App({ outdir: scratch, skipValidation: false });
+    // Stack traces in annotations would put this machine's absolute paths into the manifest.
+    const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
     build(app);
     app.synth();
     const { errors, others } = readAnnotations(scratch);

@@ -287,19 +287,26 @@ describe("npm run synth", () => {
       encoding: "utf8",
     });
 
-  test("writes the three stacks deterministically, with no absolute paths", () => {
+  test("writes the three stacks deterministically: byte-identical from two working directories, no absolute paths or timestamps", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
     const a = run("main.ts", path.join(tmp, "a"));
     const b = run("main.ts", path.join(tmp, "b"), tmp);
     expect(a.status).toBe(0);
     expect(b.status).toBe(0);
-    for (const env of ["dev", "test", "prod"]) {
-      const fa = fs.readFileSync(path.join(tmp, "a", "stacks", env, "cdk.tf.json"), "utf8");
-      const fb = fs.readFileSync(path.join(tmp, "b", "stacks", env, "cdk.tf.json"), "utf8");
-      expect(fa).toBe(fb);
+    const files = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name])).sort();
+    const listing = files(path.join(tmp, "a"));
+    expect(listing).toEqual(expect.arrayContaining(["stacks/dev/cdk.tf.json", "stacks/test/cdk.tf.json", "stacks/prod/cdk.tf.json", "manifest.json"]));
+    expect(files(path.join(tmp, "b"))).toEqual(listing);
+    const today = new Date().toISOString().slice(0, 10);
+    for (const f of listing) {
+      const fa = fs.readFileSync(path.join(tmp, "a", f), "utf8");
+      expect([f, fa]).toEqual([f, fs.readFileSync(path.join(tmp, "b", f), "utf8")]);
       expect(fa).not.toContain(tmp);
       expect(fa).not.toContain(ROOT);
+      expect(fa).not.toContain(os.homedir());
       expect(fa).not.toMatch(/"\/(root|home|tmp|work)\//);
+      expect(fa).not.toContain(today); // no generation timestamp
     }
     expect(fs.existsSync(path.join(tmp, "a.partial"))).toBe(false);
     fs.rmSync(tmp, { recursive: true, force: true });
