@@ -1,0 +1,292 @@
+/**
+ * aml-datapath: start and watch runs of the data-path pipeline from the terminal.
+ *
+ *   aml-datapath run --env dev --path parquet/offerpath3 [--datastore input_data] [--follow]
+ *   aml-datapath status <run id> --env dev
+ *   aml-datapath runs --env dev [--last 10]
+ */
+import { parseArgs } from "util";
+import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
+import { NAME_RULES } from "../lib/naming";
+import { relativePathProblem } from "../lib/validation";
+import type { Clients } from "./azure";
+import { portalLink, resolveTarget, Target, UsageError } from "./target";
+
+const USAGE = `Usage:
+  aml-datapath run --env <dev|test|prod> --path <relative path> [--datastore <name>] [--follow] [--timeout <s>] [--poll <s>]
+  aml-datapath status <run id> --env <env> [--follow]
+  aml-datapath runs --env <env> [--last <n>]
+Options:
+  --request-timeout <s>  give up on a single Azure request after this long (default 60)
+Sign-in: DefaultAzureCredential (az login, managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).`;
+
+const TERMINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, interrupted: 130 } as const;
+
+interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly isTty: boolean;
+  readonly write: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  isTty: Boolean(process.stdout.isTTY),
+  write: (t) => process.stdout.write(t),
+};
+
+function seconds(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} "${value}" must be a number of seconds >= ${min}`);
+  return n;
+}
+
+function checkPath(path: string | undefined): string {
+  if (path === undefined) throw new UsageError("--path is required: the folder to process, relative to the datastore (e.g. parquet/offerpath2)");
+  const problem = relativePathProblem(path);
+  if (problem) throw new UsageError(`--path "${path}" ${problem}`);
+  return path;
+}
+
+function checkDatastore(name: string): string {
+  if (!NAME_RULES.mlDatastore.pattern.test(name)) throw new UsageError(`--datastore "${name}" ${NAME_RULES.mlDatastore.rule}`);
+  return name;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmtDuration = (ms: number | undefined) => (ms === undefined ? "" : `${Math.round(ms / 1000)}s`);
+
+interface FollowOptions {
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** Watches a run until it ends; the exit code says how it ended. */
+async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io: Io): Promise<number> {
+  const started = Date.now();
+  const seen = new Map<string, string>();
+  let amlJob: { name: string; status: string } | undefined;
+  let drawn = 0;
+  let stopping = false;
+  const onInt = () => {
+    stopping = true;
+    io.err(`\nStopped following. Run ${runId} keeps running in Data Factory: ${portalLink(t, runId)}`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once("SIGINT", onInt);
+  try {
+    for (;;) {
+      const signal = AbortSignal.timeout(o.requestTimeoutMs);
+      const run: PipelineRun = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, { abortSignal: signal });
+      const activities: ActivityRun[] = (
+        await c.factory.activityRuns.queryByPipelineRun(
+          t.resourceGroup,
+          t.factory,
+          runId,
+          { lastUpdatedAfter: new Date(Date.now() - 7 * 24 * 3600_000), lastUpdatedBefore: new Date(Date.now() + 3600_000) },
+          { abortSignal: AbortSignal.timeout(o.requestTimeoutMs) },
+        )
+      ).value;
+      amlJob = await amlJobStatus(c, t, activities, o.requestTimeoutMs, amlJob);
+      const elapsed = Math.round((Date.now() - started) / 1000);
+      const lines = [
+        `run ${runId}: ${run.status ?? "Unknown"} (+${elapsed}s)`,
+        ...activities
+          .slice()
+          .sort((a, b) => String(a.activityRunStart ?? "").localeCompare(String(b.activityRunStart ?? "")))
+          .map((a) => `  ${a.activityName}: ${a.status}${a.durationInMs !== undefined ? ` (${fmtDuration(a.durationInMs)})` : ""}`),
+        ...(amlJob ? [`  AML job ${amlJob.name}: ${amlJob.status}`] : []),
+      ];
+      if (io.isTty) {
+        // Redraw the block in place: one progress line per activity.
+        if (drawn > 0) io.write(`\x1b[${drawn}A\x1b[0J`);
+        io.write(`${lines.join("\n")}\n`);
+        drawn = lines.length;
+      } else {
+        // Plain log: only what changed, with the elapsed time.
+        for (const l of lines.slice(1)) {
+          const [key, value] = [l.trim().split(":")[0], l.trim()];
+          if (seen.get(key) !== value) {
+            seen.set(key, value);
+            io.out(`+${elapsed}s ${value}`);
+          }
+        }
+        if (seen.get("run") !== run.status) {
+          seen.set("run", run.status ?? "");
+          io.out(`+${elapsed}s run ${run.status}`);
+        }
+      }
+      if (run.status && TERMINAL.has(run.status)) return finish(run, activities, amlJob, io);
+      if (Date.now() - started > o.timeoutMs) {
+        io.err(`Still ${run.status} after ${Math.round(o.timeoutMs / 1000)}s (--timeout); run ${runId} keeps running: ${portalLink(t, runId)}`);
+        return EXIT.timeout;
+      }
+      if (stopping) return EXIT.interrupted;
+      await sleep(o.pollMs);
+    }
+  } finally {
+    process.removeListener("SIGINT", onInt);
+  }
+}
+
+/** For the batch-endpoint style: the AML job the invoke activity started, where it can be read. */
+async function amlJobStatus(
+  c: Clients,
+  t: Target,
+  activities: readonly ActivityRun[],
+  requestTimeoutMs: number,
+  previous: { name: string; status: string } | undefined,
+): Promise<{ name: string; status: string } | undefined> {
+  const invoke = activities.find((a) => a.activityType === "WebActivity" && a.status === "Succeeded" && typeof (a.output as { name?: unknown })?.name === "string");
+  if (!invoke) return previous;
+  const name = (invoke.output as { name: string }).name;
+  try {
+    const job = await c.ml.jobs.get(t.resourceGroup, t.workspace, name, { abortSignal: AbortSignal.timeout(requestTimeoutMs) });
+    return { name, status: String((job.properties as { status?: string }).status ?? "Unknown") };
+  } catch {
+    // Optional detail: without workspace access the ADF status still tells the outcome.
+    return previous ?? { name, status: "(not readable)" };
+  }
+}
+
+function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: { name: string; status: string } | undefined, io: Io): number {
+  const duration = fmtDuration(run.durationInMs);
+  if (run.status === "Succeeded") {
+    io.out(`Run ${run.runId} succeeded${duration ? ` in ${duration}` : ""}.`);
+    return EXIT.ok;
+  }
+  const failed = activities.filter((a) => a.status === "Failed");
+  // The innermost failure (e.g. "Fail run" inside an If) carries the most specific message.
+  const culprit = failed.find((a) => a.activityType === "Fail") ?? failed[failed.length - 1];
+  const message = (culprit?.error as { message?: string } | undefined)?.message ?? run.message ?? "no error message";
+  io.err(`Run ${run.runId} ${run.status === "Cancelled" ? "was cancelled" : "failed"}${culprit ? ` in activity "${culprit.activityName}"` : ""}: ${message}`);
+  if (amlJob) io.err(`AML job ${amlJob.name}: ${amlJob.status}`);
+  return EXIT.failed;
+}
+
+async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      env: { type: "string" },
+      path: { type: "string" },
+      datastore: { type: "string" },
+      follow: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      poll: { type: "string" },
+      last: { type: "string" },
+      "request-timeout": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const requestTimeout = seconds("request-timeout", values["request-timeout"], 60, 0.1);
+  const followOptions: FollowOptions = {
+    pollMs: seconds("poll", values.poll, 15, 0.05) * 1000,
+    timeoutMs: seconds("timeout", values.timeout, 12 * 3600, 0.1) * 1000,
+    requestTimeoutMs: requestTimeout * 1000,
+  };
+  // Everything is validated before the first request.
+  let prepared: () => Promise<number>;
+  const path = command === "run" ? checkPath(values.path) : "";
+  const t = resolveTarget(values.env, undefined, vars);
+  if (command === "run") {
+    const datastore = checkDatastore(values.datastore ?? t.defaultDatastore);
+    prepared = async () => {
+      const c = createClients(t, vars);
+      const { runId } = await c.factory.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
+        parameters: { relative_path: path, datastore_name: datastore },
+        abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs),
+      });
+      io.out(`Started run ${runId} of ${t.pipeline} in ${t.factory} on ${datastore}:${path}`);
+      io.out(`Portal: ${portalLink(t, runId)}`);
+      return values.follow ? follow(c, t, runId, followOptions, io) : EXIT.ok;
+    };
+  } else if (command === "status") {
+    const runId = rest[0];
+    if (!runId || !RUN_ID.test(runId)) throw new UsageError(`status needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
+    prepared = async () => {
+      const c = createClients(t, vars);
+      if (values.follow) return follow(c, t, runId, followOptions, io);
+      const run = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, { abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs) });
+      const p = run.parameters ?? {};
+      io.out(`${run.runId} ${run.status} ${p.datastore_name ?? ""}:${p.relative_path ?? ""} ${fmtDuration(run.durationInMs)}`.trim());
+      if (run.message) io.out(run.message);
+      io.out(`Portal: ${portalLink(t, runId)}`);
+      return run.status === "Failed" || run.status === "Cancelled" ? EXIT.failed : EXIT.ok;
+    };
+  } else if (command === "runs") {
+    const last = values.last === undefined ? 10 : Number(values.last);
+    if (!Number.isInteger(last) || last < 1 || last > 100) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
+    prepared = async () => {
+      const c = createClients(t, vars);
+      const now = Date.now();
+      const result = await c.factory.pipelineRuns.queryByFactory(
+        t.resourceGroup,
+        t.factory,
+        {
+          lastUpdatedAfter: new Date(now - 30 * 24 * 3600_000),
+          lastUpdatedBefore: new Date(now + 3600_000),
+          filters: [{ operand: "PipelineName", operator: "Equals", values: [t.pipeline] }],
+          orderBy: [{ orderBy: "RunStart", order: "DESC" }],
+        },
+        { abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs) },
+      );
+      const rows = result.value.slice(0, last).map((r) => [
+        r.runStart ? new Date(r.runStart).toISOString().replace("T", " ").slice(0, 19) : "-",
+        fmtDuration(r.durationInMs) || "-",
+        r.status ?? "-",
+        `${r.parameters?.datastore_name ?? "?"}:${r.parameters?.relative_path ?? "?"}`,
+        r.runId ?? "-",
+      ]);
+      io.out(table([["START (UTC)", "DURATION", "STATUS", "DATA PATH", "RUN ID"], ...rows]));
+      return EXIT.ok;
+    };
+  } else {
+    throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+  try {
+    return await prepared();
+  } catch (e) {
+    io.err(azure().explain(e, t, requestTimeout));
+    return EXIT.failed;
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+// The Azure SDKs take a while to load: only once the input is valid and a request is due.
+const azure = (): typeof import("./azure") => require("./azure") as typeof import("./azure");
+const createClients = (t: Target, vars: NodeJS.ProcessEnv) => azure().createClients(t, vars);
+
+/** Entry point; resolves to the exit code. */
+export async function main(argv: string[], io: Io = defaultIo, vars: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await runCommand(argv, io, vars);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`aml-datapath: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    io.err(`aml-datapath: ${(e as Error).message ?? String(e)}`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

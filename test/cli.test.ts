@@ -1,0 +1,264 @@
+import { spawn } from "child_process";
+import * as path from "path";
+import { armError, FakeArm } from "./fake-arm";
+import { main } from "../cli/main";
+
+const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
+const SUB = "00000000-0000-0000-0000-0000000000aa";
+const RUN = "11111111-2222-3333-4444-555555555555";
+const DEV = `/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.DataFactory/factories/adf-amldp-dev`;
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI as a child process against the fake ARM server. */
+function cli(arm: FakeArm, url: string, args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        AML_DATAPATH_TEST_TOKEN: "test-token",
+        AML_DATAPATH_ARM_ENDPOINT: url,
+        NODE_EXTRA_CA_CERTS: arm.certFile,
+        AZURE_SUBSCRIPTION_ID: SUB,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      onStdout?.(stdout, child);
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function withArm(handlers: ConstructorParameters<typeof FakeArm>[0], body: (arm: FakeArm, url: string) => Promise<void>): Promise<void> {
+  const arm = new FakeArm(handlers);
+  const url = await arm.start();
+  try {
+    await body(arm, url);
+  } finally {
+    await arm.stop();
+  }
+}
+
+const run = (status: string, extra: object = {}) => ({
+  status: 200,
+  body: { runId: RUN, pipelineName: "datapath", status, parameters: { relative_path: "parquet/offerpath3", datastore_name: "input_data" }, ...extra },
+});
+const activity = (name: string, type: string, status: string, extra: object = {}) => ({
+  activityName: name,
+  activityType: type,
+  status,
+  pipelineRunId: RUN,
+  activityRunStart: `2026-11-25T10:00:0${["Validate parameters", "Invoke batch endpoint", "Wait for job", "Check job result", "Fail run"].indexOf(name)}Z`,
+  ...extra,
+});
+
+jest.setTimeout(30_000);
+
+describe("aml-datapath against a local ARM stand-in", () => {
+  test.concurrent("run --follow: starts the run with the data path as parameters, shows progress and the AML job, exits 0", async () => {
+    await withArm(
+      {
+        createRun: () => ({ status: 200, body: { runId: RUN } }),
+        getRun: (_r, n) => (n < 3 ? run("InProgress") : run("Succeeded", { durationInMs: 93_000 })),
+        queryActivityRuns: (_r, n) => ({
+          status: 200,
+          body: {
+            value: [
+              activity("Validate parameters", "IfCondition", "Succeeded", { durationInMs: 1000 }),
+              activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-42" } }),
+              activity("Wait for job", "Until", n < 3 ? "InProgress" : "Succeeded"),
+            ],
+          },
+        }),
+        getJob: (_r, n) => ({ status: 200, body: { id: "x", name: "job-42", properties: { jobType: "Pipeline", status: n < 2 ? "Running" : "Completed" } } }),
+      },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/offerpath3", "--follow", "--poll", "0.1"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(0);
+        const create = arm.calls("createRun");
+        expect(create).toHaveLength(1);
+        expect(create[0].path).toBe(`${DEV}/pipelines/datapath/createRun`);
+        expect(create[0].body).toEqual({ relative_path: "parquet/offerpath3", datastore_name: "input_data" });
+        expect(arm.calls("getRun")[0].path).toBe(`${DEV}/pipelineruns/${RUN}`);
+        expect(arm.calls("getJob")[0].path).toBe(`/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev/jobs/job-42`);
+        expect(r.stdout).toContain(`Started run ${RUN} of datapath in adf-amldp-dev on input_data:parquet/offerpath3`);
+        expect(r.stdout).toContain(`Portal: https://adf.azure.com/en/monitoring/pipelineruns/${RUN}?factory=${encodeURIComponent(DEV)}`);
+        // Not a TTY: plain log lines for each change, with the elapsed time.
+        expect(r.stdout).toMatch(/^\+\d+s Wait for job: InProgress$/m);
+        expect(r.stdout).toMatch(/^\+\d+s Wait for job: Succeeded$/m);
+        expect(r.stdout).toMatch(/^\+\d+s AML job job-42: Running$/m);
+        expect(r.stdout).toMatch(/^\+\d+s AML job job-42: Completed$/m);
+        expect(r.stdout).toContain(`Run ${RUN} succeeded in 93s.`);
+        expect(r.stdout).not.toContain("\x1b[");
+      },
+    );
+  });
+
+  test.concurrent("a failed activity: exit 1 with that activity's error message", async () => {
+    await withArm(
+      {
+        createRun: () => ({ status: 200, body: { runId: RUN } }),
+        getRun: () => run("Failed", { message: "Operation on target Check job result failed" }),
+        queryActivityRuns: () => ({
+          status: 200,
+          body: {
+            value: [
+              activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-7" } }),
+              activity("Check job result", "IfCondition", "Failed", { error: { message: "Activity failed because an inner activity failed" } }),
+              activity("Fail run", "Fail", "Failed", { error: { message: "AML job job-7 ended with status Failed", errorCode: "AmlJobNotCompleted" } }),
+            ],
+          },
+        }),
+        getJob: () => ({ status: 200, body: { id: "x", name: "job-7", properties: { jobType: "Pipeline", status: "Failed" } } }),
+      },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x", "--follow", "--poll", "0.1"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(`Run ${RUN} failed in activity "Fail run": AML job job-7 ended with status Failed`);
+        expect(r.stderr).toContain("AML job job-7: Failed");
+      },
+    );
+  });
+
+  test.concurrent.each([
+    [401, "az login"],
+    [403, 'needs the "Data Factory Contributor" role on the factory'],
+  ])("HTTP %i: one clear sentence on what to do, exit 1", async (status, hint) => {
+    await withArm({ createRun: () => ({ status, body: armError(status === 401 ? "InvalidAuthenticationToken" : "AuthorizationFailed", "denied") }) }, async (arm, url) => {
+      const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(hint);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    });
+  });
+
+  test.concurrent("429 with Retry-After: the tool waits as asked, then succeeds", async () => {
+    await withArm(
+      {
+        createRun: (_r, n) => (n === 1 ? { status: 429, headers: { "retry-after": "2" }, body: armError("TooManyRequests", "slow down") } : { status: 200, body: { runId: RUN } }),
+      },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(0);
+        const [first, second] = arm.calls("createRun");
+        expect(second.at - first.at).toBeGreaterThanOrEqual(1900);
+        expect(r.stdout).toContain(`Started run ${RUN}`);
+      },
+    );
+  });
+
+  test.concurrent("a request that never answers: gives up after --request-timeout with a clear message", async () => {
+    await withArm({ createRun: () => ({ status: 200, hang: true }) }, async (arm, url) => {
+      const started = Date.now();
+      const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x", "--request-timeout", "1"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("No answer from Azure within 1s");
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(arm.unexpected).toEqual([]);
+    });
+  });
+
+  test.concurrent("a run that outlasts --timeout: exit 3, and the run keeps going", async () => {
+    await withArm(
+      { getRun: () => run("InProgress"), queryActivityRuns: () => ({ status: 200, body: { value: [] } }) },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["status", RUN, "--env", "dev", "--follow", "--poll", "0.2", "--timeout", "1"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(3);
+        expect(r.stderr).toContain(`Still InProgress after 1s (--timeout); run ${RUN} keeps running`);
+      },
+    );
+  });
+
+  test.concurrent("Ctrl-C while following leaves the run running and says so", async () => {
+    await withArm(
+      {
+        createRun: () => ({ status: 200, body: { runId: RUN } }),
+        getRun: () => run("InProgress"),
+        queryActivityRuns: () => ({ status: 200, body: { value: [activity("Wait for job", "Until", "InProgress")] } }),
+      },
+      async (arm, url) => {
+        let sent = false;
+        const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x", "--follow", "--poll", "0.2"], (out, child) => {
+          if (!sent && out.includes("Wait for job: InProgress")) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        });
+        expect(r.code).toBe(130);
+        expect(r.stderr).toContain(`Stopped following. Run ${RUN} keeps running in Data Factory`);
+        // Nothing but reads after the start: no cancel request.
+        expect(arm.unexpected).toEqual([]);
+        expect(arm.calls("createRun")).toHaveLength(1);
+      },
+    );
+  });
+
+  test.concurrent("runs --last 2: a table of recent runs of this pipeline", async () => {
+    const runs = [3, 2, 1].map((i) => ({
+      runId: `00000000-0000-0000-0000-00000000000${i}`,
+      pipelineName: "datapath",
+      status: i === 2 ? "Failed" : "Succeeded",
+      runStart: `2026-11-2${i}T08:00:00Z`,
+      durationInMs: i * 60_000,
+      parameters: { datastore_name: "input_data", relative_path: `parquet/day${i}` },
+    }));
+    await withArm({ queryPipelineRuns: () => ({ status: 200, body: { value: runs } }) }, async (arm, url) => {
+      const r = await cli(arm, url, ["runs", "--env", "dev", "--last", "2"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      const body = arm.calls("queryPipelineRuns")[0].body as { filters: unknown[]; orderBy: unknown[] };
+      expect(body.filters).toEqual([{ operand: "PipelineName", operator: "Equals", values: ["datapath"] }]);
+      expect(body.orderBy).toEqual([{ orderBy: "RunStart", order: "DESC" }]);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^START \(UTC\)\s+DURATION\s+STATUS\s+DATA PATH\s+RUN ID$/);
+      expect(lines[1]).toMatch(/^2026-11-23 08:00:00\s+180s\s+Succeeded\s+input_data:parquet\/day3\s+0{8}-0{4}-0{4}-0{4}-0{11}3$/);
+      expect(lines[2]).toMatch(/Failed\s+input_data:parquet\/day2/);
+    });
+  });
+
+  test.concurrent("status <run id>: one line with status and data path", async () => {
+    await withArm({ getRun: () => run("Succeeded", { durationInMs: 5000 }) }, async (arm, url) => {
+      const r = await cli(arm, url, ["status", RUN, "--env", "dev"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n")[0]).toBe(`${RUN} Succeeded input_data:parquet/offerpath3 5s`);
+    });
+  });
+
+  test.each([
+    [["run", "--env", "dev", "--path", "../etc"], `--path "../etc" must not contain '.' or '..' segments`],
+    [["run", "--env", "dev", "--path", "/abs"], `--path "/abs" must be relative to the datastore root`],
+    [["run", "--env", "dev", "--path", "x", "--datastore", "Bad-Store"], `--datastore "Bad-Store" must be 1-255 lowercase letters`],
+    [["run", "--env", "staging", "--path", "x"], `unknown environment "staging"`],
+    [["run", "--path", "x"], "--env is required"],
+    [["status", "not-a-guid", "--env", "dev"], `status needs a run id (a GUID), got "not-a-guid"`],
+    [["runs", "--env", "dev", "--last", "0"], `--last "0" must be a whole number from 1 to 100`],
+    [["run", "--env", "dev", "--path", "x", "--poll", "soon"], `--poll "soon" must be a number of seconds`],
+  ])("input is validated before any call: %j", async (args, message) => {
+    // In-process (the spawned tool is covered above): nothing may reach the network, so no server at all.
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false, write: () => undefined }, {
+      AZURE_SUBSCRIPTION_ID: SUB,
+      AML_DATAPATH_TEST_TOKEN: "t",
+      AML_DATAPATH_ARM_ENDPOINT: "https://127.0.0.1:9",
+    });
+    expect(code).toBe(2);
+    expect(err.join("\n")).toContain(message);
+  });
+});

@@ -1,0 +1,138 @@
+import * as fs from "fs";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
+import { AddressInfo } from "net";
+import selfsigned from "selfsigned";
+
+/**
+ * A local stand-in for Azure Resource Manager on 127.0.0.1 (HTTPS with a throwaway certificate the
+ * child process trusts through NODE_EXTRA_CA_CERTS). It answers only the documented ARM operations
+ * the CLI may call, checks their api-versions and auth header, and records anything else as
+ * unexpected (answered 500).
+ */
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** Never answer (the client must time out). */
+  readonly hang?: boolean;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly operation: string;
+  readonly path: string;
+  readonly apiVersion: string | null;
+  readonly body: unknown;
+  readonly at: number;
+}
+
+type Handler = (req: RecordedRequest, n: number) => Reply;
+
+const SUB = "/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)";
+const ADF = `${SUB}/providers/Microsoft.DataFactory/factories/(?<factory>[^/]+)`;
+
+/** The ARM operations the CLI uses: method, path, api-version of the SDK that calls it. */
+export const OPERATIONS = {
+  createRun: { method: "POST", path: new RegExp(`^${ADF}/pipelines/(?<pipeline>[^/]+)/createRun$`), apiVersion: "2018-06-01" },
+  getRun: { method: "GET", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)$`), apiVersion: "2018-06-01" },
+  queryActivityRuns: { method: "POST", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)/queryActivityruns$`), apiVersion: "2018-06-01" },
+  queryPipelineRuns: { method: "POST", path: new RegExp(`^${ADF}/queryPipelineRuns$`), apiVersion: "2018-06-01" },
+  getJob: {
+    method: "GET",
+    path: new RegExp(`^${SUB}/providers/Microsoft.MachineLearningServices/workspaces/(?<ws>[^/]+)/jobs/(?<job>[^/]+)$`),
+    apiVersion: "2022-10-01",
+  },
+} as const;
+export type Operation = keyof typeof OPERATIONS;
+
+export class FakeArm {
+  readonly requests: RecordedRequest[] = [];
+  readonly unexpected: string[] = [];
+  /** PEM file of the server's certificate, for the client's NODE_EXTRA_CA_CERTS (set by start()). */
+  certFile = "";
+  private server?: https.Server;
+  private readonly counts = new Map<Operation, number>();
+  private readonly pending: import("http").ServerResponse[] = [];
+
+  constructor(
+    private readonly handlers: Partial<Record<Operation, Handler>>,
+    private readonly token = "test-token",
+  ) {}
+
+  async start(): Promise<string> {
+    const pems = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
+      notAfterDate: new Date(Date.now() + 24 * 3600_000),
+      keySize: 2048,
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    this.certFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fake-arm-")), "cert.pem");
+    fs.writeFileSync(this.certFile, pems.cert);
+    this.server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+      let raw = "";
+      req.on("data", (c) => (raw += c));
+      req.on("end", () => this.handle(req.method ?? "", req.url ?? "", req.headers.authorization, raw, res));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
+    return `https://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.pending) res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    if (this.certFile) fs.rmSync(path.dirname(this.certFile), { recursive: true, force: true });
+  }
+
+  /** Requests made for one operation, in order. */
+  calls(op: Operation): RecordedRequest[] {
+    return this.requests.filter((r) => r.operation === op);
+  }
+
+  private handle(method: string, url: string, auth: string | undefined, raw: string, res: import("http").ServerResponse): void {
+    const u = new URL(url, "https://127.0.0.1");
+    const entry = (Object.entries(OPERATIONS) as [Operation, (typeof OPERATIONS)[Operation]][]).find(([, o]) => o.method === method && o.path.test(u.pathname));
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      /* keep raw */
+    }
+    const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(payload === undefined ? "" : JSON.stringify(payload));
+    };
+    if (!entry) {
+      this.unexpected.push(`${method} ${u.pathname}${u.search}`);
+      return reply(500, { error: { code: "Unexpected", message: `unexpected request ${method} ${u.pathname}` } });
+    }
+    const [operation, spec] = entry;
+    const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), body, at: Date.now() };
+    this.requests.push(record);
+    if (record.apiVersion !== spec.apiVersion) {
+      this.unexpected.push(`${operation} with api-version ${record.apiVersion} (expected ${spec.apiVersion})`);
+      return reply(400, { error: { code: "InvalidApiVersion", message: "unsupported api-version" } });
+    }
+    if (auth !== `Bearer ${this.token}`) {
+      this.unexpected.push(`${operation} without the bearer token`);
+      return reply(401, { error: { code: "InvalidAuthenticationToken", message: "no token" } });
+    }
+    const handler = this.handlers[operation];
+    if (!handler) {
+      this.unexpected.push(`${operation} (no handler in this scenario)`);
+      return reply(500, { error: { code: "Unexpected", message: operation } });
+    }
+    const n = (this.counts.get(operation) ?? 0) + 1;
+    this.counts.set(operation, n);
+    const r = handler(record, n);
+    if (r.hang) {
+      this.pending.push(res);
+      return;
+    }
+    reply(r.status, r.body, r.headers);
+  }
+}
+
+/** ARM's error body shape. */
+export const armError = (code: string, message: string) => ({ error: { code, message } });
