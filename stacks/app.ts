@@ -45,6 +45,12 @@ export type SynthOutcome = { readonly ok: true; readonly notes: readonly string[
  */
 export function synthToDisk(build: (app: App) => void, outdir: string): SynthOutcome {
   const scratch = `${outdir}.partial`;
+  // cdktf captures a full stack trace for every token it creates; with ts-node's source-map support
+  // installed, formatting each one dominates synth time. Our errors never show traces, so use V8's
+  // plain formatting while building and synthesizing (DEBUG=1 keeps the mapped traces).
+  const errorClass = Error as { prepareStackTrace?: unknown };
+  const mappedTraces = errorClass.prepareStackTrace;
+  if (!process.env.DEBUG) errorClass.prepareStackTrace = undefined;
   try {
     fs.rmSync(scratch, { recursive: true, force: true });
     // Stack traces in annotations would put this machine's absolute paths into the manifest.
@@ -61,6 +67,8 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     if (process.env.DEBUG) console.error(e);
     const known = e instanceof ConfigValidationError || e instanceof SynthFindingsError;
     return { ok: false, message: known ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}` };
+  } finally {
+    errorClass.prepareStackTrace = mappedTraces;
   }
 }
 

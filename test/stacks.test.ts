@@ -281,7 +281,7 @@ describe("config validation", () => {
 
 describe("npm run synth", () => {
   const run = (script: string, outdir: string, cwd = ROOT) =>
-    spawnSync(process.execPath, ["--require", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, script)], {
+    spawnSync(process.execPath, ["--require", require.resolve("ts-node/register"), path.join(ROOT, script)], {
       cwd,
       env: { ...process.env, CDKTF_OUTDIR: outdir, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
       encoding: "utf8",

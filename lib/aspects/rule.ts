@@ -38,11 +38,28 @@ export interface Rule {
   check(node: IConstruct, ctx: RuleContext): RuleResult;
 }
 
+// toTerraform() is costly and rules ask for the same resource many times during one visit.
+let memo: WeakMap<IConstruct, Record<string, unknown> | undefined> | undefined;
+
+/** Within `fn`, each resource's attributes are computed once (the pack wraps each visit in it). */
+export function withAttributeCache<T>(fn: () => T): T {
+  const outer = memo;
+  memo = outer ?? new WeakMap();
+  try {
+    return fn();
+  } finally {
+    memo = outer;
+  }
+}
+
 /** The attributes of a resource as they will be written to cdk.tf.json (snake_case, tokens unresolved). */
 export function attributesOf(node: IConstruct, type: string): Record<string, unknown> | undefined {
   if (!TerraformResource.isTerraformResource(node) || node.terraformResourceType !== type) return undefined;
+  if (memo?.has(node)) return memo.get(node);
   const tf = node.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
-  return tf.resource ? Object.values(tf.resource[type])[0] : undefined;
+  const attrs = tf.resource ? Object.values(tf.resource[type])[0] : undefined;
+  memo?.set(node, attrs);
+  return attrs;
 }
 
 /** Follow a dotted path; blocks written as one-element lists are entered transparently. */

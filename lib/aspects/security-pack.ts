@@ -1,7 +1,7 @@
 import { IConstruct } from "constructs";
 import { Annotations, IAspect, TerraformResource } from "cdktf";
 import { ALL_RULES } from "./all-rules";
-import { Rule, RuleContext } from "./rule";
+import { Rule, RuleContext, withAttributeCache } from "./rule";
 import { ConfigValidationError } from "../validation";
 
 export type FindingSeverity = "error" | "warning";
@@ -69,6 +69,10 @@ export class SecurityRulePack implements IAspect {
 
   visit(node: IConstruct): void {
     if (!TerraformResource.isTerraformResource(node)) return;
+    withAttributeCache(() => this.checkAll(node));
+  }
+
+  private checkAll(node: TerraformResource): void {
     for (const rule of this.rules) {
       if (rule.check(node, this.options.context) !== "non-compliant") continue;
       const because = suppressionFor(node, rule.id);

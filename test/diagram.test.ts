@@ -1,0 +1,234 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildModel, DiagramModel, findReferences, interpolations, nodeFor, TerraformJson, toDot } from "../lib/diagram-model";
+
+const ROOT = path.resolve(__dirname, "..");
+const ENVS = ["dev", "test", "prod"];
+
+/** `node -r ts-node/register <script>` as npm runs it. */
+const run = (script: string, env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--require", require.resolve("ts-node/register"), path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+    encoding: "utf8",
+  });
+
+// One real synth for the whole file.
+let tmp: string;
+let synthDir: string;
+const stacks: Record<string, TerraformJson> = {};
+const models: Record<string, DiagramModel> = {};
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "diagram-"));
+  synthDir = path.join(tmp, "cdktf.out");
+  const synth = run("main.ts", { CDKTF_OUTDIR: synthDir });
+  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  for (const env of ENVS) {
+    stacks[env] = JSON.parse(fs.readFileSync(path.join(synthDir, "stacks", env, "cdk.tf.json"), "utf8")) as TerraformJson;
+    models[env] = buildModel(stacks[env]);
+  }
+}, 60_000);
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Address (`type.logicalId`) of the only resource of `type` whose construct path ends with `suffix`. */
+function addressOf(tf: TerraformJson, type: string, suffix = ""): string {
+  const ids = Object.entries(tf.resource?.[type] ?? {})
+    .filter(([, body]) => String((body["//"] as { metadata: { path: string } }).metadata.path).endsWith(suffix))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`expected one ${type} ending in ${suffix}, found ${ids.length}`);
+  return `${type}.${ids[0]}`;
+}
+
+function box(env: string, type: string, suffix = "") {
+  const node = nodeFor(models[env], addressOf(stacks[env], type, suffix));
+  if (node === undefined) throw new Error(`no box for ${type} ${suffix}`);
+  return node;
+}
+
+const edgesBetween = (model: DiagramModel, from: string, to: string) => model.edges.filter((e) => e.from === from && e.to === to);
+
+describe("references", () => {
+  const tf: TerraformJson = {
+    resource: { a_thing: { x: {} }, b_thing: { "y-1_AB": {} } },
+    data: { azurerm_client_config: { me: {} } },
+  };
+
+  test("interpolations: nested braces, escaped $${ ignored", () => {
+    expect(interpolations('pre ${a_thing.x.id} $${{inputs.foo}} ${element(split("/", b_thing.y-1_AB.id), 2)}')).toEqual([
+      "a_thing.x.id",
+      'element(split("/", b_thing.y-1_AB.id), 2)',
+    ]);
+  });
+
+  test("finds references recursively (also in JSON strings and depends_on), only to existing addresses", () => {
+    const refs = findReferences(tf, {
+      nested: [{ s: '{"url":"${a_thing.x.output.properties.scoringUri}"}' }],
+      p: "${data.azurerm_client_config.me.object_id}",
+      other: "${unknown_type.x.id} ${{parent.inputs.x}}",
+      depends_on: ["b_thing.y-1_AB"],
+      "//": { metadata: { path: "${a_thing.x.id}" } },
+    });
+    expect(refs.map((r) => [r.address, r.attribute, r.path])).toEqual([
+      ["b_thing.y-1_AB", "", "depends_on[0]"],
+      ["a_thing.x", "output.properties.scoringUri", "nested[0].s"],
+      ["data.azurerm_client_config.me", "object_id", "p"],
+    ]);
+  });
+});
+
+describe("model of the dev stack", () => {
+  test("groups: workspace in ml, factory in factory, storage account in storage", () => {
+    expect(box("dev", "azurerm_machine_learning_workspace").group).toBe("ml");
+    expect(box("dev", "azurerm_machine_learning_compute_cluster").group).toBe("ml");
+    expect(box("dev", "azapi_resource", "/endpoint").group).toBe("ml");
+    expect(box("dev", "azurerm_data_factory").group).toBe("factory");
+    expect(box("dev", "azurerm_data_factory_pipeline").group).toBe("factory");
+    expect(box("dev", "azurerm_storage_account").group).toBe("storage");
+    expect(box("dev", "azurerm_storage_container", "output-data/container").group).toBe("storage");
+    expect(box("dev", "azurerm_machine_learning_datastore_blobstorage", "input-data/datastore").group).toBe("storage");
+  });
+
+  test("labels: kind plus literal name, never a ${} reference or a version hash", () => {
+    expect(box("dev", "azurerm_storage_account").label).toBe("Storage account\nstamldpdev");
+    expect(box("dev", "azapi_resource", "/endpoint").label).toBe("Batch endpoint\nep-amldp-dev");
+    expect(box("dev", "azurerm_machine_learning_workspace").label).toBe("ML workspace\nmlw-amldp-dev");
+    for (const n of models.dev.nodes) {
+      expect(n.label).not.toContain("${");
+      expect(n.label).not.toMatch(/[0-9a-f]{16}/);
+    }
+  });
+
+  test("AML container + version pairs and the code blobs of one step are one box each", () => {
+    const code = box("dev", "azapi_resource", "prepare-code/container");
+    expect(box("dev", "azapi_resource", "prepare-code/version")).toBe(code);
+    expect(code.label).toBe("Code version\ndatapath-prepare");
+    const blobs = box("dev", "azurerm_storage_blob", "prepare-code-prepare.py");
+    expect(blobs.label).toBe("Code blobs (prepare)\n1 file");
+    expect(edgesBetween(models.dev, code.id, blobs.id)).toHaveLength(1); // depends_on
+    expect(models.dev.nodes.length).toBeLessThanOrEqual(30);
+  });
+
+  test("role assignments are dashed edges principal → scope, not boxes", () => {
+    const factory = box("dev", "azurerm_data_factory").id;
+    const workspace = box("dev", "azurerm_machine_learning_workspace").id;
+    const cluster = box("dev", "azurerm_machine_learning_compute_cluster").id;
+    const output = box("dev", "azurerm_storage_container", "output-data/container").id;
+    const code = box("dev", "azurerm_storage_container", "pipeline/code-container").id;
+    expect(models.dev.nodes.some((n) => n.addresses.some((a) => a.startsWith("azurerm_role_assignment.")))).toBe(false);
+    expect(edgesBetween(models.dev, factory, workspace)).toContainEqual({ from: factory, to: workspace, kind: "role", label: "AzureML Data Scientist" });
+    expect(edgesBetween(models.dev, cluster, output)).toContainEqual({ from: cluster, to: output, kind: "role", label: "Storage Blob Data Contributor" });
+    // The deployer (a data source) uploads the code: a "Deploying identity" box.
+    const deployer = models.dev.nodes.find((n) => n.label === "Deploying identity");
+    expect(deployer?.group).toBe("identity");
+    expect(edgesBetween(models.dev, deployer?.id ?? "", code)).toEqual([{ from: deployer?.id, to: code, kind: "role", label: "Storage Blob Data Contributor" }]);
+    const roleCount = Object.keys(stacks.dev.resource?.azurerm_role_assignment ?? {}).length;
+    expect(models.dev.edges.filter((e) => e.kind === "role")).toHaveLength(roleCount);
+  });
+
+  test("data flow: the ADF pipeline calls the batch endpoint's scoringUri; the trigger starts the pipeline", () => {
+    const pipeline = box("dev", "azurerm_data_factory_pipeline").id;
+    const endpoint = box("dev", "azapi_resource", "/endpoint").id;
+    const trigger = box("dev", "azurerm_data_factory_trigger_blob_event").id;
+    expect(edgesBetween(models.dev, pipeline, endpoint)).toEqual([{ from: pipeline, to: endpoint, kind: "reference", label: "scoringUri" }]);
+    expect(edgesBetween(models.dev, trigger, pipeline)).toHaveLength(1);
+    // trigger → factory is implied by trigger → pipeline → factory (structural edge dropped).
+    expect(edgesBetween(models.dev, trigger, box("dev", "azurerm_data_factory").id)).toEqual([]);
+  });
+
+  test("no edge to the resource group, data sources or role assignments; every edge joins two boxes", () => {
+    const ids = new Set(models.dev.nodes.map((n) => n.id));
+    const rg = box("dev", "azurerm_resource_group").id;
+    for (const e of models.dev.edges) {
+      expect(ids.has(e.from) && ids.has(e.to)).toBe(true);
+      expect(e.from).not.toBe(e.to);
+      expect(e.to).not.toBe(rg);
+    }
+  });
+
+  test("sorted and deterministic", () => {
+    expect(buildModel(JSON.parse(JSON.stringify(stacks.dev)) as TerraformJson)).toEqual(models.dev);
+    expect(toDot(models.dev, "dev")).toBe(toDot(buildModel(stacks.dev), "dev"));
+  });
+});
+
+describe("network group", () => {
+  test("private endpoints only in test and prod", () => {
+    expect(models.dev.nodes.filter((n) => n.group === "network")).toEqual([]);
+    for (const env of ["test", "prod"]) {
+      const network = models[env].nodes.filter((n) => n.group === "network");
+      expect(network.filter((n) => n.label.startsWith("Private endpoint\n")).length).toBeGreaterThanOrEqual(5);
+      expect(box(env, "azurerm_private_endpoint", "pe-workspace").group).toBe("network");
+      const pe = box(env, "azurerm_private_endpoint", "pe-workspace").id;
+      expect(edgesBetween(models[env], pe, box(env, "azurerm_machine_learning_workspace").id)).toHaveLength(1);
+    }
+  });
+});
+
+describe("toDot", () => {
+  test("one cluster per non-empty group, labelled, left to right", () => {
+    const dev = toDot(models.dev, "Stack dev");
+    for (const [group, label] of [
+      ["storage", "Storage"],
+      ["ml", "Machine Learning"],
+      ["factory", "Data Factory"],
+      ["identity", "Identity"],
+    ]) {
+      expect(dev).toContain(`subgraph cluster_${group} {`);
+      expect(dev).toContain(`label="${label}"`);
+    }
+    expect(dev).not.toContain("cluster_network");
+    expect(toDot(models.test, "Stack test")).toContain('subgraph cluster_network {\n    graph [label="Network"');
+    expect(dev).toContain('rankdir="LR"');
+    expect(dev).toMatch(/-> "azurerm_machine_learning_workspace\.[^"]+" \[label="AzureML Data Scientist", style="dashed"/);
+  });
+
+  test("quotes are escaped", () => {
+    expect(toDot({ nodes: [{ id: 'a"b', label: 'x\\y"\nz', group: "other", addresses: [] }], edges: [] }, "t")).toContain(
+      '"a\\"b" [label="x\\\\y\\"\\nz"];',
+    );
+  });
+});
+
+describe("npm run diagram", () => {
+  const diagram = (outdir: string, cdktfOut = synthDir) => run("scripts/diagram.ts", { CDKTF_OUTDIR: cdktfOut, DIAGRAM_OUTDIR: outdir });
+
+  test("writes a well-formed SVG per stack, identical across runs, equal to the committed dev.svg", () => {
+    const a = diagram(path.join(tmp, "svg-a"));
+    const b = diagram(path.join(tmp, "svg-b"));
+    expect(a.stderr).toBe("");
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    expect(a.stdout.trim().split("\n")).toHaveLength(ENVS.length);
+    expect(fs.readdirSync(path.join(tmp, "svg-a")).sort()).toEqual(ENVS.map((e) => `${e}.svg`).sort());
+    for (const env of ENVS) {
+      const svg = fs.readFileSync(path.join(tmp, "svg-a", `${env}.svg`), "utf8");
+      expect(svg).toMatch(/^<\?xml [^>]*\?>\n/);
+      expect(svg.match(/<svg /g)).toHaveLength(1);
+      expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+      expect(svg).toContain(`Stack &quot;${env}&quot;`);
+      expect(svg).toContain("AzureML Data Scientist");
+      expect(svg).not.toContain(tmp);
+      expect(svg).not.toContain(ROOT);
+      expect(svg).toBe(fs.readFileSync(path.join(tmp, "svg-b", `${env}.svg`), "utf8"));
+    }
+    const committed = path.join(ROOT, "docs", "architecture", "dev.svg");
+    const fresh = fs.readFileSync(path.join(tmp, "svg-a", "dev.svg"), "utf8");
+    const upToDate = fs.existsSync(committed) && fs.readFileSync(committed, "utf8") === fresh;
+    if (!upToDate) throw new Error("docs/architecture/dev.svg is stale: run npm run synth && npm run diagram");
+  }, 60_000);
+
+  test("without a synth: one clear line, no stack trace, exit 1", () => {
+    const r = diagram(path.join(tmp, "svg-none"), path.join(tmp, "missing"));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("run npm run synth first");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(path.join(tmp, "svg-none"))).toBe(false);
+  }, 30_000);
+});
