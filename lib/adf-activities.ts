@@ -20,7 +20,6 @@ import type {
 export const PARAMS = {
   datastoreName: "datastore_name",
   relativePath: "relative_path",
-  outputDatastoreName: "output_datastore_name",
   pollIntervalSeconds: "poll_interval_seconds",
 } as const;
 export const VARS = { jobStatus: "job_status" } as const;
@@ -44,12 +43,14 @@ export function jsonEscaped(value: string): string {
 
 /**
  * The checks every run's parameters must pass before anything is invoked: a data path relative to
- * the datastore (no leading '/', no '..', no backslash or quote), a datastore name without
- * separators or quotes. Mirrors the construct's synth-time rules for the defaults.
+ * the datastore (no leading '/', no '..', no backslash or quote) and one of the allowed datastores.
+ * Mirrors the construct's synth-time rules for the defaults.
  */
-export function invalidParametersExpression(): string {
+export function invalidParametersExpression(allowedDatastores: readonly string[]): string {
   const p = param(PARAMS.relativePath);
   const d = param(PARAMS.datastoreName);
+  // Only the datastores this pipeline is meant to read: not, say, workspaceblobstore (account-key access).
+  const allowed = `createArray(${allowedDatastores.map(adfString).join(", ")})`;
   const quotesOrBackslash = (v: string) => [`contains(${v}, '\\')`, `contains(${v}, '"')`, `contains(${v}, '''')`];
   const segments = `concat('/', ${p}, '/')`;
   return `@${nestOr([
@@ -59,9 +60,7 @@ export function invalidParametersExpression(): string {
     `contains(${segments}, '/../')`,
     `contains(${segments}, '/./')`,
     ...quotesOrBackslash(p),
-    `equals(trim(${d}), '')`,
-    `contains(${d}, '/')`,
-    ...quotesOrBackslash(d),
+    `not(contains(${allowed}, ${d}))`,
   ])}`;
 }
 
@@ -85,13 +84,13 @@ export function policy(o: PolicyOptions): ActivityPolicy {
 const succeeded = (activity: string) => ({ activity, dependencyConditions: ["Succeeded" as const] });
 
 /** First activity of both styles: fail fast, with a clear message, on a malformed data path or datastore. */
-export function validateParametersActivity(): IfConditionActivity {
+export function validateParametersActivity(allowedDatastores: readonly string[]): IfConditionActivity {
   const fail: FailActivity = {
     name: "Reject invalid parameters",
     type: "Fail",
     message: expr(
       `@concat('Invalid parameters: ${PARAMS.relativePath} must be a folder path relative to the datastore ` +
-        `(no leading /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} a datastore name. Got ${PARAMS.datastoreName}=', ` +
+        `(no leading /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}. Got ${PARAMS.datastoreName}=', ` +
         `${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
     ),
     errorCode: "InvalidDataPath",
@@ -99,7 +98,7 @@ export function validateParametersActivity(): IfConditionActivity {
   return {
     name: "Validate parameters",
     type: "IfCondition",
-    expression: expr(invalidParametersExpression()),
+    expression: expr(invalidParametersExpression(allowedDatastores)),
     ifTrueActivities: [fail],
   };
 }
@@ -111,6 +110,10 @@ export interface BatchEndpointActivitiesOptions {
   readonly inputName: string;
   /** Name of the pipeline output. */
   readonly outputName: string;
+  /** Datastore every run writes its output to (fixed: not a run parameter). */
+  readonly outputDatastore: string;
+  /** Datastores a run may read (`datastore_name` must be one of them). */
+  readonly allowedDatastores: readonly string[];
   /** Folder (on the output datastore) under which each run writes its own output. */
   readonly outputPrefix: string;
   /** File name of the output inside the run's folder. */
@@ -128,7 +131,7 @@ export interface BatchEndpointActivitiesOptions {
 export function invokeBodyExpression(o: BatchEndpointActivitiesOptions): string {
   const ds = jsonEscaped(param(PARAMS.datastoreName));
   const path = jsonEscaped(param(PARAMS.relativePath));
-  const outDs = jsonEscaped(param(PARAMS.outputDatastoreName));
+
   // pipeline().RunId is a GUID: every ADF run writes to a new output path (an existing path fails the job).
   return (
     "@concat(" +
@@ -137,9 +140,7 @@ export function invokeBodyExpression(o: BatchEndpointActivitiesOptions): string 
       ds,
       adfString("/paths/"),
       path,
-      adfString(`"}},"OutputData":{"${o.outputName}":{"JobOutputType":"UriFile","Uri":"azureml://datastores/`),
-      outDs,
-      adfString(`/paths/${o.outputPrefix}/`),
+      adfString(`"}},"OutputData":{"${o.outputName}":{"JobOutputType":"UriFile","Uri":"azureml://datastores/${o.outputDatastore}/paths/${o.outputPrefix}/`),
       "pipeline().RunId",
       adfString(`/${o.outputFileName}"}}}}`),
     ].join(", ") +
@@ -216,7 +217,7 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     expression: expr(`@not(equals(${status}, 'Completed'))`),
     ifTrueActivities: [fail],
   };
-  return [validateParametersActivity(), invoke, until, verdict];
+  return [validateParametersActivity(o.allowedDatastores), invoke, until, verdict];
 }
 
 /** ADF's `or` takes exactly two arguments: fold a list into nested pairs. */
@@ -232,6 +233,8 @@ export interface ClassicActivitiesOptions {
   /** @default - the endpoint's default version */
   readonly pipelineVersion?: string;
   readonly experimentName: string;
+  /** Datastores a run may read (`datastore_name` must be one of them). */
+  readonly allowedDatastores: readonly string[];
   /** Name of the v1 pipeline's data-path parameter. */
   readonly dataPathParameterName: string;
   /** Extra literal pipeline parameters. */
@@ -262,7 +265,7 @@ export function classicPipelineActivities(o: ClassicActivitiesOptions): Activity
   };
   if (o.pipelineVersion !== undefined) run.version = o.pipelineVersion;
   if (o.pipelineParameters !== undefined) run.mlPipelineParameters = { ...o.pipelineParameters };
-  return [validateParametersActivity(), run];
+  return [validateParametersActivity(o.allowedDatastores), run];
 }
 
 // Keys that stay at the top of an activity; everything else goes under typeProperties on the wire.

@@ -48,6 +48,12 @@ export interface ComputeClusterProps {
    */
   readonly subnetResourceId?: string;
   /**
+   * The workspace runs a provisioned managed network: the nodes live in it, without public IPs and
+   * without a customer subnet (AML does not allow compute in a custom VNet alongside a managed network).
+   * @default false
+   */
+  readonly inManagedNetwork?: boolean;
+  /**
    * User-assigned identity ids. Without them the cluster gets a system-assigned identity.
    * @default - system-assigned identity
    */
@@ -101,6 +107,10 @@ export class ComputeCluster extends Construct {
     const idle = props.idleSecondsBeforeScaleDown ?? 120;
     c.integer("idleSecondsBeforeScaleDown", idle, 60, 86400);
     if (props.subnetResourceId !== undefined) c.resourceId("subnetResourceId", props.subnetResourceId);
+    c.optionalBoolean("inManagedNetwork", props.inManagedNetwork);
+    if (props.inManagedNetwork && props.subnetResourceId !== undefined) {
+      c.fail("subnetResourceId", props.subnetResourceId, "must not be set when inManagedNetwork is true (compute lives in the workspace's managed network)");
+    }
     const uai = props.userAssignedIdentityIds ?? [];
     uai.forEach((u, i) => c.resourceId(`userAssignedIdentityIds[${i}]`, u));
     if (uai.length > 0 && props.principalId === undefined) {
@@ -110,7 +120,8 @@ export class ComputeCluster extends Construct {
     (props.outputContainerIds ?? []).forEach((x, i) => c.resourceId(`outputContainerIds[${i}]`, x));
     reportProblems(this, c.problems);
 
-    const hasSubnet = props.subnetResourceId !== undefined;
+    // Without public IPs only inside a subnet or a provisioned managed network (Azure rejects it otherwise).
+    const noPublicIp = props.subnetResourceId !== undefined || props.inManagedNetwork === true;
     this.cluster = new MachineLearningComputeCluster(this, "cluster", {
       name: props.name,
       location: props.location,
@@ -127,8 +138,9 @@ export class ComputeCluster extends Construct {
       localAuthEnabled: false,
       sshPublicAccessEnabled: false,
       subnetResourceId: props.subnetResourceId,
-      // Azure only allows nodes without public IPs inside a subnet.
-      nodePublicIpEnabled: !hasSubnet,
+      nodePublicIpEnabled: !noPublicIp,
+      // Creating the first compute can wait for the managed network (about 30 minutes).
+      timeouts: props.inManagedNetwork ? { create: "90m" } : undefined,
       tags: props.tags ? { ...props.tags } : undefined,
     });
     this.principalId = props.principalId ?? this.cluster.identity.principalId;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -194,8 +194,14 @@ export interface PipelinePlatformReference {
   readonly linkedServiceName: string;
   /** Datastore the data path is relative to (the ADF parameter's default). */
   readonly inputDatastoreName: string;
-  /** Datastore each run's output is written to. */
+  /** Datastore each run's output is written to (fixed for the pipeline, not a run parameter). */
   readonly outputDatastoreName: string;
+  /**
+   * Further datastores a run may read besides `inputDatastoreName`; any other `datastore_name`
+   * fails the run before anything is invoked.
+   * @default []
+   */
+  readonly allowedDatastores?: readonly string[];
 }
 
 export interface DatapathPipelineProps extends PipelinePlatformReference {
@@ -249,6 +255,11 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
    * @default false (its content is rebuilt from the repository)
    */
   readonly preventDestroy?: boolean;
+  /**
+   * Resources the code upload must wait for (e.g. the storage account's private endpoint).
+   * @default []
+   */
+  readonly uploadDependsOn?: ITerraformDependable[];
   /**
    * Grant the identity running Terraform Storage Blob Data Contributor on the code container: the
    * provider uploads blobs with Entra ID. Role assignments take a few minutes to apply, so a first
@@ -308,6 +319,9 @@ export class DatapathPipeline extends Construct {
   readonly blobTrigger?: DataFactoryTriggerBlobEvent;
   private readonly integrationRuntimeName?: string;
   private readonly adfName: string;
+  private readonly outputDatastore: string;
+  /** Datastores a run may name in `datastore_name`. */
+  readonly allowedDatastores: readonly string[];
 
   constructor(scope: Construct, id: string, props: DatapathPipelineProps) {
     super(scope, id);
@@ -321,6 +335,7 @@ export class DatapathPipeline extends Construct {
 
     this.name = props.name;
     this.integrationRuntimeName = props.integrationRuntimeName;
+    this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(props.allowedDatastores ?? [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
 
@@ -338,7 +353,7 @@ export class DatapathPipeline extends Construct {
     const containerId = container?.resourceManagerId ?? `${props.storageAccountId}/blobServices/default/containers/${containerName}`;
     // Grants on the code container come with the container: a shared, existing container is granted by its owner
     // (two pipelines granting the same role on the same scope would collide in Azure).
-    const uploadDeps: RoleAssignment[] = [];
+    const uploadDeps: ITerraformDependable[] = [...(props.uploadDependsOn ?? [])];
     if (container) {
       if (props.grantDeployerUpload ?? true) {
         const me = new DataAzurermClientConfig(this, "deployer", {});
@@ -481,6 +496,7 @@ export class DatapathPipeline extends Construct {
     // --- Data Factory pipeline ---
     const adfName = props.adfPipelineName ?? props.name.replace(/_/g, "-");
     this.adfName = adfName;
+    this.outputDatastore = props.outputDatastoreName;
     const params: Record<string, string> = {
       [PARAMS.datastoreName]: props.inputDatastoreName,
       [PARAMS.relativePath]: props.defaultRelativePath,
@@ -488,7 +504,6 @@ export class DatapathPipeline extends Construct {
     let activities: WireActivity[];
     const variables: Record<string, string> = {};
     if (this.invocation.style === "batchEndpoint") {
-      params[PARAMS.outputDatastoreName] = props.outputDatastoreName;
       params[PARAMS.pollIntervalSeconds] = String(this.invocation.pollIntervalSeconds ?? 60);
       variables[VARS.jobStatus] = "NotStarted";
       activities = batchEndpointActivities(this.batchOptions(adfName, this.invocation)).map(toWire);
@@ -500,6 +515,7 @@ export class DatapathPipeline extends Construct {
         pipelineVersion: inv.pipelineVersion,
         experimentName: inv.experimentName ?? props.name,
         dataPathParameterName: inv.dataPathParameterName ?? PORTS.pipelineInput,
+        allowedDatastores: this.allowedDatastores,
         pipelineParameters: inv.pipelineParameters,
         timeout: inv.timeout ?? "0.12:00:00",
       }).map(toWire);
@@ -562,6 +578,8 @@ export class DatapathPipeline extends Construct {
       outputFileName: OUTPUT_FILE,
       jobTimeout: inv.jobTimeout ?? "0.12:00:00",
       integrationRuntimeName: this.integrationRuntimeName,
+      outputDatastore: this.outputDatastore,
+      allowedDatastores: this.allowedDatastores,
     };
   }
 
@@ -589,7 +607,7 @@ export class DatapathPipeline extends Construct {
         OutputData: {
           [PORTS.pipelineOutput]: {
             JobOutputType: "UriFile",
-            Uri: `azureml://datastores/<${PARAMS.outputDatastoreName}>/paths/runs/<adf pipeline>/<run id>/${OUTPUT_FILE}`,
+            Uri: `azureml://datastores/${this.outputDatastore}/paths/runs/${this.adfName}/<run id>/${OUTPUT_FILE}`,
           },
         },
       },
@@ -608,6 +626,7 @@ export class DatapathPipeline extends Construct {
     checkName(c, "linkedServiceName", p.linkedServiceName, "dataFactoryChild");
     checkName(c, "inputDatastoreName", p.inputDatastoreName, "mlDatastore");
     checkName(c, "outputDatastoreName", p.outputDatastoreName, "mlDatastore");
+    (p.allowedDatastores ?? []).forEach((d, i) => checkName(c, `allowedDatastores[${i}]`, d, "mlDatastore"));
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
     c.relativePath("defaultRelativePath", p.defaultRelativePath);

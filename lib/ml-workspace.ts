@@ -66,6 +66,18 @@ export interface MlWorkspaceProps {
    */
   readonly isolationMode?: IsolationMode;
   /**
+   * Provision the managed network when the workspace is created (instead of on first compute), so
+   * compute can be created without public IPs right away. First provisioning takes about 30 minutes.
+   * @default false
+   */
+  readonly provisionManagedNetworkOnCreation?: boolean;
+  /**
+   * Compute cluster that builds environment images. Needed when the registry is not reachable
+   * publicly (ACR tasks cannot build behind a private endpoint).
+   * @default - AML's serverless image build
+   */
+  readonly imageBuildComputeName?: string;
+  /**
    * Key vault purge protection. Irreversible once on: the vault name stays reserved for the
    * retention period after a delete.
    * @default true
@@ -142,6 +154,8 @@ function validate(path: string, p: MlWorkspaceProps): Checker {
   c.optionalBoolean("preventDestroy", p.preventDestroy);
   c.optionalBoolean("sharedAccessKeyEnabled", p.sharedAccessKeyEnabled);
   c.optionalBoolean("highBusinessImpact", p.highBusinessImpact);
+  c.optionalBoolean("provisionManagedNetworkOnCreation", p.provisionManagedNetworkOnCreation);
+  if (p.imageBuildComputeName !== undefined) checkName(c, "imageBuildComputeName", p.imageBuildComputeName, "computeCluster");
   if (p.isolationMode !== undefined) c.oneOf("isolationMode", p.isolationMode, ISOLATION_MODES);
   if (p.storageReplicationType !== undefined) {
     c.oneOf("storageReplicationType", p.storageReplicationType, STORAGE_REPLICATION_TYPES);
@@ -268,7 +282,11 @@ export class MlWorkspace extends Construct {
       containerRegistryId: this.containerRegistry?.id,
       identity: { type: "SystemAssigned" },
       publicNetworkAccessEnabled: isPublic,
-      managedNetwork: { isolationMode: props.isolationMode ?? "AllowInternetOutbound" },
+      managedNetwork: {
+        isolationMode: props.isolationMode ?? "AllowInternetOutbound",
+        provisionOnCreationEnabled: props.provisionManagedNetworkOnCreation ?? false,
+      },
+      imageBuildComputeName: props.imageBuildComputeName,
       highBusinessImpact: props.highBusinessImpact ?? false,
       skuName: "Basic",
       lifecycle,

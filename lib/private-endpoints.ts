@@ -9,8 +9,11 @@ export const PRIVATE_DNS_ZONES = {
   amlworkspace: ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
   blob: ["privatelink.blob.core.windows.net"],
   file: ["privatelink.file.core.windows.net"],
+  queue: ["privatelink.queue.core.windows.net"],
+  table: ["privatelink.table.core.windows.net"],
   vault: ["privatelink.vaultcore.azure.net"],
   dataFactory: ["privatelink.datafactory.azure.net"],
+  portal: ["privatelink.adf.azure.com"],
   registry: ["privatelink.azurecr.io"],
 } as const;
 export type PrivateLinkSubresource = keyof typeof PRIVATE_DNS_ZONES;

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from "constructs";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { MlWorkspace } from "../lib/ml-workspace";
@@ -113,9 +114,19 @@ export class DatapathStack extends TerraformStack {
       storageUseAzuread: true,
       features: [
         {
-          keyVault: [{ purgeSoftDeleteOnDestroy: false }],
+          keyVault: [
+            {
+              purgeSoftDeleteOnDestroy: false,
+              purgeSoftDeletedSecretsOnDestroy: false,
+              purgeSoftDeletedKeysOnDestroy: false,
+              purgeSoftDeletedCertificatesOnDestroy: false,
+            },
+          ],
           machineLearning: [{ purgeSoftDeletedWorkspaceOnDestroy: false }],
           resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          // Private profile: the account's data plane is unreachable until its private endpoint
+          // exists, and the provider would otherwise poll it while creating the account (and fail).
+          ...(config.network.profile === "private" ? { storage: [{ dataPlaneAvailable: false }] } : {}),
         },
       ],
     });
@@ -145,6 +156,11 @@ export class DatapathStack extends TerraformStack {
       applicationInsightsName: n.applicationInsights,
       publicNetworkAccessEnabled: !privateNet,
       isolationMode: privateNet ? "AllowOnlyApprovedOutbound" : "AllowInternetOutbound",
+      // Private profile: compute without public IPs needs the managed network up before the cluster.
+      provisionManagedNetworkOnCreation: privateNet !== undefined,
+      // A registry behind a private endpoint cannot build images itself: the cluster does.
+      containerRegistry: privateNet ? { name: n.containerRegistry, sku: "Premium" } : undefined,
+      imageBuildComputeName: privateNet ? n.computeCluster : undefined,
       purgeProtectionEnabled: protect.purgeProtection,
       preventDestroy: protect.preventDestroy,
       blobSoftDeleteRetentionDays: protect.blobSoftDeleteRetentionDays,
@@ -169,7 +185,7 @@ export class DatapathStack extends TerraformStack {
       location: config.location,
       name: n.computeCluster,
       ...config.cluster,
-      subnetResourceId: privateNet?.subnetId,
+      inManagedNetwork: privateNet !== undefined,
       inputContainerIds: [input.containerId],
       outputContainerIds: [output.containerId],
       tags,
@@ -190,6 +206,47 @@ export class DatapathStack extends TerraformStack {
       outputContainerIds: [output.containerId],
       tags,
     });
+
+    // Private profile: endpoints into the subnet for every service, DNS zones, and the outbound
+    // rules the managed network needs; the code upload waits for the storage endpoint.
+    let blobEndpoint: PrivateEndpoints["endpoints"][string] | undefined;
+    if (privateNet) {
+      const endpoints = new PrivateEndpoints(this, "private-endpoints", {
+        resourceGroupName: ws.resourceGroupName,
+        location: config.location,
+        subnetId: privateNet.subnetId,
+        virtualNetworkId: privateNet.virtualNetworkId,
+        existingDnsZoneIds: privateNet.existingDnsZoneIds,
+        namePrefix: `${config.projectPrefix}-${config.name}`,
+        targets: {
+          workspace: { resourceId: ws.workspaceId, subresource: "amlworkspace" },
+          "storage-blob": { resourceId: ws.storageAccountId, subresource: "blob" },
+          "storage-file": { resourceId: ws.storageAccountId, subresource: "file" },
+          "storage-queue": { resourceId: ws.storageAccountId, subresource: "queue" },
+          "storage-table": { resourceId: ws.storageAccountId, subresource: "table" },
+          "key-vault": { resourceId: ws.keyVaultId, subresource: "vault" },
+          registry: { resourceId: ws.containerRegistry!.id, subresource: "registry" },
+          "data-factory": { resourceId: factory.id, subresource: "dataFactory" },
+          "data-factory-portal": { resourceId: factory.id, subresource: "portal" },
+        },
+        tags,
+      });
+      blobEndpoint = endpoints.endpoints["storage-blob"];
+      // With storage public access off, the workspace identity reads storage through these endpoints.
+      for (const key of ["storage-blob", "storage-file"]) {
+        new RoleAssignment(this, `workspace-reader-${key}`, {
+          scope: endpoints.endpoints[key].id,
+          roleDefinitionName: "Reader",
+          principalId: ws.workspacePrincipalId,
+          principalType: "ServicePrincipal",
+        });
+      }
+      new WorkspaceOutboundRules(this, "outbound-rules", {
+        workspaceId: ws.workspaceId,
+        // Batch endpoints and parallel steps use the storage's queues and tables (AML adds blob and file).
+        privateEndpoints: ["queue", "table"].map((sub) => ({ name: `storage-${sub}`, serviceResourceId: ws.storageAccountId, subResourceTarget: sub })),
+      });
+    }
 
     const p = config.pipeline;
     const pipeline = new DatapathPipeline(this, "pipeline", {
@@ -220,28 +277,9 @@ export class DatapathStack extends TerraformStack {
         markerFileName: p.blobTrigger.markerFileName,
       },
       preventDestroy: protect.preventDestroy,
+      uploadDependsOn: blobEndpoint ? [blobEndpoint] : undefined,
       tags,
     });
-
-    if (privateNet) {
-      new PrivateEndpoints(this, "private-endpoints", {
-        resourceGroupName: ws.resourceGroupName,
-        location: config.location,
-        subnetId: privateNet.subnetId,
-        virtualNetworkId: privateNet.virtualNetworkId,
-        existingDnsZoneIds: privateNet.existingDnsZoneIds,
-        namePrefix: `${config.projectPrefix}-${config.name}`,
-        targets: {
-          workspace: { resourceId: ws.workspaceId, subresource: "amlworkspace" },
-          "storage-blob": { resourceId: ws.storageAccountId, subresource: "blob" },
-          "storage-file": { resourceId: ws.storageAccountId, subresource: "file" },
-          "key-vault": { resourceId: ws.keyVaultId, subresource: "vault" },
-          "data-factory": { resourceId: factory.id, subresource: "dataFactory" },
-        },
-        tags,
-      });
-      new WorkspaceOutboundRules(this, "outbound-rules", { workspaceId: ws.workspaceId });
-    }
 
     this.applySecurityPack(config);
     Object.assign(this, { workspace: ws, inputData: input, outputData: output, cluster, factory, pipeline });

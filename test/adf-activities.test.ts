@@ -20,9 +20,11 @@ const options = {
   outputPrefix: "runs/datapath",
   outputFileName: "results.jsonl",
   jobTimeout: "0.12:00:00",
+  outputDatastore: "output_data",
+  allowedDatastores: ["input_data", "landing"],
 };
 const params = (relative_path: string, datastore_name = "input_data") => ({
-  parameters: { relative_path, datastore_name, output_datastore_name: "output_data", poll_interval_seconds: "60" },
+  parameters: { relative_path, datastore_name, poll_interval_seconds: "60" },
   runId: "0b7c6e5e-run",
 });
 
@@ -62,7 +64,7 @@ describe("invoke body", () => {
 
 describe("parameter validation activity", () => {
   const rejects = (relative_path: string, datastore_name = "input_data") =>
-    evaluate(invalidParametersExpression(), params(relative_path, datastore_name));
+    evaluate(invalidParametersExpression(["input_data", "landing"]), params(relative_path, datastore_name));
 
   test.each(["parquet/offerpath2", "a", "folder with spaces/x", "2026/11/25/", "x..y/z"])("accepts %j", (p) => {
     expect(rejects(p)).toBe(false);
@@ -70,8 +72,11 @@ describe("parameter validation activity", () => {
   test.each(["", "  ", "/abs", "a/../b", "..", "./a", "a/.", "a//b", "a\\b", 'a"b', "a'b"])("rejects %j", (p) => {
     expect(rejects(p)).toBe(true);
   });
-  test.each(["", "a/b", 'x"', "x\\y", "x'y"])("rejects datastore %j", (d) => {
+  test.each(["", "a/b", 'x"', "x\\y", "x'y", "workspaceblobstore", "input_data "])("rejects datastore %j", (d) => {
     expect(rejects("ok", d)).toBe(true);
+  });
+  test("accepts each allowed datastore", () => {
+    expect([rejects("ok", "input_data"), rejects("ok", "landing")]).toEqual([false, false]);
   });
 });
 
@@ -146,6 +151,7 @@ describe("classic pipeline endpoint activity", () => {
     dataPathParameterName: "input_datapath",
     pipelineParameters: { mode: "full" },
     timeout: "0.06:00:00",
+    allowedDatastores: ["input_data"],
   }).map(toWire);
 
   test("dataPathAssignments come from the ADF parameters, one expression per value", () => {

@@ -66,6 +66,17 @@ describe("ComputeCluster", () => {
     expect(single(json, "azurerm_role_assignment").principal_id).toBe("22222222-2222-2222-2222-222222222222");
   });
 
+  test("in a provisioned managed network: no public IPs, no subnet, a long create timeout", () => {
+    const stack = bareStack();
+    new ComputeCluster(stack, "cpu", { workspaceId: WS, location: "westeurope", name: "cpu", inManagedNetwork: true });
+    const cluster = single(synthJson(stack), "azurerm_machine_learning_compute_cluster");
+    expect(cluster).toMatchObject({ node_public_ip_enabled: false, timeouts: { create: "90m" } });
+    expect(cluster).not.toHaveProperty("subnet_resource_id");
+    expect(
+      problemsOf(() => new ComputeCluster(bareStack(), "c", { workspaceId: WS, location: "westeurope", name: "cpu", inManagedNetwork: true, subnetResourceId: SUBNET })),
+    ).toEqual([`test/c: subnetResourceId "${SUBNET}" must not be set when inManagedNetwork is true (compute lives in the workspace's managed network)`]);
+  });
+
   test.each([
     [{ minNodes: 3, maxNodes: 2 }, [`test/c: minNodes 3 must not exceed maxNodes (2)`]],
     [{ maxNodes: 0 }, [`test/c: maxNodes 0 must be an integer from 1 to 1000`]],

@@ -234,7 +234,7 @@ describe("the ADF pipeline", () => {
       name: "datapath",
       data_factory_id: platform.dataFactoryId,
       concurrency: 4,
-      parameters: { datastore_name: "input_data", relative_path: "parquet/offerpath2", output_datastore_name: "output_data", poll_interval_seconds: "60" },
+      parameters: { datastore_name: "input_data", relative_path: "parquet/offerpath2", poll_interval_seconds: "60" },
       variables: { job_status: "NotStarted" },
     });
     // The synthesized text itself: valid JSON, accepted by Azure's REST model, and the data path flows into the body.

@@ -49,7 +49,7 @@ describe("MlWorkspace", () => {
       name: "mlw-demo",
       identity: { type: "SystemAssigned" },
       public_network_access_enabled: false,
-      managed_network: { isolation_mode: "AllowInternetOutbound" },
+      managed_network: { isolation_mode: "AllowInternetOutbound", provision_on_creation_enabled: false },
       lifecycle: { prevent_destroy: true },
     });
     const json = synthJson(stack);

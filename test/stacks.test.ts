@@ -56,6 +56,8 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "pipeline_deployer-code-upload": "Storage Blob Data Contributor",
       "pipeline_compute-code-reader": "Storage Blob Data Reader",
       "pipeline_workspace-code-reader": "Storage Blob Data Reader",
+      // Private profile: the workspace identity reads storage through its private endpoints.
+      ...(cfg.network.profile === "private" ? { "workspace-reader-storage-blob": "Reader", "workspace-reader-storage-file": "Reader" } : {}),
     });
     for (const r of Object.values(resourcesOf(json, "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
   });
@@ -112,9 +114,18 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     expect(provider).toEqual({
       features: [
         {
-          key_vault: [{ purge_soft_delete_on_destroy: false }],
+          key_vault: [
+            {
+              purge_soft_delete_on_destroy: false,
+              purge_soft_deleted_secrets_on_destroy: false,
+              purge_soft_deleted_keys_on_destroy: false,
+              purge_soft_deleted_certificates_on_destroy: false,
+            },
+          ],
           machine_learning: [{ purge_soft_deleted_workspace_on_destroy: false }],
           resource_group: [{ prevent_deletion_if_contains_resources: true }],
+          // The private profile must not poll the storage data plane before its private endpoint exists.
+          ...(cfg.network.profile === "private" ? { storage: [{ data_plane_available: false }] } : {}),
         },
       ],
       storage_use_azuread: true,

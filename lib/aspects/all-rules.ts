@@ -1,6 +1,6 @@
 // Every rule of the pack, one file each (docs/security.md maps them to checkov, trivy and Azure Policy).
 import { appInsightsLocalAuthDisabled } from "./rules/app-insights-local-auth-disabled";
-import { computeInSubnetWithoutPublicIp } from "./rules/compute-in-subnet-without-public-ip";
+import { computeNoPublicIp } from "./rules/compute-no-public-ip";
 import { computeLocalAuthDisabled } from "./rules/compute-local-auth-disabled";
 import { computeScaleToZero } from "./rules/compute-scale-to-zero";
 import { computeSshDisabled } from "./rules/compute-ssh-disabled";
@@ -42,7 +42,7 @@ import { Rule } from "./rule";
 
 export const ALL_RULES: readonly Rule[] = [
   appInsightsLocalAuthDisabled,
-  computeInSubnetWithoutPublicIp,
+  computeNoPublicIp,
   computeLocalAuthDisabled,
   computeScaleToZero,
   computeSshDisabled,

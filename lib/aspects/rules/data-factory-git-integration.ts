@@ -10,5 +10,8 @@ export const dataFactoryGitIntegration = attributeRule({
   resourceType: "azurerm_data_factory",
   attribute: "github_configuration",
   fix: "add github_configuration or vsts_configuration, or suppress with the reason the pipelines are deployed as code",
-  ok: (v, attrs) => v !== undefined || attrs.vsts_configuration !== undefined,
+  // As CKV_AZURE_103: a repository name in either block.
+  ok: (v, attrs) =>
+    Boolean((v as { repository_name?: string } | undefined)?.repository_name) ||
+    Boolean((attrs.vsts_configuration as { repository_name?: string } | undefined)?.repository_name),
 });

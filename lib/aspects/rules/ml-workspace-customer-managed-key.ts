@@ -1,8 +1,7 @@
 import { attributeRule } from "../rule";
 
 /**
- * Where the context requires customer-managed keys, the workspace is encrypted with one and flagged
- * high business impact. Mirrors Azure Policy ba769a63 ("Azure Machine Learning workspaces should be
+ * Where the context requires customer-managed keys, the workspace is encrypted with one. Mirrors Azure Policy ba769a63 ("Azure Machine Learning workspaces should be
  * encrypted with a customer-managed key"); not applicable unless `requireCustomerManagedKeys`.
  */
 export const mlWorkspaceCustomerManagedKey = attributeRule({
@@ -10,7 +9,7 @@ export const mlWorkspaceCustomerManagedKey = attributeRule({
   mirrors: ["Azure Policy ba769a63"],
   resourceType: "azurerm_machine_learning_workspace",
   attribute: "encryption.key_id",
-  fix: "add an encryption block (key_vault_id, key_id) and high_business_impact = true",
-  ok: (v, attrs) => typeof v === "string" && v !== "" && attrs.high_business_impact === true,
+  fix: "add an encryption block (key_vault_id, key_id)",
+  ok: (v) => typeof v === "string" && v !== "",
   when: (ctx) => ctx.requireCustomerManagedKeys === true,
 });
