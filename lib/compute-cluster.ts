@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
 import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
-import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { checkName } from "./naming";
-import { ROLES } from "./roles";
+import { grantOnEach, ROLES } from "./roles";
 import { Checker, reportProblems } from "./validation";
 
 export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
@@ -145,22 +144,8 @@ export class ComputeCluster extends Construct {
     });
     this.principalId = props.principalId ?? this.cluster.identity.principalId;
 
-    (props.inputContainerIds ?? []).forEach((scopeId, i) => {
-      new RoleAssignment(this, `input-reader-${i}`, {
-        scope: scopeId,
-        roleDefinitionName: ROLES.storageBlobDataReader,
-        principalId: this.principalId,
-        principalType: "ServicePrincipal",
-      });
-    });
-    (props.outputContainerIds ?? []).forEach((scopeId, i) => {
-      new RoleAssignment(this, `output-writer-${i}`, {
-        scope: scopeId,
-        roleDefinitionName: ROLES.storageBlobDataContributor,
-        principalId: this.principalId,
-        principalType: "ServicePrincipal",
-      });
-    });
+    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, props.inputContainerIds);
+    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, props.outputContainerIds);
   }
 
   get name(): string {

@@ -7,7 +7,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataFactoryIntegrationRuntimeAzure } from "@cdktf/provider-azurerm/lib/data-factory-integration-runtime-azure";
 import { DataFactoryManagedPrivateEndpoint } from "@cdktf/provider-azurerm/lib/data-factory-managed-private-endpoint";
 import { checkName } from "./naming";
-import { ROLES } from "./roles";
+import { grantOnEach, ROLES } from "./roles";
 import { Checker, reportProblems } from "./validation";
 
 /** The factory authenticates to the AML workspace with its own managed identity. */
@@ -195,23 +195,9 @@ export class DataFactory extends Construct {
       principalId: this.principalId,
       principalType: "ServicePrincipal",
     });
-    (props.inputContainerIds ?? []).forEach((scopeId, i) => {
-      new RoleAssignment(this, `input-reader-${i}`, {
-        scope: scopeId,
-        roleDefinitionName: ROLES.storageBlobDataReader,
-        principalId: this.principalId,
-        principalType: "ServicePrincipal",
-      });
-    });
+    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, props.inputContainerIds);
 
-    (props.outputContainerIds ?? []).forEach((scopeId, i) => {
-      new RoleAssignment(this, `output-writer-${i}`, {
-        scope: scopeId,
-        roleDefinitionName: ROLES.storageBlobDataContributor,
-        principalId: this.principalId,
-        principalType: "ServicePrincipal",
-      });
-    });
+    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, props.outputContainerIds);
 
     const base = {
       // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".

@@ -1,3 +1,6 @@
+import { Construct } from "constructs";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+
 /**
  * Built-in role names this library grants. Names (not subscription-scoped definition ids) keep the
  * library free of subscription ids; the GUIDs are listed for auditors.
@@ -13,3 +16,14 @@ export const ROLES = {
   /** 4633458b-17de-408a-b874-0445c86b69e6: read secret values (service principal key for ADF). */
   keyVaultSecretsUser: "Key Vault Secrets User",
 } as const;
+
+/**
+ * Grant `role` to a workload identity on each of `scopes`, as `<idPrefix>-<index>` children of
+ * `scope` (the index keeps Terraform addresses stable while the list only grows at the end).
+ */
+export function grantOnEach(scope: Construct, idPrefix: string, role: string, principalId: string, scopes: readonly string[] = []): RoleAssignment[] {
+  return scopes.map(
+    (scopeId, i) =>
+      new RoleAssignment(scope, `${idPrefix}-${i}`, { scope: scopeId, roleDefinitionName: role, principalId, principalType: "ServicePrincipal" }),
+  );
+}
