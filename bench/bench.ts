@@ -9,11 +9,12 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const tsNode = require.resolve("ts-node/register");
 
 interface Sample {
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly maxRssMiB: number;
 }
 
@@ -27,23 +28,33 @@ function measure(args: string[], env: NodeJS.ProcessEnv = {}): Sample {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed:\n${r.stderr}`);
-  const maxRssMiB = Number(fs.readFileSync(rssFile, "utf8")) / 1024;
+  const usage = JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRSS: number; cpu: number };
   fs.rmSync(rssFile, { force: true });
-  return { seconds, maxRssMiB };
+  return { seconds, cpuSeconds: usage.cpu / 1e6, maxRssMiB: usage.maxRSS / 1024 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function synth(app: string): Sample {
-  const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
-    samples.push(measure(["--require", tsNode, app], { CDKTF_OUTDIR: outdir }));
+function synthOnce(app: string): Sample {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
+  try {
+    return measure(["--require", tsNode, app], { CDKTF_OUTDIR: outdir });
+  } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.rmSync(`${outdir}.partial`, { recursive: true, force: true });
   }
-  return { seconds: median(samples.map((s) => s.seconds)), maxRssMiB: median(samples.map((s) => s.maxRssMiB)) };
 }
+
+interface Summary extends Sample {
+  readonly spread: string;
+}
+
+const summarize = (xs: Sample[]): Summary => ({
+  seconds: median(xs.map((s) => s.seconds)),
+  cpuSeconds: median(xs.map((s) => s.cpuSeconds)),
+  maxRssMiB: median(xs.map((s) => s.maxRssMiB)),
+  spread: `${Math.min(...xs.map((s) => s.seconds)).toFixed(2)}-${Math.max(...xs.map((s) => s.seconds)).toFixed(2)}`,
+});
 
 function wall(command: string, args: string[]): number {
   const started = process.hrtime.bigint();
@@ -52,30 +63,43 @@ function wall(command: string, args: string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-const minimal = synth(path.join(__dirname, "minimal-app.ts"));
-const full = synth(path.join(ROOT, "main.ts"));
+// Interleaved after one warm-up each, so load on the machine hits both alike.
+const MINIMAL = path.join(__dirname, "minimal-app.ts");
+const FULL = path.join(ROOT, "main.ts");
+synthOnce(MINIMAL);
+synthOnce(FULL);
+const minimalSamples: Sample[] = [];
+const fullSamples: Sample[] = [];
+for (let i = 0; i < RUNS; i++) {
+  minimalSamples.push(synthOnce(MINIMAL));
+  fullSamples.push(synthOnce(FULL));
+}
+const minimal = summarize(minimalSamples);
+const full = summarize(fullSamples);
 const tsc = wall(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit"]);
 const jest = wall(process.execPath, [require.resolve("jest/bin/jest"), "--silent"]);
 
 const timeRatio = full.seconds / minimal.seconds;
+const cpuRatio = full.cpuSeconds / minimal.cpuSeconds;
 const memRatio = full.maxRssMiB / minimal.maxRssMiB;
 const ok = (b: boolean) => (b ? "met" : "missed");
 const fmt = (n: number, d = 2) => n.toFixed(d);
 
 const report = `# Benchmark results
 
-Measured by \`npm run bench\` (median of ${RUNS} runs per synth; each run a fresh \`node\` process with
-ts-node in transpile-only mode, as \`npm run synth\` and \`cdktf synth\` run the app).
+Measured by \`npm run bench\`: after one warm-up each, ${RUNS} runs of each app, interleaved; medians
+(wall-time range in brackets). Each run is a fresh \`node\` process with ts-node (swc, transpile only),
+as \`npm run synth\` and \`cdktf synth\` run the app.
 
 Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "unknown CPU"}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}.
 
-| measurement | time (s) | peak RSS (MiB) |
-|---|---|---|
-| minimal app: one deep-imported resource group | ${fmt(minimal.seconds)} | ${fmt(minimal.maxRssMiB, 0)} |
-| full app: dev, test, prod (${"~"}100 resources each, rule pack, content hashes) | ${fmt(full.seconds)} | ${fmt(full.maxRssMiB, 0)} |
-| ratio full / minimal | ${fmt(timeRatio)}x | ${fmt(memRatio)}x |
-| \`tsc --noEmit\` | ${fmt(tsc)} | |
-| jest suite (wall) | ${fmt(jest)} | |
+| measurement | wall time (s) | CPU time (s) | peak RSS (MiB) |
+|---|---|---|---|
+| minimal app: one deep-imported resource group | ${fmt(minimal.seconds)} [${minimal.spread}] | ${fmt(minimal.cpuSeconds)} | ${fmt(minimal.maxRssMiB, 0)} |
+| full app: dev, test, prod (${"~"}100 resources each, rule pack, content hashes) | ${fmt(full.seconds)} [${full.spread}] | ${fmt(full.cpuSeconds)} | ${fmt(full.maxRssMiB, 0)} |
+| ratio full / minimal | ${fmt(timeRatio)}x | ${fmt(cpuRatio)}x | ${fmt(memRatio)}x |
+| \`tsc --noEmit\` | ${fmt(tsc)} | | |
+| jest suite (wall) | ${fmt(jest)} | | |
 
 Targets: full-app synth <= 2x the minimal app in time (${ok(timeRatio <= 2)}) and memory (${ok(memRatio <= 2)});
 jest under 60 s on 2 cores (${ok(jest < 60)}).

@@ -21,6 +21,8 @@ class StaticTokenCredential implements TokenCredential {
 
 export interface Clients {
   readonly factory: DataFactoryManagementClient;
+  /** For creating runs only: no automatic re-sends (a re-sent POST could start a second run). */
+  readonly factoryNoRetry: DataFactoryManagementClient;
   readonly ml: AzureMachineLearningWorkspaces;
 }
 
@@ -31,25 +33,37 @@ export function createClients(t: Target, vars: NodeJS.ProcessEnv = process.env):
   const options = endpoint ? { endpoint, credentialScopes: [`${endpoint.replace(/\/$/, "")}/.default`] } : {};
   return {
     factory: new DataFactoryManagementClient(credential, t.subscriptionId, options),
+    factoryNoRetry: new DataFactoryManagementClient(credential, t.subscriptionId, { ...options, retryOptions: { maxRetries: 0 } }),
     ml: new AzureMachineLearningWorkspaces(credential, t.subscriptionId, options),
   };
 }
 
+// What @azure/identity throws when no credential works (no az login, a bad secret, ...).
+const SIGN_IN_ERRORS = ["CredentialUnavailableError", "AuthenticationRequiredError", "AggregateAuthenticationError", "AuthenticationError"];
+
+/** What the request was, for the messages that depend on it. */
+export type RequestKind = "create" | "read";
+
 /** One sentence on what went wrong and what to do, for the errors a user can act on. */
-export function explain(e: unknown, t: Target, requestTimeoutSeconds: number): string {
+export function explain(e: unknown, t: Target, requestTimeoutSeconds: number, kind: RequestKind = "read"): string {
   const err = e as { statusCode?: number; name?: string; message?: string; code?: string };
   const where = `factory ${t.factory} (resource group ${t.resourceGroup}, subscription ${t.subscriptionId})`;
-  if (err?.name === "CredentialUnavailableError" || err?.name === "AuthenticationRequiredError" || err?.statusCode === 401) {
-    return `Azure did not accept your sign-in (${err.statusCode ? `HTTP ${err.statusCode}` : err.name}): run \`az login\` (and \`az account set --subscription ${t.subscriptionId}\`), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal.`;
+  if (SIGN_IN_ERRORS.includes(String(err?.name)) || err?.statusCode === 401) {
+    const why = SIGN_IN_ERRORS.includes(String(err?.name)) ? "no usable credential" : `HTTP ${err.statusCode}`;
+    return `Azure did not accept your sign-in (${why}): run \`az login\` (and \`az account set --subscription ${t.subscriptionId}\`), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET for a service principal.`;
   }
   if (err?.statusCode === 403) {
     return `Access denied (HTTP 403) on ${where}: the signed-in identity needs the "Data Factory Contributor" role on the factory to start runs (or "Reader" to watch them).`;
   }
   if (err?.statusCode === 404) {
-    return `Not found (HTTP 404): ${where} or its pipeline ${t.pipeline}. Is the ${t.env} environment deployed (npx cdktf deploy ${t.env})?`;
+    return kind === "create"
+      ? `Not found (HTTP 404): ${where} or its pipeline ${t.pipeline}. Is the ${t.env} environment deployed (npx cdktf deploy ${t.env})?`
+      : `Not found (HTTP 404) in ${where}: check the run id, or that the ${t.env} environment is deployed.`;
   }
   if (err?.name === "AbortError" || err?.name === "TimeoutError") {
-    return `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout); nothing was changed by this request.`;
+    return kind === "create"
+      ? `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout): the run may still have started, check \`aml-datapath runs --env ${t.env}\` before starting it again.`
+      : `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout).`;
   }
   if (err?.statusCode === 429) return `Azure is throttling requests (HTTP 429) even after waiting as asked; try again in a few minutes.`;
   const status = err?.statusCode ? ` (HTTP ${err.statusCode})` : "";

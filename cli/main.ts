@@ -23,7 +23,7 @@ Sign-in: DefaultAzureCredential (az login, managed identity or AZURE_CLIENT_ID/A
 const TERMINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, unknown: 4, interrupted: 130 } as const;
 
 interface Io {
   readonly out: (line: string) => void;
@@ -59,7 +59,26 @@ function checkDatastore(name: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fmtDuration = (ms: number | undefined) => (ms === undefined ? "" : `${Math.round(ms / 1000)}s`);
+// Unfinished runs report durationInMs as null.
+const fmtDuration = (ms: number | null | undefined) => (ms == null ? "" : `${Math.round(ms / 1000)}s`);
+const CONTROL_TYPES = new Set(["IfCondition", "Until", "ForEach", "Switch", "ExecutePipeline"]);
+const startOf = (a: ActivityRun) => String(a.activityRunStart ? new Date(a.activityRunStart).toISOString() : "");
+
+/** Activities inside a loop run once per iteration: keep the newest run of each. */
+export function latestPerActivity(runs: readonly ActivityRun[]): ActivityRun[] {
+  const latest = new Map<string, ActivityRun>();
+  for (const a of runs) {
+    const seen = latest.get(a.activityName ?? "");
+    if (!seen || startOf(a) >= startOf(seen)) latest.set(a.activityName ?? "", a);
+  }
+  return [...latest.values()].sort((a, b) => startOf(a).localeCompare(startOf(b)));
+}
+
+/** The activity whose error explains the failure: a Fail activity, else the last failed leaf activity. */
+export function culpritOf(runs: readonly ActivityRun[]): ActivityRun | undefined {
+  const failed = [...runs].filter((a) => a.status === "Failed").sort((a, b) => startOf(a).localeCompare(startOf(b)));
+  return failed.find((a) => a.activityType === "Fail") ?? failed.filter((a) => !CONTROL_TYPES.has(String(a.activityType))).pop() ?? failed.pop();
+}
 
 interface FollowOptions {
   readonly pollMs: number;
@@ -73,47 +92,61 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
   const seen = new Map<string, string>();
   let amlJob: { name: string; status: string } | undefined;
   let drawn = 0;
-  let stopping = false;
+  let failures = 0;
   const onInt = () => {
-    stopping = true;
     io.err(`\nStopped following. Run ${runId} keeps running in Data Factory: ${portalLink(t, runId)}`);
     process.exit(EXIT.interrupted);
   };
   process.once("SIGINT", onInt);
   try {
     for (;;) {
-      const signal = AbortSignal.timeout(o.requestTimeoutMs);
-      const run: PipelineRun = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, { abortSignal: signal });
-      const activities: ActivityRun[] = (
-        await c.factory.activityRuns.queryByPipelineRun(
-          t.resourceGroup,
-          t.factory,
-          runId,
-          { lastUpdatedAfter: new Date(Date.now() - 7 * 24 * 3600_000), lastUpdatedBefore: new Date(Date.now() + 3600_000) },
-          { abortSignal: AbortSignal.timeout(o.requestTimeoutMs) },
-        )
-      ).value;
+      let run: PipelineRun;
+      let activities: ActivityRun[];
+      try {
+        run = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, { abortSignal: AbortSignal.timeout(o.requestTimeoutMs) });
+        const since = run.runStart ? new Date(new Date(run.runStart).getTime() - 3600_000) : new Date(Date.now() - 7 * 24 * 3600_000);
+        activities = latestPerActivity(
+          (
+            await c.factory.activityRuns.queryByPipelineRun(
+              t.resourceGroup,
+              t.factory,
+              runId,
+              { lastUpdatedAfter: since, lastUpdatedBefore: new Date(Date.now() + 3600_000) },
+              { abortSignal: AbortSignal.timeout(o.requestTimeoutMs) },
+            )
+          ).value,
+        );
+        failures = 0;
+      } catch (e) {
+        // A long follow should survive a passing network error; the outcome is unknown only after several.
+        if (++failures >= 3) {
+          io.err(`${azure().explain(e, t, o.requestTimeoutMs / 1000)} The run's outcome is unknown: ${portalLink(t, runId)}`);
+          return EXIT.unknown;
+        }
+        await sleep(Math.max(o.pollMs, 1000) * failures);
+        continue;
+      }
       amlJob = await amlJobStatus(c, t, activities, o.requestTimeoutMs, amlJob);
       const elapsed = Math.round((Date.now() - started) / 1000);
       const lines = [
         `run ${runId}: ${run.status ?? "Unknown"} (+${elapsed}s)`,
-        ...activities
-          .slice()
-          .sort((a, b) => String(a.activityRunStart ?? "").localeCompare(String(b.activityRunStart ?? "")))
-          .map((a) => `  ${a.activityName}: ${a.status}${a.durationInMs !== undefined ? ` (${fmtDuration(a.durationInMs)})` : ""}`),
+        ...activities.map((a) => `  ${a.activityName}: ${a.status}${a.durationInMs != null ? ` (${fmtDuration(a.durationInMs)})` : ""}`),
         ...(amlJob ? [`  AML job ${amlJob.name}: ${amlJob.status}`] : []),
       ];
       if (io.isTty) {
-        // Redraw the block in place: one progress line per activity.
+        // Redraw the block in place, one line per activity, clipped so no line wraps.
+        const width = Math.max(20, (process.stdout.columns ?? 120) - 1);
         if (drawn > 0) io.write(`\x1b[${drawn}A\x1b[0J`);
-        io.write(`${lines.join("\n")}\n`);
+        io.write(`${lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join("\n")}\n`);
         drawn = lines.length;
       } else {
         // Plain log: only what changed, with the elapsed time.
         for (const l of lines.slice(1)) {
-          const [key, value] = [l.trim().split(":")[0], l.trim()];
-          if (seen.get(key) !== value) {
-            seen.set(key, value);
+          const value = l.trim();
+          const key = value.slice(0, value.lastIndexOf(":"));
+          const state = value.replace(/ \(\d+s\)$/, "");
+          if (seen.get(key) !== state) {
+            seen.set(key, state);
             io.out(`+${elapsed}s ${value}`);
           }
         }
@@ -127,7 +160,6 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
         io.err(`Still ${run.status} after ${Math.round(o.timeoutMs / 1000)}s (--timeout); run ${runId} keeps running: ${portalLink(t, runId)}`);
         return EXIT.timeout;
       }
-      if (stopping) return EXIT.interrupted;
       await sleep(o.pollMs);
     }
   } finally {
@@ -161,9 +193,8 @@ function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: { 
     io.out(`Run ${run.runId} succeeded${duration ? ` in ${duration}` : ""}.`);
     return EXIT.ok;
   }
-  const failed = activities.filter((a) => a.status === "Failed");
   // The innermost failure (e.g. "Fail run" inside an If) carries the most specific message.
-  const culprit = failed.find((a) => a.activityType === "Fail") ?? failed[failed.length - 1];
+  const culprit = culpritOf(activities);
   const message = (culprit?.error as { message?: string } | undefined)?.message ?? run.message ?? "no error message";
   io.err(`Run ${run.runId} ${run.status === "Cancelled" ? "was cancelled" : "failed"}${culprit ? ` in activity "${culprit.activityName}"` : ""}: ${message}`);
   if (amlJob) io.err(`AML job ${amlJob.name}: ${amlJob.status}`);
@@ -199,16 +230,21 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
   };
   // Everything is validated before the first request.
   let prepared: () => Promise<number>;
+  let kind: "create" | "read" = "read";
   const path = command === "run" ? checkPath(values.path) : "";
   const t = resolveTarget(values.env, undefined, vars);
   if (command === "run") {
     const datastore = checkDatastore(values.datastore ?? t.defaultDatastore);
     prepared = async () => {
       const c = createClients(t, vars);
-      const { runId } = await c.factory.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
-        parameters: { relative_path: path, datastore_name: datastore },
-        abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs),
-      });
+      kind = "create";
+      const { runId } = await honourRetryAfter(() =>
+        c.factoryNoRetry.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
+          parameters: { relative_path: path, datastore_name: datastore },
+          abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs),
+        }),
+      );
+      kind = "read";
       io.out(`Started run ${runId} of ${t.pipeline} in ${t.factory} on ${datastore}:${path}`);
       io.out(`Portal: ${portalLink(t, runId)}`);
       return values.follow ? follow(c, t, runId, followOptions, io) : EXIT.ok;
@@ -259,8 +295,26 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
   try {
     return await prepared();
   } catch (e) {
-    io.err(azure().explain(e, t, requestTimeout));
+    io.err(azure().explain(e, t, requestTimeout, kind));
     return EXIT.failed;
+  }
+}
+
+/**
+ * Creating a run is not idempotent, so it is never re-sent automatically, except when Azure answers
+ * 429: then nothing was created, and the request is repeated after the Retry-After Azure asked for.
+ */
+async function honourRetryAfter<T>(send: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await send();
+    } catch (e) {
+      const err = e as { statusCode?: number; response?: { headers: { get(name: string): string | undefined } } };
+      if (err.statusCode !== 429 || i >= attempts) throw e;
+      const header = err.response?.headers.get("retry-after");
+      const seconds = header !== undefined && /^\d+$/.test(header) ? Number(header) : header ? Math.max(0, (Date.parse(header) - Date.now()) / 1000) : 2 ** i;
+      await sleep(seconds * 1000);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { armError, FakeArm } from "./fake-arm";
-import { main } from "../cli/main";
+import { culpritOf, latestPerActivity, main } from "../cli/main";
+import { explain } from "../cli/azure";
+import { resolveTarget } from "../cli/target";
+import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from "@azure/identity";
 
 const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
 const SUB = "00000000-0000-0000-0000-0000000000aa";
@@ -74,7 +77,12 @@ describe("aml-datapath against a local ARM stand-in", () => {
             value: [
               activity("Validate parameters", "IfCondition", "Succeeded", { durationInMs: 1000 }),
               activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-42" } }),
-              activity("Wait for job", "Until", n < 3 ? "InProgress" : "Succeeded"),
+              activity("Wait for job", "Until", n < 3 ? "InProgress" : "Succeeded", { durationInMs: null }),
+              // Inside the loop: one run per iteration, as ADF reports them.
+              ...Array.from({ length: n }, (_, i) => ({
+                ...activity("Get job status", "WebActivity", "Succeeded"),
+                activityRunStart: `2026-11-25T10:0${i + 1}:00Z`,
+              })),
             ],
           },
         }),
@@ -99,6 +107,9 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(r.stdout).toMatch(/^\+\d+s AML job job-42: Completed$/m);
         expect(r.stdout).toContain(`Run ${RUN} succeeded in 93s.`);
         expect(r.stdout).not.toContain("\x1b[");
+        // A loop's activity is logged once per change, not once per iteration; unfinished durations are not "0s".
+        expect(r.stdout.match(/Get job status: Succeeded/g)).toHaveLength(1);
+        expect(r.stdout).not.toContain("(0s)");
       },
     );
   });
@@ -160,12 +171,21 @@ describe("aml-datapath against a local ARM stand-in", () => {
     );
   });
 
+  test.concurrent("a 500 on creating a run is not re-sent (it could start a second run)", async () => {
+    await withArm({ createRun: () => ({ status: 500, body: armError("InternalServerError", "boom") }) }, async (arm, url) => {
+      const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x"]);
+      expect(r.code).toBe(1);
+      expect(arm.calls("createRun")).toHaveLength(1);
+      expect(r.stderr).toContain("Azure request failed (HTTP 500)");
+    });
+  });
+
   test.concurrent("a request that never answers: gives up after --request-timeout with a clear message", async () => {
     await withArm({ createRun: () => ({ status: 200, hang: true }) }, async (arm, url) => {
       const started = Date.now();
       const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x", "--request-timeout", "1"]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain("No answer from Azure within 1s");
+      expect(r.stderr).toContain("No answer from Azure within 1s (--request-timeout): the run may still have started, check `aml-datapath runs --env dev`");
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(arm.unexpected).toEqual([]);
     });
@@ -260,5 +280,33 @@ describe("aml-datapath against a local ARM stand-in", () => {
     });
     expect(code).toBe(2);
     expect(err.join("\n")).toContain(message);
+  });
+});
+
+describe("pieces of the CLI", () => {
+  const t = resolveTarget("dev", undefined, { AZURE_SUBSCRIPTION_ID: SUB });
+
+  test.each([
+    new AggregateAuthenticationError([new CredentialUnavailableError("az not logged in")], "ChainedTokenCredential authentication failed."),
+    new CredentialUnavailableError("no credential"),
+    new AuthenticationError(400, { error: "invalid_client", error_description: "bad secret" }),
+  ])("a sign-in failure (%s) becomes the az login sentence", (e) => {
+    const text = explain(e, t, 60);
+    expect(text).toMatch(/^Azure did not accept your sign-in \(no usable credential\): run `az login`/);
+    expect(text.split("\n")).toHaveLength(1);
+  });
+
+  test("latest run per activity, in start order; the culprit is the Fail activity, else the last failed leaf", () => {
+    const a = (name: string, type: string, status: string, start: string) => ({ activityName: name, activityType: type, status, activityRunStart: new Date(start) });
+    const runs = [
+      a("Get job status", "WebActivity", "Failed", "2026-11-25T10:01:00Z"),
+      a("Wait for job", "Until", "Failed", "2026-11-25T10:00:30Z"),
+      a("Get job status", "WebActivity", "Succeeded", "2026-11-25T10:02:00Z"),
+      a("Invoke batch endpoint", "WebActivity", "Succeeded", "2026-11-25T10:00:00Z"),
+    ];
+    expect(latestPerActivity(runs).map((r) => `${r.activityName}:${r.status}`)).toEqual(["Invoke batch endpoint:Succeeded", "Wait for job:Failed", "Get job status:Succeeded"]);
+    expect(culpritOf(runs)?.activityName).toBe("Get job status");
+    expect(culpritOf([...runs, a("Fail run", "Fail", "Failed", "2026-11-25T09:00:00Z")])?.activityName).toBe("Fail run");
+    expect(culpritOf([a("Check", "IfCondition", "Failed", "2026-11-25T10:00:00Z")])?.activityName).toBe("Check");
   });
 });
