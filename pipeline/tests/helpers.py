@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+import unittest
 from pathlib import Path
 
 try:
@@ -76,3 +78,15 @@ def snapshot(root: Path) -> list[tuple]:
             rel = path.relative_to(root).as_posix()
             entries.append((rel, st.st_mode, st.st_size, st.st_mtime_ns, digest))
     return entries
+
+
+class TempTreeTestCase(unittest.TestCase):
+    """A fresh temporary folder per test, with an empty input folder and a work_list path beside it."""
+
+    def setUp(self) -> None:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.tmp = Path(tmp.name)
+        self.input = self.tmp / "input"
+        self.input.mkdir()
+        self.work_list = self.tmp / "work_list"

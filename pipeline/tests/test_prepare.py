@@ -8,12 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
 from pipeline import prepare
-from pipeline.tests.helpers import EXPECTED_FILES, PIPELINE_DIR, make_tree, snapshot
+from pipeline.tests.helpers import EXPECTED_FILES, PIPELINE_DIR, TempTreeTestCase, make_tree, snapshot
 
 EXPECTED_PATHS = [rel for rel, _rows in EXPECTED_FILES]
 
@@ -25,14 +24,8 @@ def run_main(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-class PrepareTestCase(unittest.TestCase):
-    def setUp(self) -> None:
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.tmp = Path(tmp.name)
-        self.input = self.tmp / "input"
-        self.input.mkdir()
-        self.work_list = self.tmp / "work_list"
+class PrepareTestCase(TempTreeTestCase):
+    pass
 
 
 class BuildWorkListTest(PrepareTestCase):

@@ -7,24 +7,18 @@ import hashlib
 import io
 import json
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
 from pipeline import prepare, process
-from pipeline.tests.helpers import EXPECTED_FILES, make_tree, snapshot
+from pipeline.tests.helpers import EXPECTED_FILES, TempTreeTestCase, make_tree, snapshot
 
 
-class ProcessTestCase(unittest.TestCase):
+class ProcessTestCase(TempTreeTestCase):
     def setUp(self) -> None:
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.tmp = Path(tmp.name)
-        self.input = self.tmp / "input"
-        self.input.mkdir()
+        super().setUp()
         self.contents = make_tree(self.input)
-        self.work_list = self.tmp / "work_list"
         with contextlib.redirect_stdout(io.StringIO()):
             code = prepare.main(["--input_folder", str(self.input), "--work_list", str(self.work_list)])
         self.assertEqual(code, 0)
