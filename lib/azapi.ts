@@ -4,6 +4,9 @@ import { TerraformMetaArguments, TerraformProvider, TerraformResource, Terraform
 // No prebuilt azapi bindings exist on the npm registry (and `cdktf get` needs network), so these two
 // small classes cover the part of Azure/azapi v2 this library uses. Only JSON synthesis is supported.
 
+/** Azure/azapi v2: the version every azapi resource and the provider block ask for. */
+const AZAPI_METADATA = { providerName: "azapi", providerVersionConstraint: "~> 2.0" };
+
 export interface AzapiProviderConfig {
   /**
    * Subscription to use.
@@ -20,7 +23,7 @@ export class AzapiProvider extends TerraformProvider {
   constructor(scope: Construct, id: string, config: AzapiProviderConfig = {}) {
     super(scope, id, {
       terraformResourceType: "azapi",
-      terraformGeneratorMetadata: { providerName: "azapi", providerVersionConstraint: "~> 2.0" },
+      terraformGeneratorMetadata: AZAPI_METADATA,
       terraformProviderSource: "Azure/azapi",
     });
     this.config = config;
@@ -96,7 +99,7 @@ export class AzapiResource extends TerraformResource {
   constructor(scope: Construct, id: string, config: AzapiResourceConfig) {
     super(scope, id, {
       terraformResourceType: AzapiResource.tfResourceType,
-      terraformGeneratorMetadata: { providerName: "azapi", providerVersionConstraint: "~> 2.0" },
+      terraformGeneratorMetadata: AZAPI_METADATA,
       provider: config.provider,
       dependsOn: config.dependsOn,
       count: config.count,
@@ -157,7 +160,7 @@ export class AzapiUpdateResource extends TerraformResource {
   constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
     super(scope, id, {
       terraformResourceType: AzapiUpdateResource.tfResourceType,
-      terraformGeneratorMetadata: { providerName: "azapi", providerVersionConstraint: "~> 2.0" },
+      terraformGeneratorMetadata: AZAPI_METADATA,
       provider: config.provider,
       dependsOn: config.dependsOn,
     });

@@ -120,10 +120,6 @@ export class Checker {
     return true;
   }
 
-  optionalNonEmptyString(property: string, value: unknown): boolean {
-    return value === undefined || this.nonEmptyString(property, value);
-  }
-
   integer(property: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
     if (typeof value !== "number" || !Number.isInteger(value)) {
       return this.fail(property, value, `must be an integer from ${min} to ${max}`);
