@@ -2,7 +2,7 @@
  * What the CLI talks to, derived from the same environment configs the stacks are built from: no
  * resource name is typed by hand.
  */
-import { deriveNames } from "../lib/naming";
+import { deriveNames, pipelineDefaults } from "../lib/naming";
 import { ENVIRONMENT_NAMES, EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 
@@ -34,8 +34,7 @@ export function resolveTarget(env: string | undefined, configs: readonly Environ
     subscriptionId,
     resourceGroup: n.resourceGroup,
     factory: n.dataFactory,
-    // DatapathPipeline's default ADF pipeline name.
-    pipeline: cfg.pipeline.name.replace(/_/g, "-"),
+    pipeline: pipelineDefaults.adfPipelineName(cfg.pipeline.name),
     workspace: n.mlWorkspace,
     defaultDatastore: cfg.data.inputDatastore,
     factoryId: `/subscriptions/${subscriptionId}/resourceGroups/${n.resourceGroup}/providers/Microsoft.DataFactory/factories/${n.dataFactory}`,

@@ -40,7 +40,7 @@ import {
   WireActivity,
 } from "./adf-activities";
 import { contentVersion, md5Hex, readSourceFiles, SourceFile } from "./content-hash";
-import { checkName } from "./naming";
+import { checkName, pipelineDefaults } from "./naming";
 import { ROLES } from "./roles";
 import { Checker, reportProblems } from "./validation";
 
@@ -340,7 +340,7 @@ export class DatapathPipeline extends Construct {
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
 
     // --- Code upload: one immutable folder per code version ---
-    const containerName = props.codeContainerName ?? `${props.name.replace(/_/g, "-")}-code`;
+    const containerName = props.codeContainerName ?? pipelineDefaults.codeContainerName(props.name);
     const container =
       props.createCodeContainer ?? true
         ? new StorageContainer(this, "code-container", {
@@ -494,7 +494,7 @@ export class DatapathPipeline extends Construct {
       dependsOn: [this.deployment],
     });
     // --- Data Factory pipeline ---
-    const adfName = props.adfPipelineName ?? props.name.replace(/_/g, "-");
+    const adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
     this.adfName = adfName;
     this.outputDatastore = props.outputDatastoreName;
     const params: Record<string, string> = {
@@ -630,7 +630,7 @@ export class DatapathPipeline extends Construct {
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
-    checkName(c, "codeContainerName", p.codeContainerName ?? `${String(p.name).replace(/_/g, "-")}-code`, "storageContainer");
+    checkName(c, "codeContainerName", p.codeContainerName ?? pipelineDefaults.codeContainerName(String(p.name)), "storageContainer");
     if (p.adfPipelineName !== undefined) checkName(c, "adfPipelineName", p.adfPipelineName, "dataFactoryChild");
     if (p.maxConcurrentRuns !== undefined) c.integer("maxConcurrentRuns", p.maxConcurrentRuns, 1, 50);
 
