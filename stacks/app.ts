@@ -13,7 +13,7 @@ export function addEnvironments(app: App, configs: readonly EnvironmentConfig[])
   });
 }
 
-/** Error annotations (e.g. security findings in prod) found after synthesis: nothing is written. */
+/** Error annotations (e.g. security findings in prod) stopped the synthesis: nothing is written. */
 export class SynthFindingsError extends Error {
   constructor(readonly findings: readonly string[]) {
     super(`Synth failed with ${findings.length} error${findings.length === 1 ? "" : "s"}:\n${findings.map((f) => `  - ${f}`).join("\n")}`);
@@ -24,6 +24,17 @@ export class SynthFindingsError extends Error {
 interface Annotation {
   readonly level: "ERROR" | "WARN" | "INFO";
   readonly message: string;
+}
+
+/**
+ * cdktf's App.synth throws on error annotations, with a hint to bypass the check. Turn that into our
+ * own error listing each finding; any other error is returned unchanged.
+ */
+function findingsFrom(e: unknown): unknown {
+  const message = e instanceof Error ? e.message : "";
+  if (!message.startsWith('Encountered Annotations with level "ERROR"')) return e;
+  const findings = message.split("\n").flatMap((line) => /^\[[^\]]+\] (.+)$/.exec(line)?.[1] ?? []);
+  return findings.length > 0 ? new SynthFindingsError(findings) : e;
 }
 
 /** The annotations of every stack, from the manifest cdktf wrote. */
@@ -57,12 +68,13 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
     build(app);
     app.synth();
-    const { errors, others } = readAnnotations(scratch);
-    if (errors.length > 0) throw new SynthFindingsError(errors.map((a) => a.message));
+    // Errors never get here (app.synth throws on them); warnings and infos are reported.
+    const { others } = readAnnotations(scratch);
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
     return { ok: true, notes: others.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
-  } catch (e) {
+  } catch (thrown) {
+    const e = findingsFrom(thrown);
     fs.rmSync(scratch, { recursive: true, force: true });
     if (process.env.DEBUG) console.error(e);
     const known = e instanceof ConfigValidationError || e instanceof SynthFindingsError;

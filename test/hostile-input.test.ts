@@ -112,6 +112,22 @@ describe("hostile and mistaken input", () => {
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
+  test("a security error finding in prod fails the synth with the finding, and writes nothing", () => {
+    const outdir = path.join(tmp, "finding");
+    const outcome = synthToDisk((app) => {
+      const [stack] = addEnvironments(app, [prod]);
+      stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+    }, outdir);
+    expect(outcome).toEqual({
+      ok: false,
+      message:
+        "Synth failed with 1 error:\n" +
+        `  - [storage-min-tls-1-2] azurerm_storage_account prod/workspace/storage: min_tls_version (mirrors CKV_AZURE_44, AZU-0011, AZU-0059). Fix: set min_tls_version = "TLS1_2" explicitly`,
+    });
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(fs.existsSync(`${outdir}.partial`)).toBe(false);
+  });
+
   test("an existing good output survives a failed synth untouched", () => {
     const outdir = path.join(tmp, "kept");
     expect(synthToDisk((app) => addEnvironments(app, [dev]), outdir).ok).toBe(true);
