@@ -37,15 +37,15 @@ function findingsFrom(e: unknown): unknown {
   return findings.length > 0 ? new SynthFindingsError(findings) : e;
 }
 
-/** The annotations of every stack, from the manifest cdktf wrote. */
-export function readAnnotations(outdir: string): { errors: Annotation[]; others: Annotation[] } {
+/** The warnings and infos of every stack, from the manifest cdktf wrote (errors stop the synth before). */
+export function readAnnotations(outdir: string): Annotation[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
     stacks: Record<string, { annotations: { level: string; message: string }[] }>;
   };
   const all = Object.values(manifest.stacks).flatMap((st) =>
     st.annotations.map((a) => ({ level: (a.level.replace("@cdktf/", "").toUpperCase() as string).replace(/^WARNING$/, "WARN") as Annotation["level"], message: a.message })),
   );
-  return { errors: all.filter((a) => a.level === "ERROR"), others: all.filter((a) => a.level !== "ERROR") };
+  return all.filter((a) => a.level !== "ERROR");
 }
 
 export type SynthOutcome = { readonly ok: true; readonly notes: readonly string[] } | { readonly ok: false; readonly message: string };
@@ -68,11 +68,10 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
     build(app);
     app.synth();
-    // Errors never get here (app.synth throws on them); warnings and infos are reported.
-    const { others } = readAnnotations(scratch);
+    const notes = readAnnotations(scratch);
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
-    return { ok: true, notes: others.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
+    return { ok: true, notes: notes.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
   } catch (thrown) {
     const e = findingsFrom(thrown);
     fs.rmSync(scratch, { recursive: true, force: true });
