@@ -1,8 +1,10 @@
 import { BlobDatastore } from "../lib/blob-datastore";
+import { armIds } from "./azure-ids";
 import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 
-const SA = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stdemo";
-const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+const ids = armIds("00000000-0000-0000-0000-000000000000", "rg");
+const SA = ids.storage("stdemo");
+const WS = ids.workspace("mlw");
 
 describe("BlobDatastore", () => {
   test("creates a private container and an identity-based datastore with no key or SAS", () => {

@@ -1,10 +1,11 @@
 import { ComputeCluster } from "../lib/compute-cluster";
+import { armIds } from "./azure-ids";
 import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 
-const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
-const C = (name: string) =>
-  `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/blobServices/default/containers/${name}`;
-const SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/ml";
+const ids = armIds("00000000-0000-0000-0000-000000000000", "rg");
+const WS = ids.workspace("mlw");
+const C = (name: string) => ids.container("st", name);
+const SUBNET = ids.subnet("vnet", "ml");
 
 describe("ComputeCluster", () => {
   test("scales to zero, local auth and SSH off, reads inputs and writes only to outputs", () => {

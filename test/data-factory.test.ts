@@ -1,9 +1,11 @@
 import { DataFactory } from "../lib/data-factory";
+import { armIds } from "./azure-ids";
 import { bareStack, parseTemplatedJson, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 
-const WS_ID = "/subscriptions/00000000-0000-0000-0000-00000000abcd/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo";
-const KV = "/subscriptions/00000000-0000-0000-0000-00000000abcd/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv-demo";
-const CONTAINER = "/subscriptions/00000000-0000-0000-0000-00000000abcd/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/st/blobServices/default/containers/in";
+const ids = armIds("00000000-0000-0000-0000-00000000abcd", "rg-ml");
+const WS_ID = ids.workspace("mlw-demo");
+const KV = ids.keyVault("kv-demo");
+const CONTAINER = ids.container("st", "in");
 const workspace = { id: WS_ID, name: "mlw-demo", resourceGroupName: "rg-ml" };
 
 describe("DataFactory", () => {

@@ -3,13 +3,12 @@ import * as os from "os";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { DatapathPipeline, DatapathPipelineProps, DEFAULT_PIPELINE_DIR } from "../lib/datapath-pipeline";
+import { armIds } from "./azure-ids";
 
-export const SUB = "/subscriptions/00000000-0000-0000-0000-0000000000aa";
-export const RG = `${SUB}/resourceGroups/rg-ml`;
-export const WS = `${RG}/providers/Microsoft.MachineLearningServices/workspaces/mlw-demo`;
-export const SA = `${RG}/providers/Microsoft.Storage/storageAccounts/stdemo`;
-export const ADF = `${RG}/providers/Microsoft.DataFactory/factories/adf-demo`;
-export const OUT_CONTAINER = `${SA}/blobServices/default/containers/output-data`;
+const ids = armIds("00000000-0000-0000-0000-0000000000aa", "rg-ml");
+export const WS = ids.workspace("mlw-demo");
+export const SA = ids.storage("stdemo");
+export const ADF = ids.factory("adf-demo");
 
 /** Platform references of an existing workspace and factory, as another stack would pass them. */
 export const platform = {

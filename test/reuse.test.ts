@@ -3,13 +3,14 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ComputeCluster } from "../lib/compute-cluster";
 import { DataFactory } from "../lib/data-factory";
 import { BlobDatastore } from "../lib/blob-datastore";
+import { armIds } from "./azure-ids";
 import { refTo, resourcesOf, single, synthJson } from "./helpers";
 
 // Another team's stack: the workspace and its storage already exist (created elsewhere), this stack
 // adds only a datastore, a cluster and a factory, wired by plain ids.
-const SUB = "/subscriptions/00000000-0000-0000-0000-0000000000aa";
-const WS = `${SUB}/resourceGroups/rg-shared/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared`;
-const SA = `${SUB}/resourceGroups/rg-shared/providers/Microsoft.Storage/storageAccounts/stshared`;
+const ids = armIds("00000000-0000-0000-0000-0000000000aa", "rg-shared");
+const WS = ids.workspace("mlw-shared");
+const SA = ids.storage("stshared");
 
 test("constructs work on their own, from existing ids, in another stack", () => {
   const stack = new TerraformStack(Testing.app(), "team-b");
