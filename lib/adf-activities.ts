@@ -81,7 +81,6 @@ export function policy(o: PolicyOptions): ActivityPolicy {
   };
 }
 
-const succeeded = (activity: string) => ({ activity, dependencyConditions: ["Succeeded" as const] });
 
 /** First activity of both styles: fail fast, with a clear message, on a malformed data path or datastore. */
 export function validateParametersActivity(allowedDatastores: readonly string[]): IfConditionActivity {
@@ -106,6 +105,15 @@ export function validateParametersActivity(allowedDatastores: readonly string[])
 export interface BatchEndpointActivitiesOptions {
   /** The endpoint's scoring URI (a Terraform reference at synth time). */
   readonly scoringUri: string;
+  /** Deployment every run is sent to (the `azureml-model-deployment` header), whatever the endpoint's default. */
+  readonly deploymentName: string;
+  /** ARM id of the workspace (a Terraform reference at synth time): jobs are cancelled through ARM. */
+  readonly workspaceId: string;
+  /**
+   * Azure Resource Manager endpoint the cancel call goes to.
+   * @default "https://management.azure.com"
+   */
+  readonly resourceManagerEndpoint?: string;
   /** Name of the pipeline input that receives the data path. */
   readonly inputName: string;
   /** Name of the pipeline output. */
@@ -148,76 +156,162 @@ export function invokeBodyExpression(o: BatchEndpointActivitiesOptions): string 
   );
 }
 
-const MSI_ML = { type: "MSI", resource: "https://ml.azure.com" };
-const runtime = (name?: string) => (name ? { connectVia: { referenceName: name, type: "IntegrationRuntimeReference" as const } } : {});
-const TERMINAL = ["Completed", "Failed", "Canceled", "NotResponding"];
+/** The run's output URI; `runId` is spliced in as is (an ADF expression fragment or a placeholder). */
+function outputUri(o: BatchEndpointActivitiesOptions, runId: string): string {
+  return `azureml://datastores/${o.outputDatastore}/paths/${o.outputPrefix}/${runId}/${o.outputFileName}`;
+}
+
+/** AML jobs API version used for cancel (the same the CLI reads jobs with). */
+export const JOBS_API_VERSION = "2024-04-01";
+/** Names of the batch-endpoint style's activities (the CLI finds the job through the invoke's output). */
+export const BATCH_ACTIVITY = {
+  validate: "Validate parameters",
+  invoke: "Invoke batch endpoint",
+  invokeFailed: "Fail: invoke failed",
+  waitLoop: "Wait for job",
+  wait: "Wait before polling",
+  getStatus: "Get job status",
+  recordStatus: "Record job status",
+  cancelAfterWaitFailure: "Cancel job: wait failed",
+  waitFailed: "Fail: wait failed",
+  verdict: "Check job result",
+  cancelAfterBadStatus: "Cancel job: not completed",
+  jobFailed: "Fail: job not completed",
+} as const;
 
 /**
- * Style `batchEndpoint`: POST the job to the batch endpoint, poll it until it ends, and fail the ADF
- * run unless it Completed. The scoring URI is fixed at deploy time, not a parameter: a run cannot
- * send the factory's token elsewhere.
+ * The Web activity's `httpRequestTimeout` ("hh:mm:ss", 1-10 minutes; ADF's default is one minute).
+ * It is in the 2018-06-01 REST spec but not in `@azure/arm-datafactory` 12's model.
+ */
+export type WebActivityWithTimeout = WebActivity & { httpRequestTimeout: string };
+
+const MSI_ML = { type: "MSI", resource: "https://ml.azure.com" };
+const runtime = (name?: string) => (name ? { connectVia: { referenceName: name, type: "IntegrationRuntimeReference" as const } } : {});
+/** Statuses after which a job runs no more (NotResponding is stuck, not finished: it is cancelled). */
+export const TERMINAL_STATUSES = ["Completed", "Failed", "Canceled", "NotResponding"] as const;
+const on = (activity: string, condition: "Succeeded" | "Failed" | "Completed") => ({ activity, dependencyConditions: [condition] });
+
+/**
+ * Style `batchEndpoint`: POST the job to the batch endpoint's named deployment, poll it until it ends,
+ * and fail the ADF run unless it Completed. The scoring URI is fixed at deploy time, not a parameter:
+ * a run cannot send the factory's token elsewhere.
+ *
+ * Every failure after a successful invoke (the wait loop timing out, polling failing, a status other
+ * than Completed) first asks ARM to cancel the job, so nothing keeps running or billing, then fails
+ * the run with the job's name, its last status and the reason. A failed or timed-out invoke may have
+ * created a job anyway: that failure names the output path that identifies it.
  */
 export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): ActivityUnion[] {
-  const invokeName = "Invoke batch endpoint";
-  const jobName = `activity('${invokeName}').output.name`;
-  const invoke: WebActivity = {
-    name: invokeName,
+  const A = BATCH_ACTIVITY;
+  const jobName = `activity('${A.invoke}').output.name`;
+  const status = `variables('${VARS.jobStatus}')`;
+  const invoke: WebActivityWithTimeout = {
+    name: A.invoke,
     type: "WebActivity",
-    dependsOn: [succeeded("Validate parameters")],
+    dependsOn: [on(A.validate, "Succeeded")],
     // No retry: a retried POST could start a second job.
-    policy: policy({ timeout: "0.00:10:00", retry: 0 }),
+    policy: policy({ timeout: "0.00:12:00", retry: 0 }),
     method: "POST",
     url: o.scoringUri,
-    headers: { "Content-Type": "application/json" },
+    // The header pins the deployment: a later change of the endpoint's default cannot redirect runs.
+    headers: { "Content-Type": "application/json", "azureml-model-deployment": o.deploymentName },
     body: expr(invokeBodyExpression(o)),
     authentication: MSI_ML,
+    // The maximum: a slow answer must not fail the run while the job is being created.
+    httpRequestTimeout: "00:10:00",
     ...runtime(o.integrationRuntimeName),
   };
+  const invokeFailed: FailActivity = {
+    name: A.invokeFailed,
+    type: "Fail",
+    dependsOn: [on(A.invoke, "Failed")],
+    message: expr(
+      `@concat('Invoking batch endpoint deployment ${o.deploymentName} failed or timed out: ', activity('${A.invoke}').error.message, ` +
+        `'. A job may have been created anyway: it is the job of that endpoint whose output is ${outputUri(o, "', pipeline().RunId, '")} ` +
+        `(aml-datapath status ', pipeline().RunId, ' lists it); cancel it in AML studio if it runs.')`,
+    ),
+    errorCode: "AmlInvokeFailed",
+  };
   const wait: WaitActivity = {
-    name: "Wait before polling",
+    name: A.wait,
     type: "Wait",
     waitTimeInSeconds: expr(`@int(${param(PARAMS.pollIntervalSeconds)})`),
   };
-  const check: WebActivity = {
-    name: "Get job status",
+  const check: WebActivityWithTimeout = {
+    name: A.getStatus,
     type: "WebActivity",
-    dependsOn: [succeeded(wait.name)],
-    policy: policy({ timeout: "0.00:05:00", retry: 3 }),
+    dependsOn: [on(wait.name, "Succeeded")],
+    // A GET is safe to retry: a passing network error does not end the wait.
+    policy: policy({ timeout: "0.00:10:00", retry: 3 }),
     method: "GET",
     url: expr(`@concat(${adfString(o.scoringUri)}, '/', ${jobName})`),
     authentication: MSI_ML,
+    httpRequestTimeout: "00:02:00",
     ...runtime(o.integrationRuntimeName),
   };
   const setStatus: SetVariableActivity = {
-    name: "Record job status",
+    name: A.recordStatus,
     type: "SetVariable",
-    dependsOn: [succeeded(check.name)],
+    dependsOn: [on(check.name, "Succeeded")],
     variableName: VARS.jobStatus,
     value: expr(`@activity('${check.name}').output.properties.status`),
   };
-  const status = `variables('${VARS.jobStatus}')`;
   const until: UntilActivity = {
-    name: "Wait for job",
+    name: A.waitLoop,
     type: "Until",
-    dependsOn: [succeeded(invokeName)],
-    expression: expr(`@${nestOr(TERMINAL.map((t) => `equals(${status}, '${t}')`))}`),
+    dependsOn: [on(A.invoke, "Succeeded")],
+    expression: expr(`@${nestOr(TERMINAL_STATUSES.map((t) => `equals(${status}, '${t}')`))}`),
     timeout: o.jobTimeout,
     activities: [wait, check, setStatus],
   };
-  const fail: FailActivity = {
-    name: "Fail run",
+  const rm = o.resourceManagerEndpoint ?? "https://management.azure.com";
+  const cancel = (name: string, after: string, condition: "Failed" | undefined): WebActivityWithTimeout => ({
+    name,
+    type: "WebActivity",
+    ...(condition ? { dependsOn: [on(after, condition)] } : {}),
+    // Cancelling twice is harmless; a passing error must not leave the job running.
+    policy: policy({ timeout: "0.00:10:00", retry: 2 }),
+    method: "POST",
+    url: expr(`@concat(${adfString(`${rm}${o.workspaceId}/jobs/`)}, ${jobName}, ${adfString(`/cancel?api-version=${JOBS_API_VERSION}`)})`),
+    body: "{}",
+    headers: { "Content-Type": "application/json" },
+    authentication: { type: "MSI", resource: `${rm}/` },
+    httpRequestTimeout: "00:02:00",
+    ...runtime(o.integrationRuntimeName),
+  });
+  const cancelAfterWait = cancel(A.cancelAfterWaitFailure, A.waitLoop, "Failed");
+  const waitFailed: FailActivity = {
+    name: A.waitFailed,
     type: "Fail",
-    message: expr(`@concat('AML job ', ${jobName}, ' ended with status ', ${status})`),
+    // Completed: the run fails with the reason whether or not the cancel call itself succeeded.
+    dependsOn: [on(cancelAfterWait.name, "Completed")],
+    message: expr(
+      `@concat('AML job ', ${jobName}, ' was cancelled because waiting for it failed (the wait loop timed out after ${o.jobTimeout} or polling its status failed: ', ` +
+        `activity('${A.waitLoop}').error.message, '). Last status seen: ', ${status})`,
+    ),
+    errorCode: "AmlJobWaitFailed",
+  };
+  const cancelAfterStatus = cancel(A.cancelAfterBadStatus, "", undefined);
+  const jobFailed: FailActivity = {
+    name: A.jobFailed,
+    type: "Fail",
+    dependsOn: [on(cancelAfterStatus.name, "Completed")],
+    message: expr(
+      `@concat('AML job ', ${jobName}, ' ended with status ', ${status}, ` +
+        `if(equals(${status}, 'NotResponding'), '; cancel requested so it stops running', ''), ` +
+        `if(equals(${status}, 'Canceled'), ' (cancelled by a user, or its low-priority nodes were preempted)', ''))`,
+    ),
     errorCode: "AmlJobNotCompleted",
   };
   const verdict: IfConditionActivity = {
-    name: "Check job result",
+    name: A.verdict,
     type: "IfCondition",
-    dependsOn: [succeeded(until.name)],
+    dependsOn: [on(until.name, "Succeeded")],
     expression: expr(`@not(equals(${status}, 'Completed'))`),
-    ifTrueActivities: [fail],
+    // Cancel is a no-op for a job that already failed, and stops one that is NotResponding.
+    ifTrueActivities: [cancelAfterStatus, jobFailed],
   };
-  return [validateParametersActivity(o.allowedDatastores), invoke, until, verdict];
+  return [validateParametersActivity(o.allowedDatastores), invoke, invokeFailed, until, cancelAfterWait, waitFailed, verdict];
 }
 
 /** ADF's `or` takes exactly two arguments: fold a list into nested pairs. */
@@ -251,7 +345,7 @@ export function classicPipelineActivities(o: ClassicActivitiesOptions): Activity
   const run: AzureMLExecutePipelineActivity = {
     name: "Run AML pipeline",
     type: "AzureMLExecutePipeline",
-    dependsOn: [succeeded("Validate parameters")],
+    dependsOn: [{ activity: "Validate parameters", dependencyConditions: ["Succeeded"] }],
     linkedServiceName: { referenceName: o.linkedServiceName, type: "LinkedServiceReference" },
     policy: policy({ timeout: o.timeout, retry: 0 }),
     mlPipelineEndpointId: o.pipelineEndpointId,

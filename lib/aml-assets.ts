@@ -14,7 +14,8 @@ import type {
   EnvironmentContainerProperties,
   EnvironmentVersionProperties,
 } from "@azure/arm-machinelearning";
-import { AzapiResource } from "./azapi";
+import { AzapiResource, AzapiResourceAction, RBAC_PROPAGATION_RETRY } from "./azapi";
+import { ensureProvider } from "./providers";
 
 /** 2024-04-01 is the first stable version with pipeline-component batch deployments (2023-10-01 lacks them). */
 export const AML_API_VERSION = "2024-04-01";
@@ -64,14 +65,23 @@ export interface VersionedAssetProps<B extends object> {
   readonly dependsOn?: ITerraformDependable[];
 }
 
-/** An asset container (`codes/<name>`, ...) and one immutable version in it. */
+/**
+ * An asset container (`codes/<name>`, ...) and one immutable version in it.
+ *
+ * The container is an ordinary resource. The version is created with a PUT that Terraform never
+ * undoes: AML versions are immutable and past jobs reference them (lineage, reruns), and AML's own
+ * SDK and CLI archive old versions instead of deleting them. A new content hash is a new version
+ * (`resource_id` changes, so Terraform replaces the request: it forgets the old version, sends
+ * nothing for it, and PUTs the new one); the old version stays in the workspace.
+ */
 export class VersionedAsset<B extends object> extends Construct {
   readonly container: AzapiResource;
-  readonly version: AzapiResource;
+  readonly version: AzapiResourceAction;
   readonly versionName: string;
 
   constructor(scope: Construct, id: string, props: VersionedAssetProps<B>) {
     super(scope, id);
+    ensureProvider(this, "azapi");
     this.versionName = props.version;
     const containerBody: ContainerBody = { properties: { description: props.description, isArchived: false } };
     // Created explicitly (rather than implicitly by the first version) so Terraform owns it.
@@ -80,19 +90,20 @@ export class VersionedAsset<B extends object> extends Construct {
       name: props.name,
       parentId: props.workspaceId,
       body: containerBody,
+      retry: RBAC_PROPAGATION_RETRY,
     });
-    this.version = new AzapiResource(this, "version", {
+    this.version = new AzapiResourceAction(this, "version", {
       type: amlType(`${props.kind}/versions`),
-      name: props.version,
-      parentId: this.container.id,
+      resourceId: `${this.container.id}/versions/${props.version}`,
+      method: "PUT",
+      when: "apply",
       body: props.versionBody,
-      // A new version is created before the old one goes, so dependants never point at nothing.
-      lifecycle: { createBeforeDestroy: true },
       dependsOn: props.dependsOn,
+      retry: RBAC_PROPAGATION_RETRY,
     });
   }
 
-  /** ARM id of the version. */
+  /** ARM id of the version, as a reference: users are created after the version. */
   get id(): string {
     return this.version.id;
   }

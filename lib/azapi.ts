@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformMetaArguments, TerraformProvider, TerraformResource, TerraformResourceLifecycle } from "cdktf";
+import { TerraformDataSource, TerraformMetaArguments, TerraformProvider, TerraformResource, TerraformResourceLifecycle } from "cdktf";
 
 // No prebuilt azapi bindings exist on the npm registry (and `cdktf get` needs network), so these two
 // small classes cover the part of Azure/azapi v2 this library uses. Only JSON synthesis is supported.
@@ -69,7 +69,42 @@ export interface AzapiResourceConfig extends TerraformMetaArguments {
   readonly tags?: Readonly<Record<string, string>>;
   /** @default - none */
   readonly lifecycle?: TerraformResourceLifecycle;
+  /**
+   * Retry the ARM call while its error matches (e.g. a role assignment that has not propagated yet).
+   * @default - no retry
+   */
+  readonly retry?: AzapiRetry;
 }
+
+/** azapi's `retry` attribute: retry while the error message matches one of the patterns. */
+export interface AzapiRetry {
+  /** Regular expressions (Go syntax) matched against the error message. */
+  readonly errorMessageRegex: readonly string[];
+  /**
+   * Seconds before the first retry (1-120).
+   * @default 10
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Longest wait between retries (1-300); retries go on until the resource's timeout.
+   * @default 180
+   */
+  readonly maxIntervalSeconds?: number;
+}
+
+const retryAttribute = (r: AzapiRetry | undefined) =>
+  r ? { error_message_regex: [...r.errorMessageRegex], interval_seconds: r.intervalSeconds, max_interval_seconds: r.maxIntervalSeconds } : undefined;
+
+/**
+ * Errors ARM returns while a role assignment made in the same apply has not reached every region
+ * (it takes minutes): a call that depends on the grant is retried until it succeeds or times out.
+ */
+export const RBAC_PROPAGATION_RETRY: AzapiRetry = {
+  // Error codes only: a broad pattern such as "403" would retry a real, lasting denial until the timeout.
+  errorMessageRegex: ["AuthorizationFailed", "LinkedAuthorizationFailed", "AuthorizationPermissionMismatch"],
+  intervalSeconds: 15,
+  maxIntervalSeconds: 60,
+};
 
 /**
  * Escape Terraform template sequences in a literal string (`${` -> `$${`, `%{` -> `%%{`), so AML's
@@ -139,7 +174,106 @@ export class AzapiResource extends TerraformResource {
       schema_validation_enabled: c.schemaValidationEnabled,
       identity: c.identity ? { type: c.identity.type, identity_ids: [...(c.identity.identityIds ?? [])] } : undefined,
       tags: c.tags ? { ...c.tags } : undefined,
+      retry: retryAttribute(c.retry),
     };
+  }
+}
+
+export interface AzapiResourceActionConfig extends TerraformMetaArguments {
+  /** `<resource type>@<api version>` of `resourceId`. */
+  readonly type: string;
+  /** ARM id the request goes to. */
+  readonly resourceId: string;
+  /**
+   * Sub-path appended to `resourceId` (e.g. `cancel`).
+   * @default - none: the request goes to the resource itself
+   */
+  readonly action?: string;
+  readonly method: "POST" | "PATCH" | "PUT" | "DELETE" | "GET" | "HEAD";
+  /** @default - no body */
+  readonly body?: object;
+  /**
+   * `apply`: send the request when the resource is created (or its arguments change); destroying it
+   * sends nothing. `destroy`: send it only on destroy.
+   * @default "apply"
+   */
+  readonly when?: "apply" | "destroy";
+  /** @default - no retry */
+  readonly retry?: AzapiRetry;
+}
+
+/**
+ * An `azapi_resource_action`: one ARM request. With `method: "PUT"` and `when: "apply"` it creates a
+ * resource that Terraform never deletes (it is only forgotten), the lifecycle immutable AML asset
+ * versions need: past jobs reference them.
+ */
+export class AzapiResourceAction extends TerraformResource {
+  static readonly tfResourceType = "azapi_resource_action";
+  readonly config: AzapiResourceActionConfig;
+
+  constructor(scope: Construct, id: string, config: AzapiResourceActionConfig) {
+    super(scope, id, {
+      terraformResourceType: AzapiResourceAction.tfResourceType,
+      terraformGeneratorMetadata: AZAPI_METADATA,
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      lifecycle: config.lifecycle,
+    });
+    this.config = config;
+  }
+
+  /** `resourceId` (plus `/action`), as a reference: users of it are created after the request. */
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    const c = this.config;
+    return {
+      type: c.type,
+      resource_id: c.resourceId,
+      action: c.action,
+      method: c.method,
+      body: c.body === undefined ? undefined : escapeTemplates(c.body),
+      when: c.when ?? "apply",
+      retry: retryAttribute(c.retry),
+    };
+  }
+}
+
+export interface DataAzapiResourceConfig extends TerraformMetaArguments {
+  /** `<resource type>@<api version>`. */
+  readonly type: string;
+  readonly name: string;
+  readonly parentId: string;
+  /** Response paths to export into `output`. */
+  readonly responseExportValues: readonly string[];
+}
+
+/** A `data "azapi_resource"`: reads an existing ARM resource (e.g. a workspace's default datastore). */
+export class DataAzapiResource extends TerraformDataSource {
+  static readonly tfResourceType = "azapi_resource";
+  readonly config: DataAzapiResourceConfig;
+
+  constructor(scope: Construct, id: string, config: DataAzapiResourceConfig) {
+    super(scope, id, {
+      terraformResourceType: DataAzapiResource.tfResourceType,
+      terraformGeneratorMetadata: AZAPI_METADATA,
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+    });
+    this.config = config;
+  }
+
+  /** A value exported with `responseExportValues`. */
+  exported(path: string): string {
+    if (!this.config.responseExportValues.includes(path)) throw new Error(`${this.node.path}: "${path}" is not in responseExportValues`);
+    return this.getStringAttribute(`output.${path}`);
+  }
+
+  protected synthesizeAttributes(): { [name: string]: unknown } {
+    const c = this.config;
+    return { type: c.type, name: c.name, parent_id: c.parentId, response_export_values: [...c.responseExportValues] };
   }
 }
 

@@ -168,11 +168,43 @@ export function processComponentSpec(
 const literal = (value: string) => ({ job_input_type: "literal", value });
 
 /**
+ * Keys azure-ai-ml's `Parallel` node builder (`entities/_builders/parallel.py`) copies from a parallel
+ * component onto its pipeline node and sends beside `componentId`; the node carries the same values
+ * so the body matches what the service gets from its own SDK. `mini_batch_size` is an integer there.
+ */
+export const PARALLEL_NODE_KEYS = [
+  "input_data",
+  "task",
+  "mini_batch_size",
+  "retry_settings",
+  "resources",
+  "max_concurrency_per_instance",
+  "mini_batch_error_threshold",
+  "logging_level",
+  "error_threshold",
+] as const;
+
+/** The parallel settings of `processSpec` as azure-ai-ml puts them on the pipeline node. */
+export function parallelNodeSettings(processSpec: ComponentSpec): Record<string, unknown> {
+  const node: Record<string, unknown> = {};
+  for (const key of PARALLEL_NODE_KEYS) {
+    if (processSpec[key] === undefined) continue;
+    node[key] = key === "mini_batch_size" ? Number(processSpec[key]) : processSpec[key];
+  }
+  return node;
+}
+
+/**
  * The pipeline component: prepare's work list feeds process, and the data path reaches the parallel
  * step as its own input (a data path cannot be passed straight into a parallel step's input_data).
  * Default compute is set on the deployment: AML ignores it on a pipeline component.
  */
-export function pipelineComponentSpec(name: string, version: string, ids: { prepareId: string; processId: string }): ComponentSpec {
+export function pipelineComponentSpec(
+  name: string,
+  version: string,
+  ids: { prepareId: string; processId: string },
+  specs: { process: ComponentSpec },
+): ComponentSpec {
   const parentInput = `\${{parent.inputs.${PORTS.pipelineInput}}}`;
   return {
     $schema: `${SCHEMA}/pipelineComponent.schema.json`,
@@ -194,6 +226,7 @@ export function pipelineComponentSpec(name: string, version: string, ids: { prep
         name: "process",
         type: "parallel",
         componentId: ids.processId,
+        ...parallelNodeSettings(specs.process),
         inputs: {
           [PORTS.workList]: literal(`\${{parent.jobs.prepare.outputs.${PORTS.workList}}}`),
           [PORTS.inputRoot]: literal(parentInput),

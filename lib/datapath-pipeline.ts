@@ -2,33 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
-import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
-import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
-import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
-import { DataFactoryPipeline } from "@cdktf/provider-azurerm/lib/data-factory-pipeline";
-import { DataFactoryTriggerSchedule } from "@cdktf/provider-azurerm/lib/data-factory-trigger-schedule";
-import { DataFactoryTriggerBlobEvent } from "@cdktf/provider-azurerm/lib/data-factory-trigger-blob-event";
-import { AzapiResource, AzapiUpdateResource, escapeTemplates, escapeTemplateString } from "./azapi";
-import {
-  amlType,
-  BatchEndpointBody,
-  CodeVersionBody,
-  ComponentVersionBody,
-  EnvironmentVersionBody,
-  PipelineComponentDeploymentBody,
-  VersionedAsset,
-} from "./aml-assets";
-import {
-  COMPONENT_NAME,
-  ParallelSettings,
-  PORTS,
-  pipelineComponentSpec,
-  prepareComponentSpec,
-  processComponentSpec,
-  ResolvedParallelSettings,
-  resolveParallelSettings,
-} from "./component-specs";
+import { COMPONENT_NAME, ParallelSettings, PORTS, ResolvedParallelSettings, resolveParallelSettings } from "./component-specs";
 import {
   batchEndpointActivities,
   BatchEndpointActivitiesOptions,
@@ -39,10 +13,18 @@ import {
   VARS,
   WireActivity,
 } from "./adf-activities";
-import { contentVersion, md5Hex, readSourceFiles, SourceFile } from "./content-hash";
+import { AdfPipeline } from "./adf-pipeline";
+import { BlobTriggerOptions, PipelineTriggers, SCHEDULE_FREQUENCIES, ScheduleTriggerOptions } from "./adf-triggers";
+import { PipelineBatchEndpoint } from "./batch-endpoint";
+import { WorkspaceCodeStore } from "./code-access";
+import { PipelineAssets, StepSource } from "./pipeline-assets";
+import { readSourceFiles } from "./content-hash";
+import { addressAt } from "./addresses";
 import { checkName, pipelineDefaults } from "./naming";
-import { ROLES } from "./roles";
 import { Checker, reportProblems } from "./validation";
+
+export { folderWithoutContainer, SCHEDULE_FREQUENCIES } from "./adf-triggers";
+export type { BlobTriggerOptions, ScheduleTriggerOptions } from "./adf-triggers";
 
 /** The reference steps shipped with this library. */
 export const DEFAULT_PIPELINE_DIR = path.join(__dirname, "..", "pipeline");
@@ -78,9 +60,11 @@ export interface BatchEndpointInvocation {
 }
 
 /**
- * Start runs through an existing AML v1 published pipeline endpoint (ADF's Machine Learning Execute
- * Pipeline activity). v1 pipelines cannot be published without the retired Python SDK v1, so its id
- * comes from configuration.
+ * Legacy: start runs through an existing AML v1 published pipeline endpoint (ADF's Machine Learning
+ * Execute Pipeline activity, which accepts only v1 assets). AML SDK v1 support ended 2026-06-30 and v1
+ * pipelines cannot be published without it, so its id comes from configuration. With this style the
+ * construct deploys only the ADF pipeline: no code, components, batch endpoint or deployment.
+ * @deprecated Use the `batchEndpoint` style; this exists to keep an existing v1 pipeline running while it is migrated.
  */
 export interface ClassicPipelineEndpointInvocation {
   readonly style: "classicPipelineEndpoint";
@@ -115,43 +99,6 @@ export interface ClassicPipelineEndpointInvocation {
 
 export type Invocation = BatchEndpointInvocation | ClassicPipelineEndpointInvocation;
 
-export const SCHEDULE_FREQUENCIES = ["Minute", "Hour", "Day", "Week", "Month"] as const;
-
-/** Run on a schedule with a fixed data path. */
-export interface ScheduleTriggerOptions {
-  readonly frequency: (typeof SCHEDULE_FREQUENCIES)[number];
-  readonly interval: number;
-  /** Data path passed to every scheduled run. */
-  readonly relativePath: string;
-  /**
-   * First run, RFC 3339 (e.g. "2026-12-01T06:00:00Z").
-   * @default - when the trigger is created
-   */
-  readonly startTime?: string;
-  /** @default "UTC" */
-  readonly timeZone?: string;
-  /** @default true */
-  readonly activated?: boolean;
-}
-
-/** Run when a producer finishes a folder: a marker blob created in the input container starts a run on its folder. */
-export interface BlobTriggerOptions {
-  /** ARM id of the storage account that holds the input container. */
-  readonly storageAccountId: string;
-  /** Input container name. */
-  readonly containerName: string;
-  /** Only folders under this prefix (relative to the container) trigger runs. */
-  readonly pathPrefix: string;
-  /**
-   * The blob whose creation marks a folder as complete. Triggering on every data file would start
-   * one run per file, each over the whole folder.
-   * @default "_SUCCESS"
-   */
-  readonly markerFileName?: string;
-  /** @default true */
-  readonly activated?: boolean;
-}
-
 /** The platform the pipeline is added to, by reference (ids and names), so it can live in another stack. */
 export interface PipelinePlatformReference {
   readonly workspaceId: string;
@@ -175,7 +122,7 @@ export interface PipelinePlatformReference {
    * @default - no grant
    */
   readonly workspacePrincipalId?: string;
-  /** Storage account (ARM id and name) where the step code is uploaded: the workspace's storage. */
+  /** The workspace's storage account (ARM id and name): the step code is uploaded into its default blob datastore. */
   readonly storageAccountId: string;
   readonly storageAccountName: string;
   /**
@@ -183,6 +130,12 @@ export interface PipelinePlatformReference {
    * @default "https://<storageAccountName>.blob.core.windows.net"
    */
   readonly blobEndpoint?: string;
+  /**
+   * Datastore whose container receives the step code, as azure-ai-ml uploads code into the
+   * workspace's default blob datastore. Its container name is read from the workspace at deploy time.
+   * @default "workspaceblobstore"
+   */
+  readonly codeDatastoreName?: string;
   readonly dataFactoryId: string;
   /**
    * Integration runtime the Web activities run on (a managed-VNet runtime in the private profile,
@@ -241,29 +194,14 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
   /** @default DEFAULT_PARALLEL_SETTINGS */
   readonly parallel?: ParallelSettings;
   /**
-   * Container the step code is uploaded to (one folder per code version).
-   * @default "<name>-code" (with `_` as `-`), so pipelines in one account never share a container by accident
-   */
-  readonly codeContainerName?: string;
-  /**
-   * Create the code container; false uses an existing one (e.g. shared by several pipelines).
-   * @default true
-   */
-  readonly createCodeContainer?: boolean;
-  /**
-   * `lifecycle.prevent_destroy` on the code container.
-   * @default false (its content is rebuilt from the repository)
-   */
-  readonly preventDestroy?: boolean;
-  /**
    * Resources the code upload must wait for (e.g. the storage account's private endpoint).
    * @default []
    */
   readonly uploadDependsOn?: ITerraformDependable[];
   /**
-   * Grant the identity running Terraform Storage Blob Data Contributor on the code container: the
-   * provider uploads blobs with Entra ID. Role assignments take a few minutes to apply, so a first
-   * deployment may need a second `deploy`.
+   * Grant the identity running Terraform Storage Blob Data Contributor on the code container (the
+   * provider uploads blobs with Entra ID) and wait `ROLE_PROPAGATION_WAIT` for the grant to
+   * propagate before the first upload, so a first deploy succeeds in one run.
    * @default true
    */
   readonly grantDeployerUpload?: boolean;
@@ -288,10 +226,6 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
 const DURATION = /^(\d{1,2}\.)?([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
 const OUTPUT_FILE = "results.jsonl";
 
-interface StepFiles {
-  readonly code: StepCode;
-  readonly files: SourceFile[];
-}
 
 /**
  * Publishes the two-step data-path pipeline on AML v2 (code, environment, components, a batch
@@ -300,28 +234,24 @@ interface StepFiles {
  */
 export class DatapathPipeline extends Construct {
   readonly name: string;
-  readonly adfPipeline: DataFactoryPipeline;
-  readonly endpoint: AzapiResource;
-  readonly deployment: AzapiResource;
-  readonly prepareCode: VersionedAsset<CodeVersionBody>;
-  readonly processCode: VersionedAsset<CodeVersionBody>;
-  readonly environment: VersionedAsset<EnvironmentVersionBody>;
-  readonly prepareComponent: VersionedAsset<ComponentVersionBody>;
-  readonly processComponent: VersionedAsset<ComponentVersionBody>;
-  readonly pipelineComponent: VersionedAsset<ComponentVersionBody>;
-  /** The activities as written to `activities_json` (wire format). */
+  /** The ADF pipeline (an azapi resource: the REST body is sent unchanged). */
+  readonly adfPipeline: AdfPipeline;
+  /** The AML assets (batch-endpoint style only). */
+  readonly assets?: PipelineAssets;
+  /** The batch endpoint and its deployment (batch-endpoint style only). */
+  readonly batchEndpoint?: PipelineBatchEndpoint;
+  readonly triggers: PipelineTriggers;
+  /** The activities as sent to ADF (wire format). */
   readonly activities: readonly WireActivity[];
   /** ADF parameters and their defaults. */
   readonly parameters: Readonly<Record<string, string>>;
   readonly invocation: Invocation;
   readonly parallelSettings: ResolvedParallelSettings;
-  readonly scheduleTrigger?: DataFactoryTriggerSchedule;
-  readonly blobTrigger?: DataFactoryTriggerBlobEvent;
-  private readonly integrationRuntimeName?: string;
-  private readonly adfName: string;
-  private readonly outputDatastore: string;
   /** Datastores a run may name in `datastore_name`. */
   readonly allowedDatastores: readonly string[];
+  private readonly adfName: string;
+  private readonly outputDatastore: string;
+  private readonly batchActivityOptions?: BatchEndpointActivitiesOptions;
 
   constructor(scope: Construct, id: string, props: DatapathPipelineProps) {
     super(scope, id);
@@ -334,182 +264,50 @@ export class DatapathPipeline extends Construct {
     reportProblems(this, c.problems);
 
     this.name = props.name;
-    this.integrationRuntimeName = props.integrationRuntimeName;
     this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(props.allowedDatastores ?? [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
-    const tags = { ...(props.tags ?? {}), pipeline: props.name };
-
-    // --- Code upload: one immutable folder per code version ---
-    const containerName = props.codeContainerName ?? pipelineDefaults.codeContainerName(props.name);
-    const container =
-      props.createCodeContainer ?? true
-        ? new StorageContainer(this, "code-container", {
-            name: containerName,
-            storageAccountId: props.storageAccountId,
-            containerAccessType: "private",
-            lifecycle: { preventDestroy: props.preventDestroy ?? false },
-          })
-        : undefined;
-    const containerId = container?.resourceManagerId ?? `${props.storageAccountId}/blobServices/default/containers/${containerName}`;
-    // Grants on the code container come with the container: a shared, existing container is granted by its owner
-    // (two pipelines granting the same role on the same scope would collide in Azure).
-    const uploadDeps: ITerraformDependable[] = [...(props.uploadDependsOn ?? [])];
-    if (container) {
-      if (props.grantDeployerUpload ?? true) {
-        const me = new DataAzurermClientConfig(this, "deployer", {});
-        uploadDeps.push(
-          new RoleAssignment(this, "deployer-code-upload", {
-            scope: containerId,
-            roleDefinitionName: ROLES.storageBlobDataContributor,
-            principalId: me.objectId,
-          }),
-        );
-      }
-      const codeReaders = { "compute-code-reader": props.computePrincipalId, "workspace-code-reader": props.workspacePrincipalId };
-      for (const [grantId, principalId] of Object.entries(codeReaders)) {
-        if (principalId === undefined) continue;
-        new RoleAssignment(this, grantId, {
-          scope: containerId,
-          roleDefinitionName: ROLES.storageBlobDataReader,
-          principalId,
-          principalType: "ServicePrincipal",
-        });
-      }
-    }
-    const blobEndpoint = props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`;
-    const uploadCode = (step: "prepare" | "process", s: StepFiles) => {
-      const version = contentVersion("code", s.files);
-      const folder = `${props.name}/${step}/${version}`;
-      const blobs = s.files.map(
-        (f) =>
-          new StorageBlob(this, `${step}-code-${f.name}`, {
-            name: `${folder}/${f.name}`,
-            storageAccountName: props.storageAccountName,
-            storageContainerName: container?.name ?? containerName,
-            type: "Block",
-            sourceContent: escapeTemplateString(f.content),
-            contentMd5: md5Hex(f.content),
-            contentType: f.name.endsWith(".py") ? "text/x-python" : "text/plain",
-            dependsOn: uploadDeps,
-          }),
-      );
-      const body: CodeVersionBody = {
-        properties: { codeUri: `${blobEndpoint}/${containerName}/${folder}`, description: `${step} step code`, isAnonymous: false, isArchived: false },
-      };
-      return new VersionedAsset(this, `${step}-code`, {
-        workspaceId: props.workspaceId,
-        kind: "codes",
-        name: `${props.name}-${step}`,
-        version,
-        description: `Code of the ${step} step of ${props.name}`,
-        versionBody: body,
-        dependsOn: blobs,
-      });
-    };
-    this.prepareCode = uploadCode("prepare", prepare);
-    this.processCode = uploadCode("process", process);
-
-    // --- Environment ---
-    const image = props.baseImage ?? DEFAULT_BASE_IMAGE;
-    const envBody: EnvironmentVersionBody = {
-      properties: { image, condaFile: conda, osType: "Linux", description: "Runtime of both steps", isAnonymous: false, isArchived: false },
-    };
-    this.environment = new VersionedAsset(this, "environment", {
-      workspaceId: props.workspaceId,
-      kind: "environments",
-      name: `${props.name}-env`,
-      version: contentVersion("environment", image, conda),
-      description: `Environment of ${props.name}`,
-      versionBody: envBody,
-    });
-
-    // --- Components: versions hash the spec with dependency versions in place of ids ---
-    const component = (key: string, name: string, spec: (version: string, ids: boolean) => Record<string, unknown>, description: string) => {
-      const version = contentVersion("component", spec("", false));
-      const body: ComponentVersionBody = { properties: { componentSpec: spec(version, true), description, isAnonymous: false, isArchived: false } };
-      return new VersionedAsset(this, key, { workspaceId: props.workspaceId, kind: "components", name, version, description, versionBody: body });
-    };
-    const stepAssets = (code: VersionedAsset<CodeVersionBody>, ids: boolean) => ({
-      codeId: ids ? code.id : `code:${code.versionName}`,
-      environmentId: ids ? this.environment.id : `environment:${this.environment.versionName}`,
-    });
-    this.prepareComponent = component(
-      "prepare-component",
-      `${props.name}_prepare`,
-      (v, ids) => prepareComponentSpec(`${props.name}_prepare`, v, stepAssets(this.prepareCode, ids), prepare.code.script),
-      "Step 1: prepare the work list",
-    );
-    this.processComponent = component(
-      "process-component",
-      `${props.name}_process`,
-      (v, ids) => processComponentSpec(`${props.name}_process`, v, stepAssets(this.processCode, ids), this.parallelSettings, process.code.script),
-      "Step 2: process every work item in parallel",
-    );
-    const ref = (a: VersionedAsset<ComponentVersionBody>, ids: boolean) => (ids ? a.id : `component:${a.versionName}`);
-    this.pipelineComponent = component(
-      "pipeline-component",
-      props.name,
-      (v, ids) => pipelineComponentSpec(props.name, v, { prepareId: ref(this.prepareComponent, ids), processId: ref(this.processComponent, ids) }),
-      "The two-step data-path pipeline",
-    );
-
-    // --- Batch endpoint and pipeline-component deployment ---
-    const endpointBody: BatchEndpointBody = {
-      properties: { authMode: "AADToken", description: `Runs ${props.name} on a data path chosen per run` },
-    };
-    this.endpoint = new AzapiResource(this, "endpoint", {
-      type: amlType("batchEndpoints"),
-      name: props.endpointName,
-      parentId: props.workspaceId,
-      location: props.location,
-      body: endpointBody,
-      responseExportValues: ["properties.scoringUri"],
-      tags,
-    });
-    const deploymentName = props.deploymentName ?? "pipeline";
-    const deploymentBody: PipelineComponentDeploymentBody = {
-      properties: {
-        // The revision names the deployed pipeline version: a new component version updates this deployment in place.
-        description: `${props.name} revision ${this.pipelineComponent.versionName}`,
-        deploymentConfiguration: {
-          deploymentConfigurationType: "PipelineComponent",
-          componentId: { referenceType: "Id", assetId: this.pipelineComponent.id },
-          settings: { default_compute: props.computeClusterName, continue_on_step_failure: "false" },
-        },
-      },
-    };
-    this.deployment = new AzapiResource(this, "deployment", {
-      type: amlType("batchEndpoints/deployments"),
-      name: deploymentName,
-      parentId: this.endpoint.id,
-      location: props.location,
-      body: deploymentBody,
-      tags,
-    });
-    // An endpoint's default must name an existing deployment, so it is set once the deployment exists.
-    new AzapiUpdateResource(this, "endpoint-default", {
-      type: amlType("batchEndpoints"),
-      resourceId: this.endpoint.id,
-      body: { properties: { defaults: { deploymentName } } },
-      dependsOn: [this.deployment],
-    });
-    // --- Data Factory pipeline ---
-    const adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
-    this.adfName = adfName;
+    this.adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
     this.outputDatastore = props.outputDatastoreName;
-    const params: Record<string, string> = {
-      [PARAMS.datastoreName]: props.inputDatastoreName,
-      [PARAMS.relativePath]: props.defaultRelativePath,
-    };
-    let activities: WireActivity[];
+    const tags = { ...(props.tags ?? {}), pipeline: props.name };
+    const params: Record<string, string> = { [PARAMS.datastoreName]: props.inputDatastoreName, [PARAMS.relativePath]: props.defaultRelativePath };
     const variables: Record<string, string> = {};
+
     if (this.invocation.style === "batchEndpoint") {
-      params[PARAMS.pollIntervalSeconds] = String(this.invocation.pollIntervalSeconds ?? 60);
+      const inv = this.invocation;
+      this.assets = this.publishAssets(props, prepare, process, conda);
+      const deploymentName = props.deploymentName ?? "pipeline";
+      this.batchEndpoint = new PipelineBatchEndpoint(this, "batch", {
+        workspaceId: props.workspaceId,
+        location: props.location,
+        endpointName: props.endpointName,
+        deploymentName,
+        pipelineComponentId: this.assets.pipelineComponent.id,
+        pipelineComponentVersion: this.assets.pipelineComponent.versionName,
+        computeClusterName: props.computeClusterName,
+        description: `Runs ${props.name} on a data path chosen per run`,
+        // The endpoint was a direct child before the pipeline was composed of smaller constructs.
+        endpointMovedFrom: addressAt(this, "azapi_resource", "endpoint"),
+        tags,
+      });
+      this.batchActivityOptions = {
+        scoringUri: this.batchEndpoint.scoringUri,
+        deploymentName,
+        workspaceId: props.workspaceId,
+        inputName: PORTS.pipelineInput,
+        outputName: PORTS.pipelineOutput,
+        outputPrefix: `runs/${this.adfName}`,
+        outputFileName: OUTPUT_FILE,
+        jobTimeout: inv.jobTimeout ?? "0.12:00:00",
+        integrationRuntimeName: props.integrationRuntimeName,
+        outputDatastore: props.outputDatastoreName,
+        allowedDatastores: this.allowedDatastores,
+      };
+      params[PARAMS.pollIntervalSeconds] = String(inv.pollIntervalSeconds ?? 60);
       variables[VARS.jobStatus] = "NotStarted";
-      activities = batchEndpointActivities(this.batchOptions(adfName, this.invocation)).map(toWire);
+      this.activities = batchEndpointActivities(this.batchActivityOptions).map(toWire);
     } else {
       const inv = this.invocation;
-      activities = classicPipelineActivities({
+      this.activities = classicPipelineActivities({
         linkedServiceName: props.linkedServiceName,
         pipelineEndpointId: inv.pipelineEndpointId,
         pipelineVersion: inv.pipelineVersion,
@@ -520,75 +318,65 @@ export class DatapathPipeline extends Construct {
         timeout: inv.timeout ?? "0.12:00:00",
       }).map(toWire);
     }
-    this.activities = activities;
     this.parameters = params;
-    this.adfPipeline = new DataFactoryPipeline(this, "adf-pipeline", {
-      name: adfName,
+    this.adfPipeline = new AdfPipeline(this, "adf", {
+      name: this.adfName,
       dataFactoryId: props.dataFactoryId,
       description: `Runs ${props.name} on the data path given by ${PARAMS.datastoreName} + ${PARAMS.relativePath}`,
-      parameters: escapeTemplates(params) as Record<string, string>,
-      variables: Object.keys(variables).length > 0 ? variables : undefined,
+      parameters: params,
+      variables,
       concurrency: props.maxConcurrentRuns ?? 4,
-      activitiesJson: escapeTemplateString(JSON.stringify(activities)),
+      activities: this.activities,
       annotations: ["aml-datapath-pipeline"],
     });
+    // Earlier versions declared it with azurerm's data_factory_pipeline (azapi >= 2.1 moves it, Terraform >= 1.8).
+    this.adfPipeline.resource.moveFromId(addressAt(this, "azurerm_data_factory_pipeline", "adf-pipeline"));
 
-    // --- Triggers ---
-    if (props.scheduleTrigger) {
-      const t = props.scheduleTrigger;
-      this.scheduleTrigger = new DataFactoryTriggerSchedule(this, "schedule-trigger", {
-        name: `${adfName}-schedule`,
-        dataFactoryId: props.dataFactoryId,
-        frequency: t.frequency,
-        interval: t.interval,
-        startTime: t.startTime,
-        timeZone: t.timeZone ?? "UTC",
-        activated: t.activated ?? true,
-        pipeline: [{ name: this.adfPipeline.name, parameters: { [PARAMS.relativePath]: escapeTemplateString(t.relativePath), [PARAMS.datastoreName]: props.inputDatastoreName } }],
-      });
-    }
-    if (props.blobTrigger) {
-      const t = props.blobTrigger;
-      const prefix = t.pathPrefix.replace(/\/?$/, "/");
-      this.blobTrigger = new DataFactoryTriggerBlobEvent(this, "blob-trigger", {
-        name: `${adfName}-on-new-folder`,
-        dataFactoryId: props.dataFactoryId,
-        storageAccountId: t.storageAccountId,
-        events: ["Microsoft.Storage.BlobCreated"],
-        blobPathBeginsWith: `/${t.containerName}/blobs/${prefix}`,
-        blobPathEndsWith: `/${t.markerFileName ?? "_SUCCESS"}`,
-        ignoreEmptyBlobs: false,
-        activated: t.activated ?? true,
-        pipeline: [
-          {
-            name: this.adfPipeline.name,
-            parameters: { [PARAMS.relativePath]: folderWithoutContainer(t.containerName), [PARAMS.datastoreName]: props.inputDatastoreName },
-          },
-        ],
-      });
-    }
+    this.triggers = new PipelineTriggers(this, "triggers", {
+      dataFactoryId: props.dataFactoryId,
+      pipelineName: this.adfPipeline.name,
+      namePrefix: this.adfName,
+      datastoreName: props.inputDatastoreName,
+      schedule: props.scheduleTrigger,
+      blobTrigger: props.blobTrigger,
+    });
   }
 
-  private batchOptions(adfName: string, inv: BatchEndpointInvocation): BatchEndpointActivitiesOptions {
-    return {
-      scoringUri: this.scoringUri,
-      inputName: PORTS.pipelineInput,
-      outputName: PORTS.pipelineOutput,
-      outputPrefix: `runs/${adfName}`,
-      outputFileName: OUTPUT_FILE,
-      jobTimeout: inv.jobTimeout ?? "0.12:00:00",
-      integrationRuntimeName: this.integrationRuntimeName,
-      outputDatastore: this.outputDatastore,
-      allowedDatastores: this.allowedDatastores,
-    };
+  /** Code upload (with the grants it needs) and the AML assets. */
+  private publishAssets(props: DatapathPipelineProps, prepare: StepSource, process: StepSource, conda: string): PipelineAssets {
+    // Code goes where azure-ai-ml puts it: the workspace's default blob datastore, whose container
+    // name (azureml-blobstore-<workspace guid>) is read from the workspace rather than guessed.
+    const store = WorkspaceCodeStore.obtain(this, {
+      workspaceId: props.workspaceId,
+      storageAccountId: props.storageAccountId,
+      datastoreName: props.codeDatastoreName,
+      grantDeployerUpload: props.grantDeployerUpload,
+      uploadDependsOn: props.uploadDependsOn,
+    });
+    store.addReader("compute", props.computePrincipalId);
+    store.addReader("workspace", props.workspacePrincipalId);
+    const containerName = store.containerName;
+    return new PipelineAssets(this, "assets", {
+      workspaceId: props.workspaceId,
+      name: props.name,
+      storageAccountName: props.storageAccountName,
+      blobEndpoint: props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`,
+      codeContainerName: containerName,
+      prepare,
+      process,
+      image: props.baseImage ?? DEFAULT_BASE_IMAGE,
+      conda,
+      parallel: this.parallelSettings,
+      uploadDependsOn: store.uploadDependencies,
+    });
   }
 
-  /** The batch endpoint's scoring URI (known after deployment). */
-  get scoringUri(): string {
-    return this.endpoint.exported("properties.scoringUri");
+  /** The batch endpoint's scoring URI (batch-endpoint style). */
+  get scoringUri(): string | undefined {
+    return this.batchEndpoint?.scoringUri;
   }
-  get endpointName(): string {
-    return this.endpoint.name;
+  get endpointName(): string | undefined {
+    return this.batchEndpoint?.endpoint.name;
   }
   get adfPipelineName(): string {
     return this.adfPipeline.name;
@@ -596,7 +384,7 @@ export class DatapathPipeline extends Construct {
 
   /** The ADF expression that builds the invoke body (batch-endpoint style). */
   invokeBodyExpression(): string | undefined {
-    return this.invocation.style === "batchEndpoint" ? invokeBodyExpression(this.batchOptions(this.adfName, this.invocation)) : undefined;
+    return this.batchActivityOptions ? invokeBodyExpression(this.batchActivityOptions) : undefined;
   }
 
   /** The body a run sends to the endpoint, with the ADF parameters as `<placeholders>`. */
@@ -614,7 +402,7 @@ export class DatapathPipeline extends Construct {
     });
   }
 
-  private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepFiles; process: StepFiles; conda: string } {
+  private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; conda: string } {
     c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter");
     if (typeof p.name === "string" && !COMPONENT_NAME.test(p.name)) c.fail("name", p.name, "must be a valid component name");
     c.resourceId("workspaceId", p.workspaceId);
@@ -630,7 +418,7 @@ export class DatapathPipeline extends Construct {
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
-    checkName(c, "codeContainerName", p.codeContainerName ?? pipelineDefaults.codeContainerName(String(p.name)), "storageContainer");
+    if (p.codeDatastoreName !== undefined) checkName(c, "codeDatastoreName", p.codeDatastoreName, "mlDatastore");
     if (p.adfPipelineName !== undefined) checkName(c, "adfPipelineName", p.adfPipelineName, "dataFactoryChild");
     if (p.maxConcurrentRuns !== undefined) c.integer("maxConcurrentRuns", p.maxConcurrentRuns, 1, 50);
 
@@ -673,7 +461,7 @@ export class DatapathPipeline extends Construct {
     return { prepare, process, conda };
   }
 
-  private readStep(c: Checker, property: string, code: StepCode): StepFiles {
+  private readStep(c: Checker, property: string, code: StepCode): StepSource {
     const files = code.files ?? [code.script];
     if (!files.includes(code.script)) c.fail(`${property}.files`, files, `must include the script "${code.script}"`);
     for (const f of files) {
@@ -681,20 +469,11 @@ export class DatapathPipeline extends Construct {
       if (bad) c.fail(`${property}.files`, f, "must be relative to the step's directory, without '..'");
     }
     try {
-      return { code, files: readSourceFiles(code.directory, files) };
+      return { script: code.script, files: readSourceFiles(code.directory, files) };
     } catch (e) {
       const file = (e as NodeJS.ErrnoException).path ? path.basename(String((e as NodeJS.ErrnoException).path)) : String(files);
       c.fail(`${property}.files`, file, "must be readable files in the step's directory");
-      return { code, files: [] };
+      return { script: code.script, files: [] };
     }
   }
-}
-
-/**
- * `@triggerBody().folderPath` is `<container>/<folder>`: strip the container (by length, not by text,
- * so a folder that repeats the container's name is left alone).
- */
-export function folderWithoutContainer(containerName: string): string {
-  const n = containerName.length + 1;
-  return `@substring(triggerBody().folderPath, ${n}, sub(length(triggerBody().folderPath), ${n}))`;
 }

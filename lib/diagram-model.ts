@@ -79,6 +79,8 @@ export interface Reference {
 }
 
 const ROLE_ASSIGNMENT = "azurerm_role_assignment";
+/** Mechanics, not architecture: waits between a grant and its first use. */
+const HIDDEN_TYPES = new Set(["time_sleep"]);
 const RESOURCE_GROUP = "azurerm_resource_group";
 const DEPLOYING_IDENTITY = "deploying-identity";
 /** Attributes that only say "this lives inside that"; see the header comment. */
@@ -163,8 +165,9 @@ export function findReferences(tf: TerraformJson, value: unknown, path = ""): Re
   return out;
 }
 
-/** The cluster a resource type is drawn in. */
-export function groupOf(type: string): Group {
+/** The cluster a resource type (with its ARM type, for azapi resources) is drawn in. */
+export function groupOf(type: string, armType = ""): Group {
+  if (type.startsWith("azapi_") && armType.startsWith("Microsoft.DataFactory/")) return "factory";
   if (type.startsWith("azapi_")) return "ml";
   if (type.startsWith("azurerm_machine_learning_datastore")) return "storage";
   if (type.startsWith("azurerm_machine_learning_workspace_network_outbound_rule")) return "network";
@@ -213,6 +216,7 @@ const ARM_KINDS: Readonly<Record<string, string>> = {
   batchEndpoints: "Batch endpoint",
   onlineEndpoints: "Online endpoint",
   deployments: "Deployment",
+  pipelines: "ADF pipeline",
   jobs: "Job",
   schedules: "Schedule",
 };
@@ -232,7 +236,7 @@ export function armKind(armType: string): string {
 
 /** Readable kind of a resource ("Storage account", "Batch endpoint", ...). */
 export function kindOf(type: string, body: Block): string {
-  if (type === "azapi_resource" && typeof body.type === "string") return armKind(body.type);
+  if ((type === "azapi_resource" || type === "azapi_resource_action") && typeof body.type === "string") return armKind(body.type);
   if (type === "azapi_update_resource" && typeof body.type === "string") return `${armKind(body.type)} update`;
   return KINDS[type] ?? capitalise(type.replace(/^[a-z0-9]+_/, "").replace(/_/g, " "));
 }
@@ -278,7 +282,7 @@ export function buildModel(tf: TerraformJson): DiagramModel {
     }
   }
   const byAddress = new Map(all.map((r) => [r.address, r]));
-  const drawn = all.filter((r) => r.type !== ROLE_ASSIGNMENT);
+  const drawn = all.filter((r) => r.type !== ROLE_ASSIGNMENT && !HIDDEN_TYPES.has(r.type));
   const roleAssignments = all.filter((r) => r.type === ROLE_ASSIGNMENT);
 
   // --- Which box each resource is drawn in (merges) ---
@@ -288,8 +292,9 @@ export function buildModel(tf: TerraformJson): DiagramModel {
     if (known !== undefined) return known;
     let box = r.address;
     const armType = armTypeOf(r);
-    const parent = refAt(r, "parent_id");
-    if (r.type === "azapi_resource" && /\/versions@/.test(armType) && parent?.type === "azapi_resource" && byAddress.has(parent.address)) {
+    // A version is PUT by an azapi_resource_action (resource_id under its container) or declared as a child resource.
+    const parent = refAt(r, "parent_id") ?? refAt(r, "resource_id");
+    if (r.type.startsWith("azapi_resource") && /\/versions@/.test(armType) && parent?.type === "azapi_resource" && byAddress.has(parent.address)) {
       box = boxFor(byAddress.get(parent.address) as Res);
     } else if (r.type === "azurerm_private_dns_zone_virtual_network_link") {
       const zone = refAt(r, "private_dns_zone_name");
@@ -345,7 +350,7 @@ export function buildModel(tf: TerraformJson): DiagramModel {
   const nodes = new Map<string, DiagramNode>();
   for (const [box, ms] of members) {
     const main = byAddress.get(box) ?? ms[0];
-    nodes.set(box, { id: box, label: labelOf(box, ms), group: groupOf(main.type), addresses: ms.map((m) => m.address).sort(compare) });
+    nodes.set(box, { id: box, label: labelOf(box, ms), group: groupOf(main.type, armTypeOf(main)), addresses: ms.map((m) => m.address).sort(compare) });
   }
   const virtualNode = (id: string, label: string): string => {
     if (!nodes.has(id)) nodes.set(id, { id, label, group: "identity", addresses: [] });
@@ -363,7 +368,7 @@ export function buildModel(tf: TerraformJson): DiagramModel {
     for (const ref of r.refs) {
       if (ref.dataSource) continue;
       const target = byAddress.get(ref.address);
-      if (target === undefined || target.type === ROLE_ASSIGNMENT || target.type === RESOURCE_GROUP) continue;
+      if (target === undefined || target.type === ROLE_ASSIGNMENT || target.type === RESOURCE_GROUP || HIDDEN_TYPES.has(target.type)) continue;
       const to = boxFor(target);
       if (to === from) continue;
       const key = `${from}\u0000${to}`;
@@ -411,6 +416,13 @@ export function buildModel(tf: TerraformJson): DiagramModel {
   };
   const endpoint = (r: Res, attr: "principal_id" | "scope"): string | undefined => {
     const value = r.body[attr];
+    // A container named by a datastore read from the workspace (the default datastore's): its own box.
+    const datastore = attr === "scope" ? r.refs.find((x) => x.path === attr && x.dataSource && x.type === "azapi_resource") : undefined;
+    if (datastore) {
+      const name = tf.data?.azapi_resource?.[datastore.address.split(".").pop() as string]?.name;
+      if (!nodes.has(datastore.address)) nodes.set(datastore.address, { id: datastore.address, label: `Blob container\nof datastore ${isLiteral(name) ? name : ""}`.trim(), group: "storage", addresses: [] });
+      return datastore.address;
+    }
     const ref = r.refs.find((x) => x.path === attr);
     if (ref === undefined) {
       if (!isLiteral(value)) return undefined;

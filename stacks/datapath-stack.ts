@@ -276,7 +276,6 @@ export class DatapathStack extends TerraformStack {
         pathPrefix: p.blobTrigger.pathPrefix,
         markerFileName: p.blobTrigger.markerFileName,
       },
-      preventDestroy: protect.preventDestroy,
       uploadDependsOn: blobEndpoint ? [blobEndpoint] : undefined,
       tags,
     });
@@ -289,12 +288,14 @@ export class DatapathStack extends TerraformStack {
     new TerraformOutput(this, "compute_cluster_name", { value: cluster.name });
     new TerraformOutput(this, "input_datastore_name", { value: input.datastoreName });
     new TerraformOutput(this, "adf_pipeline_name", { value: pipeline.adfPipelineName });
-    new TerraformOutput(this, "batch_endpoint_name", { value: pipeline.endpointName });
-    new TerraformOutput(this, "batch_endpoint_scoring_uri", { value: pipeline.scoringUri });
-    new TerraformOutput(this, "invoke_body_template", { value: pipeline.invokeBodyTemplate() });
+    if (pipeline.batchEndpoint) {
+      new TerraformOutput(this, "batch_endpoint_name", { value: pipeline.endpointName });
+      new TerraformOutput(this, "batch_endpoint_scoring_uri", { value: pipeline.scoringUri });
+      new TerraformOutput(this, "invoke_body_template", { value: pipeline.invokeBodyTemplate() });
+    }
     new TerraformOutput(this, "start_run_command", {
       description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
-      value: startRunCommand(n.resourceGroup, n.dataFactory, pipeline.adfPipeline.name, config.data.inputDatastore, config.data.defaultRelativePath),
+      value: startRunCommand(n.resourceGroup, n.dataFactory, pipeline.adfPipelineName, config.data.inputDatastore, config.data.defaultRelativePath),
     });
   }
 }

@@ -1,5 +1,5 @@
-import type { ActivityUnion } from "@azure/arm-datafactory";
 import {
+  BATCH_ACTIVITY,
   batchEndpointActivities,
   classicPipelineActivities,
   invalidParametersExpression,
@@ -10,11 +10,13 @@ import {
 import { folderWithoutContainer } from "../lib/datapath-pipeline";
 import { evaluate } from "./adf-expression";
 import { adfRoundTrip } from "./azure-models";
-import * as Mappers from "@azure/arm-datafactory/dist-esm/src/models/mappers";
-import { createSerializer, CompositeMapper } from "@azure/core-client";
+import { SimResult, simulatePipeline, WebCall, World } from "./adf-pipeline-sim";
 
+const workspaceId = "/subscriptions/0f3c9d1e-2b4a-4c6d-8e0f-1a2b3c4d5e6f/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
 const options = {
   scoringUri: "https://ep.westeurope.inference.ml.azure.com/jobs",
+  deploymentName: "pipeline",
+  workspaceId,
   inputName: "input_datapath",
   outputName: "results",
   outputPrefix: "runs/datapath",
@@ -83,26 +85,134 @@ describe("parameter validation activity", () => {
 describe("batch endpoint activities", () => {
   const activities = batchEndpointActivities(options);
   const wire = activities.map(toWire);
+  const A = BATCH_ACTIVITY;
+  const byName = (list: readonly WireActivity[], name: string): WireActivity => {
+    for (const a of list) {
+      if (a.name === name) return a;
+      const tp = (a.typeProperties ?? {}) as Record<string, WireActivity[] | undefined>;
+      for (const key of ["activities", "ifTrueActivities", "ifFalseActivities"]) {
+        const found = tp[key] && byName(tp[key]!, name);
+        if (found) return found;
+      }
+    }
+    return undefined as unknown as WireActivity;
+  };
+  const tp = (name: string) => byName(wire, name).typeProperties as Record<string, unknown>;
+  const cancelUrl = (job: string) => `https://management.azure.com${workspaceId}/jobs/${job}/cancel?api-version=2024-04-01`;
 
-  test("validate, invoke, wait, verdict in order, each depending on the previous", () => {
-    expect(wire.map((a) => [a.name, a.type, (a.dependsOn as { activity: string }[] | undefined)?.[0]?.activity])).toEqual([
-      ["Validate parameters", "IfCondition", undefined],
-      ["Invoke batch endpoint", "WebActivity", "Validate parameters"],
-      ["Wait for job", "Until", "Invoke batch endpoint"],
-      ["Check job result", "IfCondition", "Wait for job"],
-    ]);
+  /** A batch endpoint and ARM that answer like Azure: the invoke returns the job, polls walk through `statuses`. */
+  function azure(statuses: readonly string[], o: { invoke?: () => unknown; poll?: () => unknown; cancel?: () => unknown } = {}): World {
+    let poll = 0;
+    return (call: WebCall) => {
+      if (call.url === options.scoringUri && call.method === "POST") return o.invoke ? o.invoke() : { name: "job-7", id: `${workspaceId}/jobs/job-7` };
+      if (call.url === `${options.scoringUri}/job-7` && call.method === "GET") {
+        if (o.poll) return o.poll();
+        return { name: "job-7", properties: { status: statuses[Math.min(poll++, statuses.length - 1)] } };
+      }
+      if (call.url === cancelUrl("job-7") && call.method === "POST") return o.cancel ? o.cancel() : {};
+      throw new Error(`unexpected call ${call.method} ${call.url}`);
+    };
+  }
+  const run = (world: World, relative_path = "parquet/x", untilIterations?: number) =>
+    simulatePipeline(wire, { parameters: params(relative_path).parameters, variables: { job_status: "NotStarted" }, runId: "run-42", world, untilIterations });
+  const cancels = (r: SimResult) => r.calls.filter((c) => c.url.endsWith("/cancel?api-version=2024-04-01"));
+
+  test("the invoke pins the deployment, waits up to 10 minutes for an answer and is never retried", () => {
+    const invoke = byName(wire, A.invoke);
+    expect(invoke.policy).toMatchObject({ retry: 0 });
+    expect(tp(A.invoke)).toMatchObject({
+      method: "POST",
+      url: options.scoringUri,
+      headers: { "Content-Type": "application/json", "azureml-model-deployment": "pipeline" },
+      authentication: { type: "MSI", resource: "https://ml.azure.com" },
+      httpRequestTimeout: "00:10:00",
+    });
   });
 
-  test("invoke and poll use the factory's managed identity for ml.azure.com; the POST is never retried", () => {
-    const tp = (a: WireActivity) => a.typeProperties as Record<string, unknown>;
-    expect(tp(wire[1])).toMatchObject({ method: "POST", url: options.scoringUri, authentication: { type: "MSI", resource: "https://ml.azure.com" } });
-    expect(wire[1].policy).toMatchObject({ retry: 0, timeout: "0.00:10:00" });
-    const inner = tp(wire[2]).activities as WireActivity[];
-    expect(inner.map((a) => a.type)).toEqual(["Wait", "WebActivity", "SetVariable"]);
-    expect(tp(inner[1])).toMatchObject({ method: "GET", authentication: { type: "MSI", resource: "https://ml.azure.com" } });
-    const url = evaluate((tp(inner[1]).url as { value: string }).value, { activityOutputs: { "Invoke batch endpoint": { name: "job-123" } } });
-    expect(url).toBe(`${options.scoringUri}/job-123`);
-    expect(tp(wire[2]).timeout).toBe("0.12:00:00");
+  test("every Web activity sets its HTTP timeout within ADF's 1-10 minutes, inside its activity timeout", () => {
+    const web: WireActivity[] = [];
+    const collect = (list: readonly WireActivity[]) =>
+      list.forEach((a) => {
+        if (a.type === "WebActivity") web.push(a);
+        const t = (a.typeProperties ?? {}) as Record<string, WireActivity[] | undefined>;
+        ["activities", "ifTrueActivities", "ifFalseActivities"].forEach((k) => t[k] && collect(t[k]!));
+      });
+    collect(wire);
+    expect(web.map((a) => a.name).sort()).toEqual([A.cancelAfterBadStatus, A.cancelAfterWaitFailure, A.getStatus, A.invoke].sort());
+    const seconds = (hms: string) => hms.split(":").reduce((acc, part) => acc * 60 + Number(part), 0);
+    for (const a of web) {
+      const http = seconds(String((a.typeProperties as { httpRequestTimeout: string }).httpRequestTimeout));
+      expect([a.name, http >= 60 && http <= 600]).toEqual([a.name, true]);
+      const activity = seconds(String((a.policy as { timeout: string }).timeout).replace(/^\d+\./, ""));
+      expect([a.name, activity > http]).toEqual([a.name, true]);
+    }
+  });
+
+  test("a completed job: the run succeeds, polling at the interval parameter, nothing is cancelled", () => {
+    const r = run(azure(["Queued", "Running", "Completed"]));
+    expect(r.status).toBe("Succeeded");
+    expect(r.calls.filter((c) => c.method === "GET")).toHaveLength(3);
+    expect(cancels(r)).toEqual([]);
+    expect(r.statusOf(A.jobFailed)).toBeUndefined();
+    const invoke = r.calls[0];
+    expect(JSON.parse(invoke.body!).properties.OutputData.results.Uri).toBe("azureml://datastores/output_data/paths/runs/datapath/run-42/results.jsonl");
+  });
+
+  test.each(["Failed", "Canceled", "NotResponding"])("a job that ends %s: cancelled, and the run fails naming job and status", (status) => {
+    const r = run(azure(["Running", status]));
+    expect(r.status).toBe("Failed");
+    expect(cancels(r).map((c) => [c.url, c.auth])).toEqual([[cancelUrl("job-7"), { type: "MSI", resource: "https://management.azure.com/" }]]);
+    expect(r.error?.errorCode).toBe("AmlJobNotCompleted");
+    expect(r.error?.message).toMatch(new RegExp(`^AML job job-7 ended with status ${status}`));
+  });
+
+  test("Canceled names preemption as a cause; NotResponding says the job was asked to stop", () => {
+    expect(run(azure(["Canceled"])).error?.message).toContain("low-priority nodes were preempted");
+    expect(run(azure(["NotResponding"])).error?.message).toContain("cancel requested");
+  });
+
+  test("the wait loop times out: the job is cancelled and the run fails with job, last status and reason", () => {
+    const r = run(azure(["Running"]), "parquet/x", 3);
+    expect(r.statusOf(A.waitLoop)).toBe("Failed");
+    expect(cancels(r).map((c) => c.url)).toEqual([cancelUrl("job-7")]);
+    expect(r.status).toBe("Failed");
+    expect(r.error?.errorCode).toBe("AmlJobWaitFailed");
+    expect(r.error?.message).toMatch(/^AML job job-7 was cancelled because waiting for it failed .*timed out.*\. Last status seen: Running$/);
+  });
+
+  test("polling keeps failing (after its retries): the job is cancelled and the run fails", () => {
+    const r = run(azure([], { poll: () => { throw new Error("500 Internal Server Error"); } }));
+    expect(r.calls.filter((c) => c.method === "GET")).toHaveLength(4);
+    expect(cancels(r)).toHaveLength(1);
+    expect(r.status).toBe("Failed");
+    expect(r.error?.message).toContain("500 Internal Server Error");
+    expect(r.error?.message).toContain("Last status seen: NotStarted");
+  });
+
+  test("a failing cancel call still fails the run with the reason (the cancel is retried first)", () => {
+    const r = run(azure(["NotResponding"], { cancel: () => { throw new Error("403 Forbidden"); } }));
+    expect(cancels(r)).toHaveLength(3);
+    expect(r.status).toBe("Failed");
+    expect(r.error?.message).toMatch(/^AML job job-7 ended with status NotResponding/);
+  });
+
+  test("a failed or timed-out invoke is not retried and says a job may exist and how to find it", () => {
+    const r = run(azure([], { invoke: () => { throw new Error("The request timed out after 00:10:00"); } }));
+    expect(r.calls).toHaveLength(1);
+    expect(cancels(r)).toEqual([]);
+    expect(r.status).toBe("Failed");
+    expect(r.error?.errorCode).toBe("AmlInvokeFailed");
+    expect(r.error?.message).toContain("The request timed out after 00:10:00");
+    expect(r.error?.message).toContain("A job may have been created anyway");
+    expect(r.error?.message).toContain("azureml://datastores/output_data/paths/runs/datapath/run-42/results.jsonl");
+    expect(r.error?.message).toContain("aml-datapath status run-42");
+  });
+
+  test("invalid parameters fail the run before anything is invoked", () => {
+    const r = run(azure(["Completed"]), "../etc");
+    expect(r.calls).toEqual([]);
+    expect(r.status).toBe("Failed");
+    expect(r.error?.errorCode).toBe("InvalidDataPath");
   });
 
   test.each([
@@ -112,33 +222,19 @@ describe("batch endpoint activities", () => {
     ["Canceled", true],
     ["NotResponding", true],
   ])("the wait loop ends on %s: %s", (status, ends) => {
-    const tp = wire[2].typeProperties as { expression: { value: string } };
-    expect(evaluate(tp.expression.value, { variables: { job_status: status } })).toBe(ends);
+    const until = tp(A.waitLoop) as { expression: { value: string } };
+    expect(evaluate(until.expression.value, { variables: { job_status: status } })).toBe(ends);
   });
 
-  test.each([
-    ["Completed", false],
-    ["Failed", true],
-    ["Canceled", true],
-  ])("job status %s fails the ADF run: %s, naming job and status", (status, fails) => {
-    const tp = wire[3].typeProperties as { expression: { value: string }; ifTrueActivities: WireActivity[] };
-    const ctx = { variables: { job_status: status }, activityOutputs: { "Invoke batch endpoint": { name: "job-9" } } };
-    expect(evaluate(tp.expression.value, ctx)).toBe(fails);
-    const failActivity = tp.ifTrueActivities[0];
-    expect(failActivity.type).toBe("Fail");
-    const message = (failActivity.typeProperties as { message: { value: string } }).message.value;
-    expect(evaluate(message, ctx)).toBe(`AML job job-9 ended with status ${status}`);
+  test("the wait between polls is the run's poll_interval_seconds as an integer expression", () => {
+    const wait = tp(A.wait) as { waitTimeInSeconds: { type: string; value: string } };
+    expect(wait.waitTimeInSeconds.type).toBe("Expression");
+    expect(evaluate(wait.waitTimeInSeconds.value, params("x"))).toBe(60);
   });
 
   test("passes Azure's REST-spec model: no unknown, misspelled or mistyped field", () => {
     const doc = { properties: { activities: wire } };
     expect(adfRoundTrip("PipelineResource", doc)).toEqual(doc);
-  });
-
-  test("the wire JSON deserializes to exactly the SDK models it was built from", () => {
-    const serializer = createSerializer(Mappers as unknown as { [k: string]: CompositeMapper }, false);
-    const back = serializer.deserialize(Mappers.PipelineResource, { properties: { activities: wire } }, "wire") as { activities: ActivityUnion[] };
-    expect(back.activities).toEqual(activities);
   });
 });
 

@@ -9,6 +9,8 @@ export interface AdfContext {
   readonly runId?: string;
   readonly variables?: Record<string, unknown>;
   readonly activityOutputs?: Record<string, unknown>;
+  /** Errors of failed activities: `activity('x').error` is `{ message, errorCode }`. */
+  readonly activityErrors?: Record<string, { message: string; errorCode?: string }>;
   readonly triggerBody?: Record<string, unknown>;
 }
 
@@ -46,7 +48,8 @@ const FUNCTIONS: Record<string, (args: Value[], ctx: AdfContext) => Value> = {
   },
   pipeline: (_a, ctx) => ({ parameters: ctx.parameters ?? {}, RunId: ctx.runId ?? "run-id" }),
   variables: ([name], ctx) => (ctx.variables ?? {})[String(name)],
-  activity: ([name], ctx) => ({ output: (ctx.activityOutputs ?? {})[String(name)] }),
+  activity: ([name], ctx) => ({ output: (ctx.activityOutputs ?? {})[String(name)], error: (ctx.activityErrors ?? {})[String(name)] }),
+  if: ([c, a, b]) => (typeof c === "boolean" ? (c ? a : b) : fail(`if takes a boolean, got ${JSON.stringify(c)}`)),
   triggerBody: (_a, ctx) => ctx.triggerBody ?? {},
 };
 

@@ -17,5 +17,29 @@ function roundTrip(mappers: MapperSet, model: string, wire: unknown): unknown {
   return serializer.serialize(mapper, object, "wire");
 }
 
-export const adfRoundTrip = (model: string, wire: unknown) => roundTrip(DataFactoryMappers, model, wire);
+/**
+ * Fields of the 2018-06-01 REST spec (and of Azure's Bicep types, which azapi validates against) that
+ * `@azure/arm-datafactory` 12.0.0 predates: `WebActivityTypeProperties.httpRequestTimeout`
+ * ("hh:mm:ss", 1-10 minutes) and `turnOffAsync` (boolean). Added to a copy of its mappers so the
+ * round trip still drops anything else it does not know.
+ */
+const webActivity = DataFactoryMappers.WebActivity as unknown as CompositeMapper;
+const WebActivityWithSpecAdditions: CompositeMapper = {
+  ...webActivity,
+  type: {
+    ...webActivity.type,
+    modelProperties: {
+      ...(webActivity.type as { modelProperties: object }).modelProperties,
+      httpRequestTimeout: { serializedName: "typeProperties.httpRequestTimeout", type: { name: "any" } },
+      turnOffAsync: { serializedName: "typeProperties.turnOffAsync", type: { name: "Boolean" } },
+    },
+  } as CompositeMapper["type"],
+};
+const AdfMappers: MapperSet = {
+  ...DataFactoryMappers,
+  WebActivity: WebActivityWithSpecAdditions,
+  discriminators: { ...DataFactoryMappers.discriminators, "ExecutionActivity.WebActivity": WebActivityWithSpecAdditions },
+};
+
+export const adfRoundTrip = (model: string, wire: unknown) => roundTrip(AdfMappers, model, wire);
 export const mlRoundTrip = (model: string, wire: unknown) => roundTrip(MlMappers, model, wire);

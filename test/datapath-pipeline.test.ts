@@ -4,75 +4,104 @@ import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DEFAULT_PIPELINE_DIR } from "../lib/datapath-pipeline";
 import { AML_API_VERSION } from "../lib/aml-assets";
 import { md5Hex } from "../lib/content-hash";
-import { problemsOf, refTo, resourcesOf, single, synthJson, TfJson } from "./helpers";
-import { copyOfPipelineDir, pipelineProps, pipelineStack, platform, WS } from "./pipeline-fixtures";
+import { adfPipelineOf, problemsOf, refTo, resourcesOf, single, synthJson, TfJson } from "./helpers";
+import { copyOfPipelineDir, pipelineProps, pipelineStack, platform, SA, WS } from "./pipeline-fixtures";
+import { PARALLEL_NODE_KEYS } from "../lib/component-specs";
+import { ROLE_PROPAGATION_WAIT } from "../lib/code-access";
+import { BATCH_ACTIVITY } from "../lib/adf-activities";
+import { plannedDestroys } from "./plan";
 import { DatapathPipeline } from "../lib/datapath-pipeline";
 import { adfRoundTrip, mlRoundTrip } from "./azure-models";
 import { evaluate } from "./adf-expression";
 
 type Res = Record<string, unknown>;
-const azapi = (json: TfJson) => resourcesOf(json, "azapi_resource");
-/** The azapi resource whose logical id starts with `prefix` (construct path joined by "_"). */
+/** azapi resources and requests (asset versions are PUT requests) by logical id. */
+const azapi = (json: TfJson): Record<string, Res> => ({ ...resourcesOf(json, "azapi_resource"), ...resourcesOf(json, "azapi_resource_action") });
+const typeOf = (json: TfJson, id: string) => (id in resourcesOf(json, "azapi_resource_action") ? "azapi_resource_action" : "azapi_resource");
+/** The azapi resource whose logical id is `prefix` (construct path joined by "_") plus the hash suffix. */
 function byId(json: TfJson, prefix: string): Res {
   const hits = Object.entries(azapi(json)).filter(([id]) => id.replace(/_[0-9A-F]{8}$/, "") === prefix);
-  if (hits.length !== 1) throw new Error(`expected one azapi_resource ${prefix}, found ${hits.length}`);
+  if (hits.length !== 1) throw new Error(`expected one azapi resource ${prefix}, found ${hits.length}`);
   return hits[0][1];
 }
 const idOf = (json: TfJson, prefix: string) => {
   const id = Object.keys(azapi(json)).find((k) => k.replace(/_[0-9A-F]{8}$/, "") === prefix);
-  return `\${azapi_resource.${id}.id}`;
+  return `\${${typeOf(json, id!)}.${id}.id}`;
 };
 const spec = (r: Res) => (r.body as { properties: { componentSpec: Record<string, unknown> } }).properties.componentSpec;
 const escaped = (s: string) => s.replace(/\$\{\{/g, () => "$${{");
+/** The code container: the workspace's default datastore's, read at deploy time. */
+const CONTAINER = /^\$\{data\.azapi_resource\.p_code-access_datastore_[0-9A-F]{8}\.output\.properties\.containerName\}$/;
+const containerRef = (json: TfJson) => `\${data.azapi_resource.${Object.keys((json.data as Record<string, Record<string, unknown>>).azapi_resource)[0]}.output.properties.containerName}`;
 
 describe("DatapathPipeline on AML v2", () => {
   const { stack } = pipelineStack();
   const json = synthJson(stack);
 
-  test("uploads each step's code as blobs with content MD5, no local paths", () => {
+  test("uploads each step's code into the workspace's default blob datastore, with content MD5 and no local paths", () => {
     const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob"));
-    expect(blobs.map((b) => b.name)).toEqual([expect.stringMatching(/^datapath\/prepare\/[0-9a-f]{16}\/prepare\.py$/), expect.stringMatching(/^datapath\/process\/[0-9a-f]{16}\/process\.py$/)]);
+    expect(blobs.map((b) => b.name)).toEqual([
+      expect.stringMatching(/^LocalUpload\/[0-9a-f]{16}\/datapath-prepare\/prepare\.py$/),
+      expect.stringMatching(/^LocalUpload\/[0-9a-f]{16}\/datapath-process\/process\.py$/),
+    ]);
     for (const b of blobs) {
       const file = path.basename(String(b.name));
       const content = fs.readFileSync(path.join(DEFAULT_PIPELINE_DIR, file), "utf8");
       expect(b).toMatchObject({ storage_account_name: "stdemo", type: "Block", content_md5: md5Hex(content) });
+      expect(String(b.storage_container_name)).toMatch(CONTAINER);
       expect(b).not.toHaveProperty("source");
       expect(String(b.source_content).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).toBe(content);
     }
-    const codeVersion = byId(json, "p_prepare-code_version");
+    const codeVersion = byId(json, "p_assets_prepare-code_version");
     const prepareBlob = blobs[0];
-    expect(codeVersion).toMatchObject({ type: `Microsoft.MachineLearningServices/workspaces/codes/versions@${AML_API_VERSION}` });
+    expect(codeVersion).toMatchObject({ type: `Microsoft.MachineLearningServices/workspaces/codes/versions@${AML_API_VERSION}`, method: "PUT" });
     expect((codeVersion.body as { properties: { codeUri: string } }).properties.codeUri).toBe(
-      `https://stdemo.blob.core.windows.net/datapath-code/${path.dirname(String(prepareBlob.name))}`,
+      `https://stdemo.blob.core.windows.net/${containerRef(json)}/${path.dirname(String(prepareBlob.name))}`,
     );
-    expect(codeVersion.name).toBe(String(prepareBlob.name).split("/")[2]);
-    expect(codeVersion.depends_on).toEqual([expect.stringMatching(/^azurerm_storage_blob\.p_prepare-code-preparepy_/)]);
+    expect(String(codeVersion.resource_id).split("/").pop()).toBe(String(prepareBlob.name).split("/")[1]);
+    expect(codeVersion.depends_on).toEqual([expect.stringMatching(/^azurerm_storage_blob\.p_assets_prepare-code-preparepy_/)]);
+  });
+
+  test("the default datastore's container is read from the workspace, not guessed", () => {
+    const data = (json.data as Record<string, Record<string, Res>>).azapi_resource;
+    expect(Object.values(data)).toEqual([
+      {
+        type: `Microsoft.MachineLearningServices/workspaces/datastores@${AML_API_VERSION}`,
+        name: "workspaceblobstore",
+        parent_id: WS,
+        response_export_values: ["properties.containerName"],
+      },
+    ]);
   });
 
   test("a blob endpoint given as a reference is trimmed in Terraform: no double slash in codeUri", () => {
     const stack = new TerraformStack(Testing.app(), "t");
     const endpoint = new TerraformVariable(stack, "endpoint", { type: "string" }).stringValue;
     new DatapathPipeline(stack, "p", pipelineProps({ blobEndpoint: endpoint }));
-    const codeUri = (byId(synthJson(stack), "p_prepare-code_version").body as { properties: { codeUri: string } }).properties.codeUri;
-    expect(codeUri).toMatch(/^\$\{trimsuffix\(var\.endpoint, "\/"\)\}\/datapath-code\/datapath\/prepare\/[0-9a-f]{16}$/);
+    const j = synthJson(stack);
+    const codeUri = (byId(j, "p_assets_prepare-code_version").body as { properties: { codeUri: string } }).properties.codeUri;
+    expect(codeUri.startsWith(`\${trimsuffix(var.endpoint, "/")}/${containerRef(j)}/LocalUpload/`)).toBe(true);
+    expect(codeUri).toMatch(/\/datapath-prepare$/);
   });
 
-  test("asset containers and versions are children of the workspace, version names are content hashes", () => {
+  test("asset containers are children of the workspace; versions are PUT once, named by content hash, never deleted", () => {
     for (const [kind, name] of [["codes", "datapath-prepare"], ["codes", "datapath-process"], ["environments", "datapath-env"], ["components", "datapath_prepare"], ["components", "datapath_process"], ["components", "datapath"]]) {
-      const container = Object.values(azapi(json)).find((r) => r.name === name && String(r.type).startsWith(`Microsoft.MachineLearningServices/workspaces/${kind}@`));
+      const container = Object.values(resourcesOf(json, "azapi_resource")).find((r) => r.name === name && String(r.type).startsWith(`Microsoft.MachineLearningServices/workspaces/${kind}@`));
       expect(container).toMatchObject({ parent_id: WS, type: `Microsoft.MachineLearningServices/workspaces/${kind}@2024-04-01` });
     }
-    const versions = Object.values(azapi(json)).filter((r) => String(r.type).includes("/versions@"));
+    expect(Object.values(resourcesOf(json, "azapi_resource")).filter((r) => String(r.type).includes("/versions@"))).toEqual([]);
+    const versions = Object.values(resourcesOf(json, "azapi_resource_action"));
     expect(versions).toHaveLength(6);
     for (const v of versions) {
-      expect(v.name).toMatch(/^[0-9a-f]{16}$/);
-      expect(v.parent_id).toMatch(/^\$\{azapi_resource\..*container.*\.id\}$/);
-      expect(v.lifecycle).toEqual({ create_before_destroy: true });
+      expect(v).toMatchObject({ method: "PUT", when: "apply" });
+      expect(v.resource_id).toMatch(/^\$\{azapi_resource\..*container.*\.id\}\/versions\/[0-9a-f]{16}$/);
+      expect(v).not.toHaveProperty("action");
+      expect(v).not.toHaveProperty("lifecycle");
     }
   });
 
   test("the environment carries the conda file's content and a base image", () => {
-    const env = byId(json, "p_environment_version");
+    const env = byId(json, "p_assets_environment_version");
     expect((env.body as { properties: Res }).properties).toEqual({
       image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1",
       condaFile: fs.readFileSync(path.join(DEFAULT_PIPELINE_DIR, "conda.yaml"), "utf8"),
@@ -84,18 +113,19 @@ describe("DatapathPipeline on AML v2", () => {
   });
 
   test("components reference code, environment and each other by ARM id; bindings are escaped for Terraform", () => {
-    const prepare = byId(json, "p_prepare-component_version");
-    const process = byId(json, "p_process-component_version");
-    const pipeline = byId(json, "p_pipeline-component_version");
-    const codeRef = (step: string) => `azureml:${idOf(json, `p_${step}-code_version`)}`;
-    const envRef = `azureml:${idOf(json, "p_environment_version")}`;
+    const prepare = byId(json, "p_assets_prepare-component_version");
+    const process = byId(json, "p_assets_process-component_version");
+    const pipeline = byId(json, "p_assets_pipeline-component_version");
+    const versionOf = (r: Res) => String(r.resource_id).split("/").pop();
+    const codeRef = (step: string) => `azureml:${idOf(json, `p_assets_${step}-code_version`)}`;
+    const envRef = `azureml:${idOf(json, "p_assets_environment_version")}`;
 
     // A data path names a folder, not its content: AML must never reuse an earlier run's outputs.
     expect(spec(prepare).is_deterministic).toBe(false);
     expect(spec(process).is_deterministic).toBe(false);
     expect(spec(prepare)).toMatchObject({
       name: "datapath_prepare",
-      version: prepare.name,
+      version: versionOf(prepare),
       type: "command",
       code: codeRef("prepare"),
       environment: envRef,
@@ -105,7 +135,7 @@ describe("DatapathPipeline on AML v2", () => {
     });
     expect(spec(process)).toMatchObject({
       name: "datapath_process",
-      version: process.name,
+      version: versionOf(process),
       type: "parallel",
       input_data: escaped("${{inputs.work_list}}"),
       mini_batch_size: "10",
@@ -125,18 +155,22 @@ describe("DatapathPipeline on AML v2", () => {
       },
     });
     const p = spec(pipeline);
-    expect(p).toMatchObject({ name: "datapath", version: pipeline.name, type: "pipeline", inputs: { input_datapath: { type: "uri_folder" } } });
+    expect(p).toMatchObject({ name: "datapath", version: versionOf(pipeline), type: "pipeline", inputs: { input_datapath: { type: "uri_folder" } } });
+    // The parallel node carries the component's parallel settings, as azure-ai-ml's node builder sends them.
+    const nodeSettings = Object.fromEntries(PARALLEL_NODE_KEYS.map((k) => [k, k === "mini_batch_size" ? Number(spec(process)[k]) : spec(process)[k]]));
+    expect(nodeSettings.mini_batch_size).toBe(10);
     expect(p.jobs).toEqual({
       prepare: {
         name: "prepare",
         type: "command",
-        componentId: idOf(json, "p_prepare-component_version"),
+        componentId: idOf(json, "p_assets_prepare-component_version"),
         inputs: { input_datapath: { job_input_type: "literal", value: escaped("${{parent.inputs.input_datapath}}") } },
       },
       process: {
         name: "process",
         type: "parallel",
-        componentId: idOf(json, "p_process-component_version"),
+        componentId: idOf(json, "p_assets_process-component_version"),
+        ...nodeSettings,
         inputs: {
           work_list: { job_input_type: "literal", value: escaped("${{parent.jobs.prepare.outputs.work_list}}") },
           input_root: { job_input_type: "literal", value: escaped("${{parent.inputs.input_datapath}}") },
@@ -153,7 +187,7 @@ describe("DatapathPipeline on AML v2", () => {
   });
 
   test("batch endpoint (AAD token) with a pipeline-component deployment made its default", () => {
-    const endpoint = byId(json, "p_endpoint");
+    const endpoint = byId(json, "p_batch_endpoint");
     expect(endpoint).toMatchObject({
       type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints@2024-04-01",
       name: "ep-demo",
@@ -162,23 +196,23 @@ describe("DatapathPipeline on AML v2", () => {
       body: { properties: { authMode: "AADToken" } },
       response_export_values: ["properties.scoringUri"],
     });
-    const deployment = byId(json, "p_deployment");
+    const deployment = byId(json, "p_batch_deployment");
     expect(deployment).toMatchObject({
       type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments@2024-04-01",
       name: "pipeline",
-      parent_id: idOf(json, "p_endpoint"),
+      parent_id: idOf(json, "p_batch_endpoint"),
       location: "westeurope",
     });
     expect((deployment.body as { properties: Res }).properties.deploymentConfiguration).toEqual({
       deploymentConfigurationType: "PipelineComponent",
-      componentId: { referenceType: "Id", assetId: idOf(json, "p_pipeline-component_version") },
+      componentId: { referenceType: "Id", assetId: idOf(json, "p_assets_pipeline-component_version") },
       settings: { default_compute: "cpu-demo", continue_on_step_failure: "false" },
     });
     expect(single(json, "azapi_update_resource")).toMatchObject({
       type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints@2024-04-01",
-      resource_id: idOf(json, "p_endpoint"),
+      resource_id: idOf(json, "p_batch_endpoint"),
       body: { properties: { defaults: { deploymentName: "pipeline" } } },
-      depends_on: [expect.stringMatching(/^azapi_resource\.p_deployment_/)],
+      depends_on: [expect.stringMatching(/^azapi_resource\.p_batch_deployment_/)],
     });
   });
 
@@ -189,20 +223,20 @@ describe("DatapathPipeline on AML v2", () => {
       return { ...(r.body as { properties: Res }), ...(r.location ? { location: r.location } : {}), ...(r.tags ? { tags: r.tags } : {}) };
     };
     for (const [prefix, model] of [
-      ["p_prepare-code_version", "CodeVersion"],
-      ["p_environment_version", "EnvironmentVersion"],
-      ["p_prepare-component_version", "ComponentVersion"],
-      ["p_process-component_version", "ComponentVersion"],
-      ["p_pipeline-component_version", "ComponentVersion"],
-      ["p_endpoint", "BatchEndpoint"],
-      ["p_prepare-code_container", "CodeContainer"],
-      ["p_environment_container", "EnvironmentContainer"],
-      ["p_pipeline-component_container", "ComponentContainer"],
+      ["p_assets_prepare-code_version", "CodeVersion"],
+      ["p_assets_environment_version", "EnvironmentVersion"],
+      ["p_assets_prepare-component_version", "ComponentVersion"],
+      ["p_assets_process-component_version", "ComponentVersion"],
+      ["p_assets_pipeline-component_version", "ComponentVersion"],
+      ["p_batch_endpoint", "BatchEndpoint"],
+      ["p_assets_prepare-code_container", "CodeContainer"],
+      ["p_assets_environment_container", "EnvironmentContainer"],
+      ["p_assets_pipeline-component_container", "ComponentContainer"],
     ] as const) {
       expect([prefix, mlRoundTrip(model, body(prefix))]).toEqual([prefix, body(prefix)]);
     }
     // The SDK's model (API 2022-10-01) predates deploymentConfiguration: it drops exactly that field and keeps the rest.
-    const deployment = body("p_deployment");
+    const deployment = body("p_batch_deployment");
     const { deploymentConfiguration, ...rest } = deployment.properties;
     expect(deploymentConfiguration).toBeDefined();
     const back = mlRoundTrip("BatchDeployment", deployment) as { properties: Res };
@@ -212,68 +246,108 @@ describe("DatapathPipeline on AML v2", () => {
     expect({ ...back, properties: kept }).toEqual({ ...deployment, properties: rest });
   });
 
-  test("grants on the code container it creates: the deployer may upload, the cluster reads", () => {
+  test("grants on the code container: the deployer may upload (after the grant propagated), the cluster reads", () => {
     const grants = Object.entries(resourcesOf(json, "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name, r.principal_id, r.scope]).sort();
-    const codeContainer = refTo(json, "azurerm_storage_container", "resource_manager_id");
+    const container = `${SA}/blobServices/default/containers/${containerRef(json)}`;
     expect(grants).toEqual([
-      ["p_compute-code-reader", "Storage Blob Data Reader", platform.computePrincipalId, codeContainer],
-      ["p_deployer-code-upload", "Storage Blob Data Contributor", expect.stringMatching(/^\$\{data\.azurerm_client_config\..*\.object_id\}$/), codeContainer],
+      ["p_code-access_compute-reader", "Storage Blob Data Reader", platform.computePrincipalId, container],
+      ["p_code-access_deployer-upload", "Storage Blob Data Contributor", expect.stringMatching(/^\$\{data\.azurerm_client_config\..*\.object_id\}$/), container],
     ]);
+    // The upload waits for the grant to propagate; the wait reruns only when the grant is recreated.
+    const sleep = single(json, "time_sleep");
+    expect(sleep).toMatchObject({ create_duration: ROLE_PROPAGATION_WAIT, triggers: { grant: refTo(json, "azurerm_role_assignment", "id", 1) } });
     for (const b of Object.values(resourcesOf(json, "azurerm_storage_blob"))) {
-      expect(b.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.p_deployer-code-upload_/)]);
+      expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.p_code-access_deployer-upload-propagation_/)]);
+    }
+    expect(json.provider!.time).toBeDefined();
+    expect(json.provider!.azapi).toBeDefined();
+  });
+
+  test("ARM calls that follow new grants retry while the grant propagates (error codes only)", () => {
+    for (const [id, r] of Object.entries(azapi(json))) {
+      if (String(r.type).includes("DataFactory")) continue;
+      expect([id, r.retry]).toEqual([id, { error_message_regex: ["AuthorizationFailed", "LinkedAuthorizationFailed", "AuthorizationPermissionMismatch"], interval_seconds: 15, max_interval_seconds: 60 }]);
     }
   });
 });
 
 describe("the ADF pipeline", () => {
-  test("batch-endpoint style: data path, datastore, output datastore and poll interval are ordinary parameters", () => {
+  type Activity = { name: string; type: string; typeProperties: Record<string, never> };
+  test("batch-endpoint style: sent through azapi as its REST body; data path, datastore and poll interval are ordinary parameters", () => {
     const { stack, pipeline } = pipelineStack();
     const json = synthJson(stack);
-    const adf = single(json, "azurerm_data_factory_pipeline");
-    expect(adf).toMatchObject({
-      name: "datapath",
-      data_factory_id: platform.dataFactoryId,
+    const { resource: adf, activities } = adfPipelineOf(json);
+    expect(adf).toMatchObject({ type: "Microsoft.DataFactory/factories/pipelines@2018-06-01", name: "datapath", parent_id: platform.dataFactoryId });
+    const props = (adf.body as { properties: Res }).properties;
+    expect(props).toMatchObject({
       concurrency: 4,
-      parameters: { datastore_name: "input_data", relative_path: "parquet/offerpath2", poll_interval_seconds: "60" },
-      variables: { job_status: "NotStarted" },
+      parameters: {
+        datastore_name: { type: "String", defaultValue: "input_data" },
+        relative_path: { type: "String", defaultValue: "parquet/offerpath2" },
+        poll_interval_seconds: { type: "String", defaultValue: "60" },
+      },
+      variables: { job_status: { type: "String", defaultValue: "NotStarted" } },
+      annotations: ["aml-datapath-pipeline"],
     });
-    // The synthesized text itself: valid JSON, accepted by Azure's REST model, and the data path flows into the body.
-    const activities = JSON.parse(String(adf.activities_json));
-    expect(activities.map((a: { name: string; type: string }) => `${a.type}:${a.name}`)).toEqual([
+    // No nulls anywhere: what is sent is what is read back.
+    expect(JSON.stringify(adf.body)).not.toContain("null");
+    const acts = activities as unknown as Activity[];
+    expect(acts.map((a) => `${a.type}:${a.name}`)).toEqual([
       "IfCondition:Validate parameters",
       "WebActivity:Invoke batch endpoint",
+      "Fail:Fail: invoke failed",
       "Until:Wait for job",
+      "WebActivity:Cancel job: wait failed",
+      "Fail:Fail: wait failed",
       "IfCondition:Check job result",
     ]);
     expect(adfRoundTrip("PipelineResource", { properties: { activities } })).toEqual({ properties: { activities } });
-    const body = evaluate(activities[1].typeProperties.body.value, {
-      parameters: { ...(adf.parameters as Record<string, string>), relative_path: "parquet/offerpath9" },
-      runId: "r1",
-    });
+    const invoke = acts.find((a) => a.name === BATCH_ACTIVITY.invoke)!;
+    const parameters = Object.fromEntries(Object.entries(props.parameters as Record<string, { defaultValue: string }>).map(([k, v]) => [k, v.defaultValue]));
+    const body = evaluate((invoke.typeProperties.body as { value: string }).value, { parameters: { ...parameters, relative_path: "parquet/offerpath9" }, runId: "r1" });
     expect(JSON.parse(String(body)).properties.InputData.input_datapath.Uri).toBe("azureml://datastores/input_data/paths/parquet/offerpath9");
-    // The POST goes to this pipeline's own endpoint; no integration runtime unless one is given.
-    expect(activities[1].typeProperties.url).toMatch(/^\$\{azapi_resource\.p_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
-    expect(activities[1].typeProperties).not.toHaveProperty("connectVia");
-    expect(pipeline.invokeBodyExpression()).toBe(activities[1].typeProperties.body.value);
+    // The POST goes to this pipeline's own endpoint and deployment; no integration runtime unless one is given.
+    expect(invoke.typeProperties.url).toMatch(/^\$\{azapi_resource\.p_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
+    expect((invoke.typeProperties.headers as Record<string, string>)["azureml-model-deployment"]).toBe("pipeline");
+    expect(invoke.typeProperties).not.toHaveProperty("connectVia");
+    expect(pipeline.invokeBodyExpression()).toBe((invoke.typeProperties.body as { value: string }).value);
+    // The cancel calls go to this workspace's jobs API.
+    const cancel = acts.find((a) => a.name === BATCH_ACTIVITY.cancelAfterWaitFailure)!;
+    expect((cancel.typeProperties.url as { value: string }).value).toContain(`'https://management.azure.com${WS}/jobs/'`);
   });
 
-  test("with an integration runtime both Web activities run on it (private profile)", () => {
+  test("with an integration runtime every Web activity runs on it (private profile)", () => {
     const { stack } = pipelineStack({ integrationRuntimeName: "ManagedVnetIR" });
-    const activities = JSON.parse(String(single(synthJson(stack), "azurerm_data_factory_pipeline").activities_json));
+    const { activities } = adfPipelineOf(synthJson(stack));
     const ref = { referenceName: "ManagedVnetIR", type: "IntegrationRuntimeReference" };
-    expect(activities[1].typeProperties.connectVia).toEqual(ref);
-    expect(activities[2].typeProperties.activities[1].typeProperties.connectVia).toEqual(ref);
+    const web: Res[] = [];
+    const walk = (list: Res[]) =>
+      list.forEach((a) => {
+        if (a.type === "WebActivity") web.push(a);
+        const tp = (a.typeProperties ?? {}) as Record<string, Res[] | undefined>;
+        ["activities", "ifTrueActivities"].forEach((k) => tp[k] && walk(tp[k]!));
+      });
+    walk(activities);
+    expect(web).toHaveLength(4);
+    for (const a of web) expect((a.typeProperties as Res).connectVia).toEqual(ref);
     expect(adfRoundTrip("PipelineResource", { properties: { activities } })).toEqual({ properties: { activities } });
   });
 
-  test("classic style: an AzureMLExecutePipeline activity on the linked service, no polling parameters", () => {
-    const { stack } = pipelineStack({
+  test("classic style (legacy): only the ADF pipeline with an AzureMLExecutePipeline activity; no v2 endpoint, assets or uploads", () => {
+    const { stack, pipeline } = pipelineStack({
       invocation: { style: "classicPipelineEndpoint", pipelineEndpointId: "7e5c1c1c-6f0e-4b8e-9a47-0a0b0c0d0e0f" },
     });
-    const adf = single(synthJson(stack), "azurerm_data_factory_pipeline");
-    expect(adf.parameters).toEqual({ datastore_name: "input_data", relative_path: "parquet/offerpath2" });
-    expect(adf).not.toHaveProperty("variables");
-    const run = JSON.parse(String(adf.activities_json))[1];
+    const json = synthJson(stack);
+    const { resource: adf, activities } = adfPipelineOf(json);
+    const props = (adf.body as { properties: Res }).properties;
+    expect(props.parameters).toEqual({ datastore_name: { type: "String", defaultValue: "input_data" }, relative_path: { type: "String", defaultValue: "parquet/offerpath2" } });
+    expect(props).not.toHaveProperty("variables");
+    // Nothing of AML v2 is deployed: nothing would invoke it.
+    expect(Object.values(resourcesOf(json, "azapi_resource")).map((r) => r.type)).toEqual(["Microsoft.DataFactory/factories/pipelines@2018-06-01"]);
+    for (const t of ["azapi_resource_action", "azapi_update_resource", "azurerm_storage_blob", "azurerm_role_assignment", "time_sleep"]) expect([t, resourcesOf(json, t)]).toEqual([t, {}]);
+    expect(json.data ?? {}).toEqual({});
+    expect([pipeline.batchEndpoint, pipeline.assets, pipeline.scoringUri]).toEqual([undefined, undefined, undefined]);
+    const run = activities[1];
     expect(run).toMatchObject({
       type: "AzureMLExecutePipeline",
       linkedServiceName: { referenceName: "AzureMLService", type: "LinkedServiceReference" },
@@ -290,13 +364,13 @@ describe("the ADF pipeline", () => {
     });
   });
 
-  test("schedule and blob-created triggers pass the data path to this pipeline", () => {
+  test("schedule and blob-created triggers pass the data path to this pipeline, created after it", () => {
     const { stack } = pipelineStack({
       scheduleTrigger: { frequency: "Day", interval: 1, relativePath: "parquet/daily", startTime: "2026-12-01T05:00:00Z" },
       blobTrigger: { storageAccountId: platform.storageAccountId, containerName: "input-data", pathPrefix: "parquet" },
     });
     const json = synthJson(stack);
-    const adfName = refTo(json, "azurerm_data_factory_pipeline", "name");
+    const adfName = `\${${adfPipelineOf(json).address}.name}`;
     expect(single(json, "azurerm_data_factory_trigger_schedule")).toMatchObject({
       frequency: "Day",
       interval: 1,
@@ -313,11 +387,20 @@ describe("the ADF pipeline", () => {
       pipeline: [{ name: adfName, parameters: { datastore_name: "input_data", relative_path: "@substring(triggerBody().folderPath, 11, sub(length(triggerBody().folderPath), 11))" } }],
     });
   });
+
+  test("state of earlier versions moves: the endpoint and the azurerm pipeline become the new addresses", () => {
+    const json = synthJson(pipelineStack().stack) as unknown as { moved: { from: string; to: string }[] };
+    expect(json.moved).toEqual([
+      { from: expect.stringMatching(/^azapi_resource\.p_endpoint_[0-9A-F]{8}$/), to: expect.stringMatching(/^azapi_resource\.p_batch_endpoint_[0-9A-F]{8}$/) },
+      { from: expect.stringMatching(/^azurerm_data_factory_pipeline\.p_adf-pipeline_[0-9A-F]{8}$/), to: adfPipelineOf(json as unknown as TfJson).address },
+    ]);
+  });
 });
 
 describe("versions follow content", () => {
-  const versionsOf = (json: TfJson) =>
-    Object.fromEntries(Object.entries(azapi(json)).map(([id, r]) => [id, JSON.stringify(r)]));
+  const all = (json: TfJson) => Object.fromEntries(Object.entries(azapi(json)).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), JSON.stringify(r)]));
+  const changedKeys = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+  const withProcess = (dir: string) => synthJson(pipelineStack({ processStep: { directory: dir, script: "process.py" } }).stack);
 
   test("unchanged input synthesizes byte-identical JSON", () => {
     expect(Testing.synth(pipelineStack().stack)).toBe(Testing.synth(pipelineStack().stack));
@@ -325,39 +408,59 @@ describe("versions follow content", () => {
 
   test("changing process.py changes only the process code, its component, the pipeline component and the deployment revision", () => {
     const dir = copyOfPipelineDir();
-    const base = synthJson(pipelineStack({ processStep: { directory: dir, script: "process.py" } }).stack);
+    const base = withProcess(dir);
     fs.appendFileSync(path.join(dir, "process.py"), "\n# a change\n");
-    const changed = synthJson(pipelineStack({ processStep: { directory: dir, script: "process.py" } }).stack);
+    const changed = withProcess(dir);
     fs.rmSync(dir, { recursive: true, force: true });
 
-    const a = versionsOf(base);
-    const b = versionsOf(changed);
+    const a = all(base);
+    const b = all(changed);
     expect(Object.keys(b)).toEqual(Object.keys(a)); // same Terraform addresses
-    const differing = Object.keys(a).filter((k) => a[k] !== b[k]).map((k) => k.replace(/_[0-9A-F]{8}$/, "")).sort();
-    expect(differing).toEqual(["p_deployment", "p_pipeline-component_version", "p_process-code_version", "p_process-component_version"]);
-    // Unrelated resources are untouched: blobs of prepare, the ADF pipeline, the endpoint.
-    for (const t of ["azurerm_data_factory_pipeline", "azurerm_storage_container", "azapi_update_resource"]) {
-      expect(resourcesOf(changed, t)).toEqual(resourcesOf(base, t));
-    }
-    const prepareBlobs = (j: TfJson) => Object.values(resourcesOf(j, "azurerm_storage_blob")).filter((x) => String(x.name).includes("/prepare/"));
+    expect(changedKeys(a, b)).toEqual(["p_assets_pipeline-component_version", "p_assets_process-code_version", "p_assets_process-component_version", "p_batch_deployment"]);
+    // Unrelated resources are untouched: blobs of prepare, the ADF pipeline, the endpoint's default.
+    for (const t of ["azapi_update_resource", "time_sleep", "azurerm_role_assignment"]) expect(resourcesOf(changed, t)).toEqual(resourcesOf(base, t));
+    expect(adfPipelineOf(changed)).toEqual(adfPipelineOf(base));
+    const prepareBlobs = (j: TfJson) => Object.values(resourcesOf(j, "azurerm_storage_blob")).filter((x) => String(x.name).includes("-prepare/"));
     expect(prepareBlobs(changed)).toEqual(prepareBlobs(base));
+  });
+
+  test("a code change applies without deleting any asset version: old versions stay for past jobs", () => {
+    const dir = copyOfPipelineDir();
+    const base = withProcess(dir);
+    fs.appendFileSync(path.join(dir, "process.py"), "\n# another change\n");
+    const changed = withProcess(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const plan = plannedDestroys(base, changed);
+    // Every replaced version is a PUT request Terraform only forgets: it sends no DELETE.
+    expect(plan.deletes.filter((d) => /\/versions@/.test(d.armType))).toEqual([]);
+    expect(plan.forgotten.map((d) => d.address.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual([
+      "azapi_resource_action.p_assets_pipeline-component_version",
+      "azapi_resource_action.p_assets_process-code_version",
+      "azapi_resource_action.p_assets_process-component_version",
+    ]);
+    // What is deleted: only the old upload of the changed file (see docs/deploy-assumptions.md).
+    expect(plan.deletes.map((d) => d.address.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["azurerm_storage_blob.p_assets_process-code-processpy"]);
   });
 
   test("changing the conda file changes the environment and everything built on it, not the code", () => {
     const dir = copyOfPipelineDir();
-    const base = versionsOf(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
+    const base = all(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
     fs.appendFileSync(path.join(dir, "conda.yaml"), "# pinned again\n");
-    const changed = versionsOf(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
+    const changed = all(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
     fs.rmSync(dir, { recursive: true, force: true });
-    const differing = Object.keys(base).filter((k) => base[k] !== changed[k]).map((k) => k.replace(/_[0-9A-F]{8}$/, "")).sort();
-    expect(differing).toEqual(["p_deployment", "p_environment_version", "p_pipeline-component_version", "p_prepare-component_version", "p_process-component_version"]);
+    expect(changedKeys(base, changed)).toEqual([
+      "p_assets_environment_version",
+      "p_assets_pipeline-component_version",
+      "p_assets_prepare-component_version",
+      "p_assets_process-component_version",
+      "p_batch_deployment",
+    ]);
   });
 
   test("changing a parallel setting changes the process component, not the code", () => {
-    const base = versionsOf(synthJson(pipelineStack().stack));
-    const changed = versionsOf(synthJson(pipelineStack({ parallel: { miniBatchSize: 50 } }).stack));
-    const differing = Object.keys(base).filter((k) => base[k] !== changed[k]).map((k) => k.replace(/_[0-9A-F]{8}$/, "")).sort();
-    expect(differing).toEqual(["p_deployment", "p_pipeline-component_version", "p_process-component_version"]);
+    const base = all(synthJson(pipelineStack().stack));
+    const changed = all(synthJson(pipelineStack({ parallel: { miniBatchSize: 50 } }).stack));
+    expect(changedKeys(base, changed)).toEqual(["p_assets_pipeline-component_version", "p_assets_process-component_version", "p_batch_deployment"]);
   });
 });
 
@@ -383,7 +486,6 @@ describe("validation", () => {
       `test/bad: inputDatastoreName "in-put" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`,
       `test/bad: endpointName "1ep" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
       `test/bad: defaultRelativePath "../etc" must not contain '.' or '..' segments`,
-      `test/bad: codeContainerName "Data-Path-code" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`,
       `test/bad: invocation.pollIntervalSeconds 1 must be an integer from 10 to 3600`,
       `test/bad: invocation.jobTimeout "12h" must be a duration "d.hh:mm:ss" of at most 99 days`,
       `test/bad: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,

@@ -3,6 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildModel, DiagramModel, findReferences, interpolations, nodeFor, TerraformJson, toDot } from "../lib/diagram-model";
+import { deriveNames } from "../lib/naming";
+import { environments } from "../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "..");
 const ENVS = ["dev", "test", "prod"];
@@ -86,9 +88,10 @@ describe("model of the dev stack", () => {
   test("groups: workspace in ml, factory in factory, storage account in storage", () => {
     expect(box("dev", "azurerm_machine_learning_workspace").group).toBe("ml");
     expect(box("dev", "azurerm_machine_learning_compute_cluster").group).toBe("ml");
-    expect(box("dev", "azapi_resource", "/endpoint").group).toBe("ml");
+    expect(box("dev", "azapi_resource", "batch/endpoint").group).toBe("ml");
     expect(box("dev", "azurerm_data_factory").group).toBe("factory");
-    expect(box("dev", "azurerm_data_factory_pipeline").group).toBe("factory");
+    expect(box("dev", "azapi_resource", "adf/pipeline").group).toBe("factory");
+    expect(box("dev", "azapi_resource", "adf/pipeline").label).toBe("ADF pipeline\ndatapath");
     expect(box("dev", "azurerm_storage_account").group).toBe("storage");
     expect(box("dev", "azurerm_storage_container", "output-data/container").group).toBe("storage");
     expect(box("dev", "azurerm_machine_learning_datastore_blobstorage", "input-data/datastore").group).toBe("storage");
@@ -96,7 +99,7 @@ describe("model of the dev stack", () => {
 
   test("labels: kind plus literal name, never a ${} reference or a version hash", () => {
     expect(box("dev", "azurerm_storage_account").label).toBe("Storage account\nstamldpdev");
-    expect(box("dev", "azapi_resource", "/endpoint").label).toBe("Batch endpoint\nep-amldp-dev");
+    expect(box("dev", "azapi_resource", "batch/endpoint").label).toBe(`Batch endpoint\n${deriveNames(environments[0].projectPrefix, "dev", environments[0].nameSuffix ?? "").batchEndpoint}`);
     expect(box("dev", "azurerm_machine_learning_workspace").label).toBe("ML workspace\nmlw-amldp-dev");
     for (const n of models.dev.nodes) {
       expect(n.label).not.toContain("${");
@@ -106,10 +109,10 @@ describe("model of the dev stack", () => {
 
   test("AML container + version pairs and the code blobs of one step are one box each", () => {
     const code = box("dev", "azapi_resource", "prepare-code/container");
-    expect(box("dev", "azapi_resource", "prepare-code/version")).toBe(code);
+    expect(box("dev", "azapi_resource_action", "prepare-code/version")).toBe(code);
     expect(code.label).toBe("Code version\ndatapath-prepare");
     const blobs = box("dev", "azurerm_storage_blob", "prepare-code-prepare.py");
-    expect(blobs.label).toBe("Code blobs (prepare)\n1 file");
+    expect(blobs.label).toBe("Code blobs (datapath-prepare)\n1 file");
     expect(edgesBetween(models.dev, code.id, blobs.id)).toHaveLength(1); // depends_on
     expect(models.dev.nodes.length).toBeLessThanOrEqual(30);
   });
@@ -119,7 +122,9 @@ describe("model of the dev stack", () => {
     const workspace = box("dev", "azurerm_machine_learning_workspace").id;
     const cluster = box("dev", "azurerm_machine_learning_compute_cluster").id;
     const output = box("dev", "azurerm_storage_container", "output-data/container").id;
-    const code = box("dev", "azurerm_storage_container", "pipeline/code-container").id;
+    // The code goes to the workspace's default datastore container, read from the workspace.
+    const code = models.dev.nodes.find((n) => n.label === "Blob container\nof datastore workspaceblobstore")!.id;
+    expect(box("dev", "azurerm_storage_account").group).toBe(models.dev.nodes.find((n) => n.id === code)!.group);
     expect(models.dev.nodes.some((n) => n.addresses.some((a) => a.startsWith("azurerm_role_assignment.")))).toBe(false);
     expect(edgesBetween(models.dev, factory, workspace)).toContainEqual({ from: factory, to: workspace, kind: "role", label: "AzureML Data Scientist" });
     expect(edgesBetween(models.dev, cluster, output)).toContainEqual({ from: cluster, to: output, kind: "role", label: "Storage Blob Data Contributor" });
@@ -132,8 +137,8 @@ describe("model of the dev stack", () => {
   });
 
   test("data flow: the ADF pipeline calls the batch endpoint's scoringUri; the trigger starts the pipeline", () => {
-    const pipeline = box("dev", "azurerm_data_factory_pipeline").id;
-    const endpoint = box("dev", "azapi_resource", "/endpoint").id;
+    const pipeline = box("dev", "azapi_resource", "adf/pipeline").id;
+    const endpoint = box("dev", "azapi_resource", "batch/endpoint").id;
     const trigger = box("dev", "azurerm_data_factory_trigger_blob_event").id;
     expect(edgesBetween(models.dev, pipeline, endpoint)).toEqual([{ from: pipeline, to: endpoint, kind: "reference", label: "scoringUri" }]);
     expect(edgesBetween(models.dev, trigger, pipeline)).toHaveLength(1);

@@ -22,9 +22,9 @@ export function resourcesOf(json: TfJson, type: string): Record<string, Record<s
 }
 
 /** The only resource of `type`; fails when there is not exactly one. */
-export function single(json: TfJson, type: string): Record<string, unknown> {
-  const all = Object.values(resourcesOf(json, type));
-  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+export function single(json: TfJson, type: string, where: (r: Record<string, unknown>) => boolean = () => true): Record<string, unknown> {
+  const all = Object.values(resourcesOf(json, type)).filter(where);
+  if (all.length !== 1) throw new Error(`expected exactly one matching ${type}, found ${all.length}`);
   return all[0];
 }
 
@@ -61,4 +61,13 @@ export function problemsOf(build: () => unknown): string[] {
  */
 export function parseTemplatedJson(s: string): unknown {
   return JSON.parse(s.replace(/\$\{[^}]*\}/g, (m) => m.replace(/(?<!\\)"/g, '\\"')));
+}
+
+/** The ADF pipeline of a stack: an azapi resource of type Microsoft.DataFactory/factories/pipelines. */
+export function adfPipelineOf(json: TfJson, index = 0): { address: string; resource: Record<string, unknown>; activities: Record<string, unknown>[] } {
+  const all = Object.entries(resourcesOf(json, "azapi_resource")).filter(([, r]) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
+  if (all.length <= index) throw new Error(`no ADF pipeline #${index}`);
+  const [id, resource] = all[index];
+  const activities = (resource.body as { properties: { activities: Record<string, unknown>[] } }).properties.activities;
+  return { address: `azapi_resource.${id}`, resource, activities };
 }

@@ -27,7 +27,7 @@ const PLATFORM_TYPES = [
   "azurerm_storage_blob",
   "azapi_resource",
   "azapi_update_resource",
-  "azurerm_data_factory_pipeline",
+  "azapi_resource_action",
   "azurerm_data_factory_trigger_blob_event",
 ];
 
@@ -53,9 +53,9 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "factory_workspace-data-scientist": "AzureML Data Scientist",
       "factory_input-reader-0": "Storage Blob Data Reader",
       "factory_output-writer-0": "Storage Blob Data Contributor",
-      "pipeline_deployer-code-upload": "Storage Blob Data Contributor",
-      "pipeline_compute-code-reader": "Storage Blob Data Reader",
-      "pipeline_workspace-code-reader": "Storage Blob Data Reader",
+      "pipeline_code-access_deployer-upload": "Storage Blob Data Contributor",
+      "pipeline_code-access_compute-reader": "Storage Blob Data Reader",
+      "pipeline_code-access_workspace-reader": "Storage Blob Data Reader",
       // Private profile: the workspace identity reads storage through its private endpoints.
       ...(cfg.network.profile === "private" ? { "workspace-reader-storage-blob": "Reader", "workspace-reader-storage-file": "Reader" } : {}),
     });
@@ -63,30 +63,35 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
   });
 
   test("publishes the pipeline: code, environment, three components, endpoint + deployment, ADF pipeline and triggers", () => {
-    const kinds = Object.values(resourcesOf(json, "azapi_resource")).map((r) => String(r.type).replace(/^Microsoft\.MachineLearningServices\/workspaces\//, "").replace(/@.*$/, "")).sort();
-    expect(kinds).toEqual([
+    const kind = (r: { type?: unknown }) => String(r.type).replace(/^Microsoft\.(MachineLearningServices|DataFactory)\/(workspaces|factories)\//, "").replace(/@.*$/, "");
+    expect(Object.values(resourcesOf(json, "azapi_resource")).map(kind).sort()).toEqual([
       "batchEndpoints",
       "batchEndpoints/deployments",
       "codes",
       "codes",
-      "codes/versions",
-      "codes/versions",
       "components",
       "components",
       "components",
-      "components/versions",
-      "components/versions",
-      "components/versions",
       "environments",
-      "environments/versions",
+      "pipelines",
     ]);
-    const adf = single(json, "azurerm_data_factory_pipeline");
-    expect(adf.parameters).toMatchObject({ relative_path: cfg.data.defaultRelativePath, datastore_name: cfg.data.inputDatastore });
+    // Immutable versions are PUT once and never deleted by Terraform.
+    const versions = Object.values(resourcesOf(json, "azapi_resource_action"));
+    expect(versions.map((r) => [kind(r), r.method, r.when]).sort()).toEqual(
+      [["codes/versions"], ["codes/versions"], ["components/versions"], ["components/versions"], ["components/versions"], ["environments/versions"]].map(([k]) => [k, "PUT", "apply"]),
+    );
+    const adf = single(json, "azapi_resource", (r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
+    const props = (adf.body as { properties: { parameters: Record<string, { type: string; defaultValue: string }> } }).properties;
+    expect(props.parameters).toMatchObject({
+      relative_path: { type: "String", defaultValue: cfg.data.defaultRelativePath },
+      datastore_name: { type: "String", defaultValue: cfg.data.inputDatastore },
+    });
     expect(Object.keys(resourcesOf(json, "azurerm_data_factory_trigger_schedule")).length).toBe(cfg.pipeline.schedule ? 1 : 0);
-    const process = Object.values(resourcesOf(json, "azapi_resource")).find((r) => r.name !== undefined && JSON.stringify(r.body).includes('"type":"parallel","version"'));
+    const process = versions.find((r) => JSON.stringify(r.body).includes('"type":"parallel","version"'));
     expect(process).toBeDefined();
     expect(json.provider!.azapi).toBeDefined();
     expect((json.terraform.required_providers as Record<string, unknown>).azapi).toEqual({ source: "Azure/azapi", version: "~> 2.0" });
+    expect((json.terraform.required_providers as Record<string, unknown>).time).toMatchObject({ source: "hashicorp/time" });
   });
 
   test("outputs: pipeline and endpoint names, scoring URI, invoke body template and a start-run command", () => {
@@ -101,7 +106,7 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "start_run_command",
       "workspace_name",
     ]);
-    expect(json.output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
+    expect(json.output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
     const template = JSON.parse(String(json.output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
     const cmd = String(json.output!.start_run_command.value);
@@ -198,7 +203,7 @@ describe("environment differences", () => {
 
   test("the parallel step grows with the cluster and always fits it", () => {
     const instances = (env: string) => {
-      const r = Object.values(resourcesOf(get(env), "azapi_resource")).find((x) => JSON.stringify(x.body).includes('"type":"parallel","version"'))!;
+      const r = Object.values(resourcesOf(get(env), "azapi_resource_action")).find((x) => JSON.stringify(x.body).includes('"type":"parallel","version"'))!;
       return (r.body as { properties: { componentSpec: { resources: { instance_count: number } } } }).properties.componentSpec.resources.instance_count;
     };
     expect([instances("dev"), instances("test"), instances("prod")]).toEqual([2, 4, 8]);

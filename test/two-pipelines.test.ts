@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { DatapathPipeline } from "../lib/datapath-pipeline";
-import { resourcesOf, synthJson, TfJson } from "./helpers";
+import { adfPipelineOf, resourcesOf, synthJson, TfJson } from "./helpers";
 import { copyOfPipelineDir, platform } from "./pipeline-fixtures";
 
 // Another team adds two pipelines, with their own step code and data paths, to an existing workspace
@@ -36,38 +36,57 @@ describe("two pipelines in one stack", () => {
     const grants = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}|${r.scope}`);
     expect(grants.length).toBeGreaterThan(0);
     expect(new Set(grants).size).toBe(grants.length);
-    expect(Object.values(resourcesOf(json, "azurerm_storage_container")).map((c) => c.name).sort()).toEqual(["clicks-code", "offers-code"]);
+    // Both upload into the workspace's default datastore, under their own folders.
+    const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob")).map((b) => String(b.name).split("/").slice(2).join("/"));
+    expect(blobs.sort()).toEqual(["clicks-prepare/prepare.py", "clicks-process/process.py", "offers-prepare/prepare.py", "offers-process/process.py"]);
+  });
+
+  test("one code store per workspace: one datastore read, one upload grant and wait, one read grant per identity", () => {
+    expect(Object.keys((json.data as Record<string, object>).azapi_resource)).toHaveLength(1);
+    const grants = Object.keys(resourcesOf(json, "azurerm_role_assignment")).map((id) => id.replace(/_[0-9A-F]{8}$/, ""));
+    expect(grants.sort()).toEqual(["offers_code-access_compute-reader", "offers_code-access_deployer-upload"]);
+    expect(Object.keys(resourcesOf(json, "time_sleep"))).toHaveLength(1);
+    for (const b of Object.values(resourcesOf(json, "azurerm_storage_blob"))) expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.offers_code-access_/)]);
+  });
+
+  test("a second pipeline running as another identity gets its own read grant", () => {
+    const other = new TerraformStack(Testing.app(), "other");
+    new DatapathPipeline(other, "a", { ...platform, name: "a_one", endpointName: "ep-a", defaultRelativePath: "x" });
+    new DatapathPipeline(other, "b", { ...platform, name: "b_two", endpointName: "ep-b", defaultRelativePath: "x", computePrincipalId: "22222222-2222-2222-2222-222222222222" });
+    const grants = Object.values(resourcesOf(synthJson(other), "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}`);
+    expect(grants.sort()).toEqual([
+      expect.stringMatching(/^Storage Blob Data Contributor\|\$\{data\.azurerm_client_config\.a_code-access_deployer_[0-9A-F]{8}\.object_id\}$/),
+      "Storage Blob Data Reader|11111111-1111-1111-1111-111111111111",
+      "Storage Blob Data Reader|22222222-2222-2222-2222-222222222222",
+    ]);
   });
 
   test("each ADF pipeline has its own name, default data path and endpoint", () => {
-    const pipelines = Object.entries(resourcesOf(json, "azurerm_data_factory_pipeline")).map(([id, r]) => ({ id, r }));
-    expect(pipelines.map((p) => [p.r.name, (p.r.parameters as Record<string, string>).relative_path]).sort()).toEqual([
+    const pipelines = [0, 1].map((i) => adfPipelineOf(json, i));
+    const relativePath = (r: Record<string, unknown>) => (r.body as { properties: { parameters: Record<string, { defaultValue: string }> } }).properties.parameters.relative_path.defaultValue;
+    expect(pipelines.map((p) => [p.resource.name, relativePath(p.resource)]).sort()).toEqual([
       ["clicks", "events/clicks"],
       ["offers", "parquet/offerpath2"],
     ]);
     const endpointOf = (name: string) =>
       Object.entries(resourcesOf(json, "azapi_resource")).find(([, r]) => r.name === name && String(r.type).includes("batchEndpoints@"))![0];
     for (const p of pipelines) {
-      const url = JSON.parse(String(p.r.activities_json))[1].typeProperties.url;
-      expect(url).toBe(`\${azapi_resource.${endpointOf(`ep-${p.r.name}`)}.output.properties.scoringUri}`);
+      const url = (p.activities[1].typeProperties as { url: string }).url;
+      expect(url).toBe(`\${azapi_resource.${endpointOf(`ep-${p.resource.name}`)}.output.properties.scoringUri}`);
     }
   });
 
-  test("pipelines sharing one existing code container make no grants of their own", () => {
+  test("a pipeline whose workspace's code access is granted elsewhere makes no upload grant", () => {
     const shared = new TerraformStack(Testing.app(), "shared");
-    for (const name of ["one", "two"]) {
-      new DatapathPipeline(shared, name, { ...platform, name, endpointName: `ep-${name}`, defaultRelativePath: "x", codeContainerName: "shared-code", createCodeContainer: false });
-    }
+    new DatapathPipeline(shared, "one", { ...platform, name: "one", endpointName: "ep-one", defaultRelativePath: "x", grantDeployerUpload: false, computePrincipalId: undefined });
     const j = synthJson(shared);
     expect(resourcesOf(j, "azurerm_role_assignment")).toEqual({});
-    expect(resourcesOf(j, "azurerm_storage_container")).toEqual({});
-    const blobNames = Object.values(resourcesOf(j, "azurerm_storage_blob")).map((b) => `${b.storage_container_name}/${b.name}`);
-    expect(new Set(blobNames).size).toBe(4);
+    expect(resourcesOf(j, "time_sleep")).toEqual({});
   });
 
   test("different step code gives different process code versions; the shared prepare code is the same content", () => {
-    expect(clicks.processCode.versionName).not.toBe(offers.processCode.versionName);
-    expect(clicks.prepareCode.versionName).toBe(offers.prepareCode.versionName);
-    expect(clicks.processComponent.versionName).not.toBe(offers.processComponent.versionName);
+    expect(clicks.assets!.processCode.versionName).not.toBe(offers.assets!.processCode.versionName);
+    expect(clicks.assets!.prepareCode.versionName).toBe(offers.assets!.prepareCode.versionName);
+    expect(clicks.assets!.processComponent.versionName).not.toBe(offers.assets!.processComponent.versionName);
   });
 });
