@@ -76,8 +76,9 @@ export class BlobDatastore extends Construct {
         containerAccessType: "private",
         lifecycle: { preventDestroy: props.preventDestroy ?? true },
       });
-      // resource_manager_id is the ARM id whichever way the container was addressed.
-      this.containerId = this.container.resourceManagerId;
+      // Created with storage_account_id, the container's id is its ARM id (resource_manager_id, the
+      // same value, is deprecated in azurerm 4.x and gone in 5.0).
+      this.containerId = this.container.id;
     } else {
       this.containerId = `${props.storageAccountId}/blobServices/default/containers/${props.containerName}`;
     }

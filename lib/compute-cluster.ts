@@ -22,7 +22,9 @@ export interface ComputeClusterProps {
    */
   readonly vmSize?: string;
   /**
-   * Dedicated or low-priority (evictable, much cheaper) nodes.
+   * Dedicated or low-priority (evictable, much cheaper) nodes. A job whose low-priority nodes are
+   * preempted ends `Canceled`, and the ADF run then fails (its message names preemption as a cause):
+   * choose it only where a failed run is cheaper than dedicated nodes.
    * @default "Dedicated"
    */
   readonly vmPriority?: VmPriority;
@@ -125,12 +127,14 @@ export class ComputeCluster extends Construct {
       name: props.name,
       location: props.location,
       machineLearningWorkspaceId: props.workspaceId,
-      vmSize,
+      // AML reads sizes back upper-cased and azurerm compares them exactly (a ForceNew attribute):
+      // written as read, a second plan does not replace the cluster.
+      vmSize: vmSize.toUpperCase(),
       vmPriority: props.vmPriority ?? "Dedicated",
       scaleSettings: {
         minNodeCount: minNodes,
         maxNodeCount: maxNodes,
-        scaleDownNodesAfterIdleDuration: `PT${idle}S`,
+        scaleDownNodesAfterIdleDuration: isoDuration(idle),
       },
       identity:
         uai.length > 0 ? { type: "UserAssigned", identityIds: [...uai] } : { type: "SystemAssigned" },
@@ -154,4 +158,16 @@ export class ComputeCluster extends Construct {
   get id(): string {
     return this.cluster.id;
   }
+}
+
+/**
+ * Seconds as the canonical ISO 8601 duration AML returns (`PT2M`, `PT1H30M`, `PT45S`, not `PT120S`):
+ * azurerm compares the string it reads back with the one written.
+ */
+export function isoDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const parts = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
+  return `PT${parts || "0S"}`;
 }

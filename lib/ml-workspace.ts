@@ -289,7 +289,10 @@ export class MlWorkspace extends Construct {
       imageBuildComputeName: props.imageBuildComputeName,
       highBusinessImpact: props.highBusinessImpact ?? false,
       skuName: "Basic",
-      lifecycle,
+      // provision_on_creation_enabled is ForceNew and matters only when the workspace is created;
+      // azurerm reads it back from provisionNetworkNow, which is unconfirmed to round-trip (see
+      // docs/deploy-assumptions.md): a differing read must not plan a replacement (prod refuses it).
+      lifecycle: { ...lifecycle, ignoreChanges: ["managed_network[0].provision_on_creation_enabled"] },
     });
   }
 

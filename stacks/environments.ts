@@ -36,14 +36,18 @@ const backend = {
   containerName: "tfstate",
 } as const;
 
-/** dev: public network profile (no private networking needed), security findings are warnings, small low-priority cluster, no delete protection. */
+/**
+ * dev: public network profile (no private networking needed), security findings are warnings, small
+ * dedicated cluster (it scales to zero: low priority would save little and a preempted job ends
+ * Canceled, failing the run), no delete protection.
+ */
 export const dev: EnvironmentConfig = {
   name: "dev",
   projectPrefix,
   location,
   network: { profile: "public" },
   storageReplicationType: "LRS",
-  cluster: { vmSize: "Standard_DS3_v2", vmPriority: "LowPriority", minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 120 },
+  cluster: { vmSize: "Standard_DS3_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 120 },
   protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 7 },
   data,
   pipeline: { name: "datapath", parallel: { instanceCount: 2, maxConcurrencyPerInstance: 2 }, blobTrigger },

@@ -29,12 +29,12 @@ describe("BlobDatastore", () => {
       name: "input_data",
       workspace_id: WS,
       service_data_auth_identity: "WorkspaceSystemAssignedIdentity",
-      storage_container_id: refTo(json, "azurerm_storage_container", "resource_manager_id"),
+      storage_container_id: refTo(json, "azurerm_storage_container", "id"),
     });
     expect(store).not.toHaveProperty("account_key");
     expect(store).not.toHaveProperty("shared_access_signature");
     expect(single(json, "azurerm_role_assignment")).toMatchObject({
-      scope: refTo(json, "azurerm_storage_container", "resource_manager_id"),
+      scope: refTo(json, "azurerm_storage_container", "id"),
       role_definition_name: "Storage Blob Data Reader",
       principal_id: "11111111-1111-1111-1111-111111111111",
     });

@@ -1,4 +1,4 @@
-import { ComputeCluster } from "../lib/compute-cluster";
+import { ComputeCluster, isoDuration } from "../lib/compute-cluster";
 import { armIds } from "./azure-ids";
 import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 
@@ -22,9 +22,10 @@ describe("ComputeCluster", () => {
     expect(cluster).toMatchObject({
       name: "cpu-cluster",
       machine_learning_workspace_id: WS,
-      vm_size: "Standard_DS3_v2",
+      // Written as AML reads them back, so a second plan shows no change (vm_size is ForceNew).
+      vm_size: "STANDARD_DS3_V2",
       vm_priority: "Dedicated",
-      scale_settings: { min_node_count: 0, max_node_count: 2, scale_down_nodes_after_idle_duration: "PT120S" },
+      scale_settings: { min_node_count: 0, max_node_count: 2, scale_down_nodes_after_idle_duration: "PT2M" },
       identity: { type: "SystemAssigned" },
       local_auth_enabled: false,
       ssh_public_access_enabled: false,
@@ -60,8 +61,9 @@ describe("ComputeCluster", () => {
     expect(single(json, "azurerm_machine_learning_compute_cluster")).toMatchObject({
       subnet_resource_id: SUBNET,
       node_public_ip_enabled: false,
+      vm_size: "STANDARD_NC6S_V3",
       vm_priority: "LowPriority",
-      scale_settings: { min_node_count: 1, max_node_count: 1, scale_down_nodes_after_idle_duration: "PT600S" },
+      scale_settings: { min_node_count: 1, max_node_count: 1, scale_down_nodes_after_idle_duration: "PT10M" },
       identity: { type: "UserAssigned" },
     });
     expect(single(json, "azurerm_role_assignment").principal_id).toBe("22222222-2222-2222-2222-222222222222");
@@ -97,5 +99,19 @@ describe("ComputeCluster", () => {
     expect(
       problemsOf(() => new ComputeCluster(bareStack(), "c", { workspaceId: WS, location: "westeurope", name: "cpu", ...(bad as object) })),
     ).toEqual(expected);
+  });
+});
+
+describe("isoDuration: the canonical form AML returns", () => {
+  test.each([
+    [60, "PT1M"],
+    [90, "PT1M30S"],
+    [120, "PT2M"],
+    [300, "PT5M"],
+    [3600, "PT1H"],
+    [3725, "PT1H2M5S"],
+    [86400, "PT24H"],
+  ])("%i s -> %s", (seconds, iso) => {
+    expect(isoDuration(seconds)).toBe(iso);
   });
 });

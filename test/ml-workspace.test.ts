@@ -50,7 +50,8 @@ describe("MlWorkspace", () => {
       identity: { type: "SystemAssigned" },
       public_network_access_enabled: false,
       managed_network: { isolation_mode: "AllowInternetOutbound", provision_on_creation_enabled: false },
-      lifecycle: { prevent_destroy: true },
+      // A create-time setting whose read-back is unconfirmed must never plan a replacement.
+      lifecycle: { prevent_destroy: true, ignore_changes: ["managed_network[0].provision_on_creation_enabled"] },
     });
     const json = synthJson(stack);
     // The older attribute name must not be used alongside the 4.55 one.
@@ -88,7 +89,7 @@ describe("MlWorkspace", () => {
     expect(w.public_network_access_enabled).toBe(true);
     expect(single(json, "azurerm_storage_account").public_network_access_enabled).toBe(true);
     expect(single(json, "azurerm_storage_account")).not.toHaveProperty("network_rules");
-    expect(w.lifecycle).toEqual({ prevent_destroy: false });
+    expect(w.lifecycle).toEqual({ prevent_destroy: false, ignore_changes: ["managed_network[0].provision_on_creation_enabled"] });
     expect(single(json, "azurerm_key_vault").purge_protection_enabled).toBe(false);
     expect(ws.resourceGroupName).toBe("rg-demo");
   });
