@@ -60,6 +60,13 @@ export interface MlWorkspaceProps {
    */
   readonly publicNetworkAccessEnabled?: boolean;
   /**
+   * With public access off: public IPv4 addresses or CIDRs (no /31 or /32) let through the storage
+   * firewall, e.g. the machines Terraform uploads step code from when they are outside the network.
+   * The storage account's public endpoint is then enabled, denying every other address.
+   * @default [] (the storage account has no public endpoint)
+   */
+  readonly storageIpAllowList?: readonly string[];
+  /**
    * Managed-network isolation mode of the workspace.
    * @default "AllowInternetOutbound" (managed VNet isolation without the cost of the outbound firewall
    * that "AllowOnlyApprovedOutbound" provisions)
@@ -203,6 +210,7 @@ export class MlWorkspace extends Construct {
     const common = { resourceGroupName: this.resourceGroupName, location: props.location, tags };
     const isPublic = props.publicNetworkAccessEnabled ?? false;
     const blobRetention = props.blobSoftDeleteRetentionDays ?? 14;
+    const allowList = props.storageIpAllowList ?? [];
 
     this.storageAccount = new StorageAccount(this, "storage", {
       ...common,
@@ -221,8 +229,9 @@ export class MlWorkspace extends Construct {
       // While shared keys stay on, any SAS is short-lived (expiry over an hour is logged).
       sasPolicy: { expirationPeriod: "0.01:00:00", expirationAction: "Log" },
       infrastructureEncryptionEnabled: true,
-      publicNetworkAccessEnabled: isPublic,
-      networkRules: isPublic ? undefined : { defaultAction: "Deny", bypass: ["AzureServices"] },
+      // An allow-list needs the public endpoint (IP rules apply only there), still denying by default.
+      publicNetworkAccessEnabled: isPublic || allowList.length > 0,
+      networkRules: isPublic ? undefined : { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: allowList.length > 0 ? [...allowList] : undefined },
       blobProperties: {
         versioningEnabled: true,
         changeFeedEnabled: true,

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Token } from "cdktf";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
@@ -57,7 +58,8 @@ export class PrivateEndpoints extends Construct {
     const c = new Checker(this.node.path);
     c.resourceId("subnetId", props.subnetId);
     c.resourceId("virtualNetworkId", props.virtualNetworkId);
-    if (typeof props.subnetId === "string" && typeof props.virtualNetworkId === "string" && !props.subnetId.toLowerCase().startsWith(`${props.virtualNetworkId.toLowerCase()}/subnets/`)) {
+    const literal = (v: unknown): v is string => typeof v === "string" && !Token.isUnresolved(v);
+    if (literal(props.subnetId) && literal(props.virtualNetworkId) && !props.subnetId.toLowerCase().startsWith(`${props.virtualNetworkId.toLowerCase()}/subnets/`)) {
       c.fail("subnetId", props.subnetId, "must be a subnet of virtualNetworkId (the DNS zones are linked to that network)");
     }
     for (const [key, t] of Object.entries(props.targets)) {

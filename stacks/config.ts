@@ -5,6 +5,7 @@ import { StorageReplicationType } from "../lib/ml-workspace";
 import { VmPriority } from "../lib/compute-cluster";
 import { checkName } from "../lib/naming";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
+import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/virtual-network";
 import { Checker, Problem } from "../lib/validation";
 
 export const ENVIRONMENT_NAMES = ["dev", "test", "prod"] as const;
@@ -65,21 +66,49 @@ export interface PublicNetworkConfig {
 
 /**
  * `private`: public network access off on workspace, storage, key vault, registry and factory;
- * private endpoints (with private DNS zones) in `subnetId`; the workspace's managed network allows
+ * private endpoints (with private DNS zones) in a subnet; the workspace's managed network allows
  * approved outbound only; the factory runs in a managed VNet with a managed private endpoint to the
- * workspace. Terraform must run from inside the network (it uploads the step code to storage).
+ * workspace.
+ *
+ * The subnet is either an existing one (`virtualNetworkId` + `subnetId`) or created with the
+ * environment (`addressSpace` + `subnetPrefix`): exactly one of the two. Terraform uploads the step
+ * code to storage, so it runs from a network that reaches the storage's private endpoint (a
+ * self-hosted runner), or from addresses listed in `deployerIpAllowList`.
  */
 export interface PrivateNetworkConfig {
   readonly profile: "private";
-  /** Subnet for the private endpoints and the compute cluster's nodes. */
-  readonly subnetId: string;
-  /** Virtual network of that subnet (the private DNS zones are linked to it). */
-  readonly virtualNetworkId: string;
+  /**
+   * An existing virtual network (the private DNS zones are linked to it).
+   * @default - none: `addressSpace` creates one
+   */
+  readonly virtualNetworkId?: string;
+  /**
+   * An existing subnet of `virtualNetworkId` for the private endpoints.
+   * @default - none: `subnetPrefix` creates one
+   */
+  readonly subnetId?: string;
+  /**
+   * Address space of a virtual network created with the environment (e.g. "10.42.0.0/24").
+   * @default - none: use `virtualNetworkId`
+   */
+  readonly addressSpace?: string;
+  /**
+   * The created subnet's range, inside `addressSpace` (/27 or larger).
+   * @default - none: use `subnetId`
+   */
+  readonly subnetPrefix?: string;
   /**
    * Existing private DNS zones by name (e.g. a hub's); zones not listed are created in the environment's group.
    * @default {}
    */
   readonly existingDnsZoneIds?: Readonly<Record<string, string>>;
+  /**
+   * Public IPv4 addresses or CIDRs (up to /30) of the machines Terraform runs on, allowed through the
+   * storage firewall so they can upload the step code without being inside the network. The storage
+   * account's public endpoint is then on, denying everything else (a suppressed, reasoned finding).
+   * @default [] (no public endpoint: Terraform runs inside the network)
+   */
+  readonly deployerIpAllowList?: readonly string[];
 }
 
 export type NetworkConfig = PublicNetworkConfig | PrivateNetworkConfig;
@@ -169,12 +198,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   }
   if (cfg.network === null || typeof cfg.network !== "object") c.fail("network", cfg.network, "must be an object");
   else if (c.oneOf("network.profile", cfg.network.profile, NETWORK_PROFILES) && cfg.network.profile === "private") {
-    const n = cfg.network;
-    const subnetOk = c.resourceId("network.subnetId", n.subnetId);
-    const vnetOk = c.resourceId("network.virtualNetworkId", n.virtualNetworkId);
-    if (subnetOk && vnetOk && !String(n.subnetId).toLowerCase().startsWith(`${String(n.virtualNetworkId).toLowerCase()}/subnets/`)) {
-      c.fail("network.subnetId", n.subnetId, "must be a subnet of network.virtualNetworkId");
-    }
+    validatePrivateNetwork(c, cfg.network);
   }
   if (cfg.name === "prod" && cfg.network?.profile !== "private") {
     c.fail("network.profile", cfg.network?.profile, 'must be "private" in prod');
@@ -235,3 +259,38 @@ export function validateEnvironmentSet(path: string, configs: readonly Environme
   });
   return c.problems;
 }
+
+const GUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const VNET_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+$`, "i");
+const PLACEHOLDER_GUID = /\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\//i;
+
+/** Exactly one of an existing network or one to create; no placeholder ids; public deployer addresses only. */
+function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
+  const existing = n.virtualNetworkId !== undefined || n.subnetId !== undefined;
+  const create = n.addressSpace !== undefined || n.subnetPrefix !== undefined;
+  if (existing === create) {
+    c.fail("network", existing ? "virtualNetworkId and addressSpace" : "neither", "must name an existing network (virtualNetworkId + subnetId) or one to create (addressSpace + subnetPrefix), not both");
+  } else if (existing) {
+    for (const [property, value] of [["network.virtualNetworkId", n.virtualNetworkId], ["network.subnetId", n.subnetId]] as const) {
+      if (typeof value === "string" && PLACEHOLDER_GUID.test(value)) c.fail(property, value, "is a placeholder (subscription 00000000-...): use your network's real id, or set addressSpace + subnetPrefix to create one");
+    }
+    const vnetOk = c.name("network.virtualNetworkId", n.virtualNetworkId, VNET_ID, "must be a virtual network id (/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)");
+    const subnetOk = c.resourceId("network.subnetId", n.subnetId);
+    if (subnetOk && vnetOk && !new RegExp(`^${escapeRegExp(String(n.virtualNetworkId))}/subnets/[^/]+$`, "i").test(String(n.subnetId))) {
+      c.fail("network.subnetId", n.subnetId, "must be a subnet of network.virtualNetworkId");
+    }
+  } else {
+    c.nonEmptyString("network.addressSpace", n.addressSpace);
+    c.nonEmptyString("network.subnetPrefix", n.subnetPrefix);
+  }
+  (n.deployerIpAllowList ?? []).forEach((ip, i) => {
+    const cidr = parseCidr(ip);
+    if (!cidr || /\/3[12]$/.test(String(ip)) || !isNetworkAddress(cidr)) {
+      c.fail(`network.deployerIpAllowList[${i}]`, ip, "must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)");
+    } else if (!isPublicRange(cidr)) {
+      c.fail(`network.deployerIpAllowList[${i}]`, ip, "must be a public address: storage IP rules do not apply to private ranges (use the private endpoint from inside the network)");
+    }
+  });
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -11,6 +11,7 @@ import { AzapiProvider } from "../lib/azapi";
 import { deriveNames, DerivedNames } from "../lib/naming";
 import { Checker, collectProblems, ConfigValidationError, reportProblems } from "../lib/validation";
 import { PrivateEndpoints } from "../lib/private-endpoints";
+import { EnvironmentNetwork } from "../lib/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/workspace-outbound-rules";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
@@ -84,8 +85,17 @@ export class DatapathStack extends TerraformStack {
     Aspects.of(this).add(pack);
     Object.assign(this, { securityPack: pack });
     const c = new Checker(this.node.path);
+    const allowList = config.network.profile === "private" ? (config.network.deployerIpAllowList ?? []) : [];
+    const derived = allowList.length > 0
+      ? [{
+          ruleId: "storage-public-network-disabled",
+          path: "workspace/storage",
+          reason: `network.deployerIpAllowList (${allowList.join(", ")}): the storage's public endpoint admits only these addresses, from which Terraform uploads the step code; every other address is denied.`,
+        }]
+      : [];
     const all = [
       ...STACK_SUPPRESSIONS.map((sup, i) => ({ sup, property: `builtInSuppressions[${i}]` })),
+      ...derived.map((sup, i) => ({ sup, property: `network.deployerIpAllowList (suppression ${i})` })),
       ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
     ];
     for (const { sup, property } of all) {
@@ -165,6 +175,7 @@ export class DatapathStack extends TerraformStack {
       preventDestroy: protect.preventDestroy,
       blobSoftDeleteRetentionDays: protect.blobSoftDeleteRetentionDays,
       storageReplicationType: config.storageReplicationType,
+      storageIpAllowList: privateNet?.deployerIpAllowList,
       tags,
     });
     const datastore = (id: string, container: string, name: string) =>
@@ -211,11 +222,23 @@ export class DatapathStack extends TerraformStack {
     // rules the managed network needs; the code upload waits for the storage endpoint.
     let blobEndpoint: PrivateEndpoints["endpoints"][string] | undefined;
     if (privateNet) {
+      // An existing network, or the environment's own (validated: exactly one of the two).
+      const created =
+        privateNet.addressSpace !== undefined
+          ? new EnvironmentNetwork(this, "network", {
+              name: `vnet-${n.resourceGroup.replace(/^rg-/, "")}`,
+              resourceGroupName: ws.resourceGroupName,
+              location: config.location,
+              addressSpace: privateNet.addressSpace,
+              subnetPrefix: String(privateNet.subnetPrefix),
+              tags,
+            })
+          : undefined;
       const endpoints = new PrivateEndpoints(this, "private-endpoints", {
         resourceGroupName: ws.resourceGroupName,
         location: config.location,
-        subnetId: privateNet.subnetId,
-        virtualNetworkId: privateNet.virtualNetworkId,
+        subnetId: created?.subnetId ?? String(privateNet.subnetId),
+        virtualNetworkId: created?.virtualNetworkId ?? String(privateNet.virtualNetworkId),
         existingDnsZoneIds: privateNet.existingDnsZoneIds,
         namePrefix: `${config.projectPrefix}-${config.name}`,
         targets: {

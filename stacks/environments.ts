@@ -13,13 +13,12 @@ const data = {
 // A producer writes a folder under parquet/ and then an empty _SUCCESS blob: that folder is processed.
 const blobTrigger = { pathPrefix: "parquet", markerFileName: "_SUCCESS" } as const;
 
-// The network the private environments attach to. Replace with your own virtual network: the
-// subnet hosts the private endpoints and the cluster's nodes, and Terraform must run from a network
-// that reaches it (a self-hosted agent), because it uploads the step code to storage.
-const network = (env: string) => {
-  const vnet = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-amldp-network/providers/Microsoft.Network/virtualNetworks/vnet-amldp-${env}`;
-  return { profile: "private" as const, virtualNetworkId: vnet, subnetId: `${vnet}/subnets/snet-ml` };
-};
+// The private environments create their own virtual network (pick ranges that do not overlap
+// networks you will peer with), or attach to an existing one with virtualNetworkId + subnetId.
+// Terraform uploads the step code to storage: run it from a network that reaches the storage's
+// private endpoint (a self-hosted runner peered with this network), or list the public address it
+// runs from in deployerIpAllowList.
+const network = (addressSpace: string, subnetPrefix: string) => ({ profile: "private" as const, addressSpace, subnetPrefix });
 
 // Accepted findings of the security rule pack, each with its reason (listed on every synth).
 const sharedKeyStaysOn = {
@@ -59,7 +58,7 @@ export const test: EnvironmentConfig = {
   name: "test",
   projectPrefix,
   location,
-  network: network("test"),
+  network: network("10.42.0.0/24", "10.42.0.0/26"),
   suppressions: [sharedKeyStaysOn],
   storageReplicationType: "LRS",
   cluster: { vmSize: "Standard_DS3_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 4, idleSecondsBeforeScaleDown: 300 },
@@ -79,7 +78,7 @@ export const prod: EnvironmentConfig = {
   name: "prod",
   projectPrefix,
   location,
-  network: network("prod"),
+  network: network("10.43.0.0/24", "10.43.0.0/26"),
   suppressions: [sharedKeyStaysOn],
   storageReplicationType: "GZRS",
   cluster: { vmSize: "Standard_DS4_v2", vmPriority: "Dedicated", minNodes: 0, maxNodes: 8, idleSecondsBeforeScaleDown: 600 },

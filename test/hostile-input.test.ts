@@ -20,6 +20,7 @@ function prodWith(change: (c: Mutable & Record<string, unknown>) => void): Envir
   return [c as EnvironmentConfig];
 }
 const set = (obj: object, key: string, value: unknown) => Object.assign(obj, { [key]: value });
+const ZERO_VNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-amldp-network/providers/Microsoft.Network/virtualNetworks/vnet-amldp-prod";
 
 const NAME_KV = "must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'";
 const PATH_REL = "must be relative to the datastore root (no leading '/', drive letter or scheme)";
@@ -53,12 +54,30 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["mini-batch size 0", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { miniBatchSize: 0 } })), [`dev/pipeline: parallel.miniBatchSize 0 must be an integer from 1 to 100000`]],
   ["threshold below -1", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { errorThreshold: -3 } })), [`dev/pipeline: parallel.errorThreshold -3 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`]],
   ["parallel step larger than the cluster", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { instanceCount: 5 } })), [`dev/pipeline: parallel.instanceCount 5 must not exceed the cluster's maxNodes (2)`]],
-  ["private profile without a subnet", devWith((c) => (c.network = { profile: "private" } as never)), [
-    `dev: network.subnetId (missing) must be an Azure resource id string`,
-    `dev: network.virtualNetworkId (missing) must be an Azure resource id string`,
+  ["private profile without a network", devWith((c) => (c.network = { profile: "private" } as never)), [
+    `dev: network "neither" must name an existing network (virtualNetworkId + subnetId) or one to create (addressSpace + subnetPrefix), not both`,
   ]],
-  ["subnet of another network", prodWith((c) => set(c.network, "subnetId", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/other/subnets/s")), [
-    `prod: network.subnetId "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/other/subnets/s" must be a subnet of network.virtualNetworkId`,
+  ["private profile with both an existing and a new network", prodWith((c) => set(c.network, "virtualNetworkId", "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub")), [
+    `prod: network "virtualNetworkId and addressSpace" must name an existing network (virtualNetworkId + subnetId) or one to create (addressSpace + subnetPrefix), not both`,
+  ]],
+  ["placeholder network ids", prodWith((c) => (c.network = { profile: "private", virtualNetworkId: ZERO_VNET, subnetId: `${ZERO_VNET}/subnets/s` })), [
+    `prod: network.virtualNetworkId "${ZERO_VNET}" is a placeholder (subscription 00000000-...): use your network's real id, or set addressSpace + subnetPrefix to create one`,
+    `prod: network.subnetId "${ZERO_VNET}/subnets/s" is a placeholder (subscription 00000000-...): use your network's real id, or set addressSpace + subnetPrefix to create one`,
+  ]],
+  ["malformed network id", prodWith((c) => (c.network = { profile: "private", virtualNetworkId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v", subnetId: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s" })), [
+    `prod: network.virtualNetworkId "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v" must be a virtual network id (/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)`,
+  ]],
+  ["subnet of another network", prodWith((c) => (c.network = { profile: "private", virtualNetworkId: "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub", subnetId: "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/other/subnets/s" })), [
+    `prod: network.subnetId "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/other/subnets/s" must be a subnet of network.virtualNetworkId`,
+  ]],
+  ["subnet outside the address space", prodWith((c) => set(c.network, "subnetPrefix", "10.99.0.0/26")), [`prod/network: subnetPrefix "10.99.0.0/26" must lie inside addressSpace 10.43.0.0/24`]],
+  ["subnet too small for the endpoints", prodWith((c) => set(c.network, "subnetPrefix", "10.43.0.0/29")), [
+    `prod/network: subnetPrefix "10.43.0.0/29" must be an IPv4 CIDR network address of /27 or larger (room for a dozen private endpoints)`,
+  ]],
+  ["deployer allow-list with a private, a /32 and a malformed entry", prodWith((c) => set(c.network, "deployerIpAllowList", ["10.1.2.3", "203.0.113.7/32", "203.0.113.300"])), [
+    `prod: network.deployerIpAllowList[0] "10.1.2.3" must be a public address: storage IP rules do not apply to private ranges (use the private endpoint from inside the network)`,
+    `prod: network.deployerIpAllowList[1] "203.0.113.7/32" must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)`,
+    `prod: network.deployerIpAllowList[2] "203.0.113.300" must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)`,
   ]],
   ["classic style without an endpoint id", devWith((c) => (c.pipeline = { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" } as never })), [
     `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that be the GUID of an AML v1 published pipeline endpoint`,
