@@ -24,6 +24,8 @@ export interface Clients {
   /** For creating runs only: no automatic re-sends (a re-sent POST could start a second run). */
   readonly factoryNoRetry: DataFactoryManagementClient;
   readonly ml: AzureMachineLearningWorkspaces;
+  /** Resource Manager endpoint the clients talk to (for requests the SDKs do not model). */
+  readonly armEndpoint: string;
 }
 
 export function createClients(t: Target, vars: NodeJS.ProcessEnv = process.env): Clients {
@@ -35,6 +37,7 @@ export function createClients(t: Target, vars: NodeJS.ProcessEnv = process.env):
     factory: new DataFactoryManagementClient(credential, t.subscriptionId, options),
     factoryNoRetry: new DataFactoryManagementClient(credential, t.subscriptionId, { ...options, retryOptions: { maxRetries: 0 } }),
     ml: new AzureMachineLearningWorkspaces(credential, t.subscriptionId, options),
+    armEndpoint: (endpoint ?? "https://management.azure.com").replace(/\/$/, ""),
   };
 }
 

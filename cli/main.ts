@@ -4,6 +4,7 @@
  *   aml-datapath run --env dev --path parquet/offerpath3 [--datastore input_data] [--follow]
  *   aml-datapath status <run id> --env dev
  *   aml-datapath runs --env dev [--last 10]
+ *   aml-datapath cancel <run id> --env dev
  */
 import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
@@ -11,11 +12,13 @@ import { NAME_RULES } from "../lib/naming";
 import { relativePathProblem } from "../lib/validation";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
+import type { AmlJob } from "./aml-jobs";
 
 const USAGE = `Usage:
   aml-datapath run --env <dev|test|prod> --path <relative path> [--datastore <name>] [--follow] [--timeout <s>] [--poll <s>]
   aml-datapath status <run id> --env <env> [--follow]
   aml-datapath runs --env <env> [--last <n>]
+  aml-datapath cancel <run id> --env <env>   cancels the ADF run and the AML job it started
 Options:
   --request-timeout <s>  give up on a single Azure request after this long (default 60)
 Sign-in: DefaultAzureCredential (az login, managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).`;
@@ -81,6 +84,7 @@ export function culpritOf(runs: readonly ActivityRun[]): ActivityRun | undefined
 }
 
 interface FollowOptions {
+  readonly vars: NodeJS.ProcessEnv;
   readonly pollMs: number;
   readonly timeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -90,7 +94,7 @@ interface FollowOptions {
 async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io: Io): Promise<number> {
   const started = Date.now();
   const seen = new Map<string, string>();
-  let amlJob: { name: string; status: string } | undefined;
+  let amlJob: AmlJob | undefined;
   let drawn = 0;
   let failures = 0;
   const onInt = () => {
@@ -155,7 +159,10 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
           io.out(`+${elapsed}s run ${run.status}`);
         }
       }
-      if (run.status && TERMINAL.has(run.status)) return finish(run, activities, amlJob, io);
+      if (run.status && TERMINAL.has(run.status)) {
+        const steps = run.status === "Failed" && amlJob ? await jobs().failedSteps(c, t, amlJob.name, o.requestTimeoutMs, o.vars) : [];
+        return finish(run, activities, amlJob, steps, io);
+      }
       if (Date.now() - started > o.timeoutMs) {
         io.err(`Still ${run.status} after ${Math.round(o.timeoutMs / 1000)}s (--timeout); run ${runId} keeps running: ${portalLink(t, runId)}`);
         return EXIT.timeout;
@@ -168,26 +175,14 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
 }
 
 /** For the batch-endpoint style: the AML job the invoke activity started, where it can be read. */
-async function amlJobStatus(
-  c: Clients,
-  t: Target,
-  activities: readonly ActivityRun[],
-  requestTimeoutMs: number,
-  previous: { name: string; status: string } | undefined,
-): Promise<{ name: string; status: string } | undefined> {
-  const invoke = activities.find((a) => a.activityType === "WebActivity" && a.status === "Succeeded" && typeof (a.output as { name?: unknown })?.name === "string");
-  if (!invoke) return previous;
-  const name = (invoke.output as { name: string }).name;
-  try {
-    const job = await c.ml.jobs.get(t.resourceGroup, t.workspace, name, { abortSignal: AbortSignal.timeout(requestTimeoutMs) });
-    return { name, status: String((job.properties as { status?: string }).status ?? "Unknown") };
-  } catch {
-    // Optional detail: without workspace access the ADF status still tells the outcome.
-    return previous ?? { name, status: "(not readable)" };
-  }
+async function amlJobStatus(c: Clients, t: Target, activities: readonly ActivityRun[], requestTimeoutMs: number, previous: AmlJob | undefined): Promise<AmlJob | undefined> {
+  const name = jobs().jobNameOf(activities);
+  if (!name) return previous;
+  // Optional detail: without workspace access the ADF status still tells the outcome.
+  return (await jobs().readJob(c, t, name, requestTimeoutMs)) ?? previous ?? { name, status: "(not readable)" };
 }
 
-function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: { name: string; status: string } | undefined, io: Io): number {
+function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: AmlJob | undefined, steps: readonly import("./aml-jobs").FailedStep[], io: Io): number {
   const duration = fmtDuration(run.durationInMs);
   if (run.status === "Succeeded") {
     io.out(`Run ${run.runId} succeeded${duration ? ` in ${duration}` : ""}.`);
@@ -197,7 +192,9 @@ function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: { 
   const culprit = culpritOf(activities);
   const message = (culprit?.error as { message?: string } | undefined)?.message ?? run.message ?? "no error message";
   io.err(`Run ${run.runId} ${run.status === "Cancelled" ? "was cancelled" : "failed"}${culprit ? ` in activity "${culprit.activityName}"` : ""}: ${message}`);
-  if (amlJob) io.err(`AML job ${amlJob.name}: ${amlJob.status}`);
+  if (amlJob) io.err(`AML job ${amlJob.name}: ${amlJob.status}${amlJob.studio ? ` (${amlJob.studio})` : ""}`);
+  // The step that failed inside AML says why (e.g. prepare's "no .parquet files found under ...").
+  for (const s of steps) io.err(`  step ${s.step} ${s.status}: ${s.message}`);
   return EXIT.failed;
 }
 
@@ -224,6 +221,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
   }
   const requestTimeout = seconds("request-timeout", values["request-timeout"], 60, 0.1);
   const followOptions: FollowOptions = {
+    vars,
     pollMs: seconds("poll", values.poll, 15, 0.05) * 1000,
     timeoutMs: seconds("timeout", values.timeout, 12 * 3600, 0.1) * 1000,
     requestTimeoutMs: requestTimeout * 1000,
@@ -262,6 +260,10 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
       io.out(`Portal: ${portalLink(t, runId)}`);
       return run.status === "Failed" || run.status === "Cancelled" ? EXIT.failed : EXIT.ok;
     };
+  } else if (command === "cancel") {
+    const runId = rest[0];
+    if (!runId || !RUN_ID.test(runId)) throw new UsageError(`cancel needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
+    prepared = () => cancelRun(createClients(t, vars), t, runId, followOptions.requestTimeoutMs, io);
   } else if (command === "runs") {
     const last = values.last === undefined ? 10 : Number(values.last);
     if (!Number.isInteger(last) || last < 1 || last > 100) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
@@ -301,6 +303,37 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
 }
 
 /**
+ * Cancel an ADF run and the AML job its invoke started. ADF's own cancel runs no further activity,
+ * so the pipeline cannot clean up after itself: this does both. A finished run is left alone.
+ */
+async function cancelRun(c: Clients, t: Target, runId: string, timeoutMs: number, io: Io): Promise<number> {
+  const abort = () => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  const run = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, abort());
+  const now = Date.now();
+  const activities = (
+    await c.factory.activityRuns.queryByPipelineRun(t.resourceGroup, t.factory, runId, { lastUpdatedAfter: new Date(now - 30 * 24 * 3600_000), lastUpdatedBefore: new Date(now + 3600_000) }, abort())
+  ).value;
+  const jobName = jobs().jobNameOf(activities);
+  const job = jobName ? await jobs().readJob(c, t, jobName, timeoutMs) : undefined;
+  const jobRunning = jobName !== undefined && !["Completed", "Failed", "Canceled"].includes(job?.status ?? "");
+  if (run.status && TERMINAL.has(run.status) && !jobRunning) {
+    io.out(`Run ${runId} already ${run.status.toLowerCase()}${job ? `; AML job ${job.name} ${job.status}` : ""}: nothing to cancel.`);
+    return EXIT.ok;
+  }
+  if (!(run.status && TERMINAL.has(run.status))) {
+    await c.factory.pipelineRuns.cancel(t.resourceGroup, t.factory, runId, { isRecursive: true, ...abort() });
+    io.out(`Cancelled ADF run ${runId} (was ${run.status}).`);
+  }
+  if (jobName && jobRunning) {
+    await jobs().cancelJob(c, t, jobName, timeoutMs);
+    io.out(`Cancel requested for AML job ${jobName} (was ${job?.status ?? "unknown"}).`);
+  } else if (!jobName) {
+    io.out("No AML job had been started by this run.");
+  }
+  return EXIT.ok;
+}
+
+/**
  * Creating a run is not idempotent, so it is never re-sent automatically, except when Azure answers
  * 429: then nothing was created, and the request is repeated after the Retry-After Azure asked for.
  */
@@ -326,6 +359,7 @@ function table(rows: string[][]): string {
 // The Azure SDKs take a while to load: only once the input is valid and a request is due.
 const azure = (): typeof import("./azure") => require("./azure") as typeof import("./azure");
 const createClients = (t: Target, vars: NodeJS.ProcessEnv) => azure().createClients(t, vars);
+const jobs = (): typeof import("./aml-jobs") => require("./aml-jobs") as typeof import("./aml-jobs");
 
 /** Entry point; resolves to the exit code. */
 export async function main(argv: string[], io: Io = defaultIo, vars: NodeJS.ProcessEnv = process.env): Promise<number> {

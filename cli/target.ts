@@ -13,6 +13,8 @@ export interface Target {
   readonly factory: string;
   readonly pipeline: string;
   readonly workspace: string;
+  /** Region of the workspace (its run history is served there). */
+  readonly location: string;
   readonly defaultDatastore: string;
   /** ARM id of the factory (for portal links). */
   readonly factoryId: string;
@@ -36,6 +38,7 @@ export function resolveTarget(env: string | undefined, configs: readonly Environ
     factory: n.dataFactory,
     pipeline: pipelineDefaults.adfPipelineName(cfg.pipeline.name),
     workspace: n.mlWorkspace,
+    location: cfg.location,
     defaultDatastore: cfg.data.inputDatastore,
     factoryId: `/subscriptions/${subscriptionId}/resourceGroups/${n.resourceGroup}/providers/Microsoft.DataFactory/factories/${n.dataFactory}`,
   };

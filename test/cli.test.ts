@@ -10,6 +10,7 @@ const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
 const SUB = "00000000-0000-0000-0000-0000000000aa";
 const RUN = "11111111-2222-3333-4444-555555555555";
 const DEV = `/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.DataFactory/factories/adf-amldp-dev`;
+const STUDIO = "https://ml.azure.com/runs/job-7?wsid=/subscriptions/x/resourcegroups/rg-amldp-dev/workspaces/mlw-amldp-dev";
 
 interface Result {
   readonly code: number | null;
@@ -25,6 +26,7 @@ function cli(arm: FakeArm, url: string, args: string[], onStdout?: (text: string
         PATH: process.env.PATH,
         AML_DATAPATH_TEST_TOKEN: "test-token",
         AML_DATAPATH_ARM_ENDPOINT: url,
+        AML_DATAPATH_RUN_HISTORY_ENDPOINT: url,
         NODE_EXTRA_CA_CERTS: arm.certFile,
         AZURE_SUBSCRIPTION_ID: SUB,
       },
@@ -129,14 +131,25 @@ describe("aml-datapath against a local ARM stand-in", () => {
             ],
           },
         }),
-        getJob: () => ({ status: 200, body: { id: "x", name: "job-7", properties: { jobType: "Pipeline", status: "Failed" } } }),
+        getJob: () => ({ status: 200, body: { id: "x", name: "job-7", properties: { jobType: "Pipeline", status: "Failed", services: { Studio: { endpoint: STUDIO } } } } }),
+        jobChildren: () => ({
+          status: 200,
+          body: { value: [{ runId: "job-7-prepare", displayName: "prepare", status: "Failed" }, { runId: "job-7-process", displayName: "process", status: "NotStarted" }] },
+        }),
+        runDetails: () => ({ status: 200, body: { runId: "job-7-prepare", status: "Failed", error: { error: { code: "UserError", message: "no .parquet files found under /mnt/input" } } } }),
       },
       async (arm, url) => {
         const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x", "--follow", "--poll", "0.1"]);
         expect(arm.unexpected).toEqual([]);
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(`Run ${RUN} failed in activity "Fail run": AML job job-7 ended with status Failed`);
-        expect(r.stderr).toContain("AML job job-7: Failed");
+        // Not only ADF's message: the AML step that failed, its own error, and where to look.
+        expect(r.stderr).toContain(`AML job job-7: Failed (${STUDIO})`);
+        expect(r.stderr).toContain("  step prepare Failed: no .parquet files found under /mnt/input");
+        expect(r.stderr).not.toContain("step process");
+        const ws = `/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev`;
+        expect(arm.calls("jobChildren").map((c) => c.path)).toEqual([`/history/v1.0${ws}/runs/job-7/children`]);
+        expect(arm.calls("runDetails").map((c) => c.path)).toEqual([`/history/v1.0${ws}/runs/job-7-prepare/details`]);
       },
     );
   });
@@ -308,5 +321,78 @@ describe("pieces of the CLI", () => {
     expect(culpritOf(runs)?.activityName).toBe("Get job status");
     expect(culpritOf([...runs, a("Fail run", "Fail", "Failed", "2026-11-25T09:00:00Z")])?.activityName).toBe("Fail run");
     expect(culpritOf([a("Check", "IfCondition", "Failed", "2026-11-25T10:00:00Z")])?.activityName).toBe("Check");
+  });
+});
+
+describe("aml-datapath cancel", () => {
+  const activities = (withInvoke: boolean) => ({
+    status: 200,
+    body: {
+      value: [
+        activity("Validate parameters", "IfCondition", "Succeeded"),
+        ...(withInvoke ? [activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-9" } })] : []),
+      ],
+    },
+  });
+  const job = (status: string) => () => ({ status: 200, body: { id: "x", name: "job-9", properties: { jobType: "Pipeline", status } } });
+
+  test.concurrent("a running run: cancels the ADF run (recursively) and the AML job it started, says so, exit 0", async () => {
+    await withArm(
+      {
+        getRun: () => run("InProgress"),
+        queryActivityRuns: () => activities(true),
+        getJob: job("Running"),
+        cancelRun: () => ({ status: 200 }),
+        cancelJob: () => ({ status: 202, headers: { location: "https://127.0.0.1:1/never-polled", "retry-after": "10" } }),
+      },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["cancel", RUN, "--env", "dev"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(0);
+        expect(arm.calls("cancelRun").map((c) => c.path)).toEqual([`${DEV}/pipelineruns/${RUN}/cancel`]);
+        expect(arm.calls("cancelJob").map((c) => c.path)).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev/jobs/job-9/cancel`]);
+        expect(r.stdout).toContain(`Cancelled ADF run ${RUN} (was InProgress).`);
+        expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Running).");
+      },
+    );
+  });
+
+  test.concurrent("a run that already ended with its job: nothing is cancelled, a clear message, exit 0", async () => {
+    await withArm({ getRun: () => run("Succeeded"), queryActivityRuns: () => activities(true), getJob: job("Completed") }, async (arm, url) => {
+      const r = await cli(arm, url, ["cancel", RUN, "--env", "dev"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Run ${RUN} already succeeded; AML job job-9 Completed: nothing to cancel.`);
+    });
+  });
+
+  test.concurrent("a run cancelled from the ADF UI whose job still runs: only the job is cancelled", async () => {
+    await withArm(
+      { getRun: () => run("Cancelled"), queryActivityRuns: () => activities(true), getJob: job("Running"), cancelJob: () => ({ status: 200 }) },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["cancel", RUN, "--env", "dev"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(0);
+        expect(arm.calls("cancelRun")).toEqual([]);
+        expect(arm.calls("cancelJob")).toHaveLength(1);
+        expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Running).");
+      },
+    );
+  });
+
+  test.concurrent("a run stopped before the invoke: only the ADF run is cancelled", async () => {
+    await withArm({ getRun: () => run("InProgress"), queryActivityRuns: () => activities(false), cancelRun: () => ({ status: 200 }) }, async (arm, url) => {
+      const r = await cli(arm, url, ["cancel", RUN, "--env", "dev"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("No AML job had been started by this run.");
+    });
+  });
+
+  test("cancel without a run id is a usage error before any request", async () => {
+    const lines: string[] = [];
+    const code = await main(["cancel", "--env", "dev"], { out: (l) => lines.push(l), err: (l) => lines.push(l), isTty: false, write: () => undefined }, { AZURE_SUBSCRIPTION_ID: SUB });
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toContain("cancel needs a run id (a GUID), got none");
   });
 });

@@ -32,6 +32,7 @@ type Handler = (req: RecordedRequest, n: number) => Reply;
 
 const SUB = "/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)";
 const ADF = `${SUB}/providers/Microsoft.DataFactory/factories/(?<factory>[^/]+)`;
+const WS = `${SUB}/providers/Microsoft.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
 
 /** The ARM operations the CLI uses: method, path, api-version of the SDK that calls it. */
 export const OPERATIONS = {
@@ -41,9 +42,14 @@ export const OPERATIONS = {
   queryPipelineRuns: { method: "POST", path: new RegExp(`^${ADF}/queryPipelineRuns$`), apiVersion: "2018-06-01" },
   getJob: {
     method: "GET",
-    path: new RegExp(`^${SUB}/providers/Microsoft.MachineLearningServices/workspaces/(?<ws>[^/]+)/jobs/(?<job>[^/]+)$`),
+    path: new RegExp(`^${WS}/jobs/(?<job>[^/]+)$`),
     apiVersion: "2022-10-01",
   },
+  cancelRun: { method: "POST", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)/cancel$`), apiVersion: "2018-06-01" },
+  cancelJob: { method: "POST", path: new RegExp(`^${WS}/jobs/(?<job>[^/]+)/cancel$`), apiVersion: "2024-04-01" },
+  // AML run history (the regional data plane): child runs of a pipeline job and a run's error.
+  jobChildren: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/children$`), apiVersion: null },
+  runDetails: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/details$`), apiVersion: null },
 } as const;
 export type Operation = keyof typeof OPERATIONS;
 

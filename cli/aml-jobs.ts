@@ -1,0 +1,99 @@
+/**
+ * What the CLI reads of the AML job an ADF run started: its status, its studio link, the step that
+ * failed and that step's error (from run history: the 2024-04-01 jobs API has neither a child-job
+ * filter nor an error field, so azure-ai-ml reads both from run history too), and cancelling it.
+ */
+import type { ActivityRun } from "@azure/arm-datafactory";
+import { createPipelineRequest } from "@azure/core-rest-pipeline";
+import type { Clients } from "./azure";
+import { Target } from "./target";
+
+/** Only the CLI's tests set this: where run history is served (a local stand-in). */
+export const RUN_HISTORY_ENDPOINT_VARIABLE = "AML_DATAPATH_RUN_HISTORY_ENDPOINT";
+
+export interface AmlJob {
+  readonly name: string;
+  readonly status: string;
+  /** AML studio link of the job, when the job was readable. */
+  readonly studio?: string;
+}
+
+export interface FailedStep {
+  /** The step's name in the pipeline (e.g. `prepare`). */
+  readonly step: string;
+  readonly status: string;
+  readonly message: string;
+}
+
+/** The job name the batch-endpoint invoke returned, from the run's activity runs. */
+export function jobNameOf(activities: readonly ActivityRun[]): string | undefined {
+  const invoke = activities.find((a) => a.activityType === "WebActivity" && a.status === "Succeeded" && typeof (a.output as { name?: unknown })?.name === "string");
+  return invoke ? (invoke.output as { name: string }).name : undefined;
+}
+
+/** The job's status and studio link; undefined when it cannot be read (no workspace access). */
+export async function readJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<AmlJob | undefined> {
+  try {
+    const job = await c.ml.jobs.get(t.resourceGroup, t.workspace, name, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    const props = job.properties as { status?: string; services?: Record<string, { endpoint?: string }> };
+    return { name, status: String(props.status ?? "Unknown"), studio: props.services?.Studio?.endpoint };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run history of the workspace's region (or the test stand-in). */
+export function runHistoryBase(t: Target, vars: NodeJS.ProcessEnv = process.env): string {
+  const host = vars[RUN_HISTORY_ENDPOINT_VARIABLE] ?? `https://${t.location}.api.azureml.ms`;
+  return `${host.replace(/\/$/, "")}/history/v1.0/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}`;
+}
+
+async function getJson(c: Clients, url: string, timeoutMs: number): Promise<unknown> {
+  const response = await c.ml.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal: AbortSignal.timeout(timeoutMs) }));
+  if (response.status !== 200) throw new Error(`HTTP ${response.status} from ${url}`);
+  return JSON.parse(response.bodyAsText ?? "null");
+}
+
+interface RunDetails {
+  readonly runId?: string;
+  readonly status?: string;
+  readonly displayName?: string;
+  readonly error?: { readonly error?: { readonly message?: string; readonly code?: string } };
+}
+
+/**
+ * The steps of a pipeline job that did not complete, with their error messages (e.g. prepare's
+ * `no .parquet files found under ...`). Empty when run history cannot be read.
+ */
+export async function failedSteps(c: Clients, t: Target, jobName: string, timeoutMs: number, vars: NodeJS.ProcessEnv = process.env): Promise<FailedStep[]> {
+  const base = runHistoryBase(t, vars);
+  try {
+    const children = ((await getJson(c, `${base}/runs/${encodeURIComponent(jobName)}/children`, timeoutMs)) as { value?: RunDetails[] }).value ?? [];
+    const failed = children.filter((r) => r.status === "Failed" || r.status === "Canceled" || r.status === "NotResponding");
+    const out: FailedStep[] = [];
+    for (const child of failed) {
+      const details = (await getJson(c, `${base}/runs/${encodeURIComponent(String(child.runId))}/details`, timeoutMs)) as RunDetails;
+      // A v2 pipeline step's display name is its node name (prepare, process) unless the spec sets one.
+      const step = child.displayName ?? String(child.runId);
+      out.push({ step, status: String(child.status), message: details.error?.error?.message ?? "(no error message recorded)" });
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** The jobs API version the pipeline's own cancel calls use. */
+export const JOBS_API_VERSION = "2024-04-01";
+
+/**
+ * Ask AML to cancel the job. Sent as one request (200 or 202) without waiting for the cancellation
+ * to finish: the SDK's poller would wait on the long-running operation.
+ */
+export async function cancelJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<void> {
+  const url = `${c.armEndpoint}/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}/jobs/${encodeURIComponent(name)}/cancel?api-version=${JOBS_API_VERSION}`;
+  const response = await c.ml.sendRequest(createPipelineRequest({ url, method: "POST", abortSignal: AbortSignal.timeout(timeoutMs) }));
+  if (response.status !== 200 && response.status !== 202) {
+    throw Object.assign(new Error(`cancelling AML job ${name} failed: HTTP ${response.status} ${response.bodyAsText ?? ""}`.trim()), { statusCode: response.status });
+  }
+}
