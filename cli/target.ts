@@ -3,7 +3,7 @@
  * resource name is typed by hand.
  */
 import { deriveNames, pipelineDefaults } from "../lib/naming";
-import { ENVIRONMENT_NAMES, EnvironmentConfig } from "../stacks/config";
+import { EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 
 export interface Target {
@@ -23,7 +23,7 @@ export interface Target {
 export class UsageError extends Error {}
 
 export function resolveTarget(env: string | undefined, configs: readonly EnvironmentConfig[] = environments, vars: NodeJS.ProcessEnv = process.env): Target {
-  if (!env) throw new UsageError(`--env is required (one of ${ENVIRONMENT_NAMES.join(", ")})`);
+  if (!env) throw new UsageError(`--env is required (one of ${configs.map((c) => c.name).join(", ")})`);
   const cfg = configs.find((c) => c.name === env);
   if (!cfg) throw new UsageError(`unknown environment "${env}": use one of ${configs.map((c) => c.name).join(", ")}`);
   const subscriptionId = cfg.subscriptionId ?? vars.AZURE_SUBSCRIPTION_ID ?? vars.ARM_SUBSCRIPTION_ID;

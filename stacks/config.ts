@@ -8,8 +8,15 @@ import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/virtual-network";
 import { Checker, Problem } from "../lib/validation";
 
-export const ENVIRONMENT_NAMES = ["dev", "test", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/**
+ * What an environment is for. The tier, not the name, decides the rules: `prod` requires delete and
+ * purge protection, the private network profile and findings as errors; `dev` reports findings as
+ * warnings by default.
+ */
+export const TIERS = ["dev", "test", "prod"] as const;
+export type Tier = (typeof TIERS)[number];
+/** Environment names: part of resource names (storage accounts allow only lowercase letters and digits). */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
 
 export interface ClusterConfig {
   readonly vmSize: string;
@@ -131,7 +138,10 @@ export interface BackendConfig {
 
 /** Everything that differs between environments. One `DatapathStack` is built from each. */
 export interface EnvironmentConfig {
-  readonly name: EnvironmentName;
+  /** Environment name (2-10 lowercase letters or digits, starting with a letter): the stack's name and part of every resource name. */
+  readonly name: string;
+  /** What the environment is for: decides the protection and security rules it must meet. */
+  readonly tier: Tier;
   /** Seed of every resource name: 2-12 lowercase letters or digits. */
   readonly projectPrefix: string;
   /**
@@ -149,8 +159,8 @@ export interface EnvironmentConfig {
   /** Network profile: `public` (dev) or `private` (test, prod). */
   readonly network: NetworkConfig;
   /**
-   * How security findings are reported: `error` fails the synth, `warning` only reports.
-   * @default "error", except "warning" in dev
+   * How security findings are reported: `error` fails the synth, `warning` only reports (dev tier only).
+   * @default "error", except "warning" in the dev tier
    */
   readonly securityFindings?: "error" | "warning";
   /**
@@ -187,7 +197,8 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
     c.fail("config", cfg, "must be an object");
     return c.problems;
   }
-  c.oneOf("name", cfg.name, ENVIRONMENT_NAMES);
+  c.name("name", cfg.name, ENVIRONMENT_NAME, "must be 2-10 lowercase letters or digits, starting with a letter");
+  c.oneOf("tier", cfg.tier, TIERS);
   checkName(c, "projectPrefix", cfg.projectPrefix, "projectPrefix");
   if (cfg.nameSuffix !== undefined) {
     c.name("nameSuffix", cfg.nameSuffix, /^[a-z0-9]{0,6}$/, "must be 0-6 lowercase letters or digits");
@@ -200,11 +211,11 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   else if (c.oneOf("network.profile", cfg.network.profile, NETWORK_PROFILES) && cfg.network.profile === "private") {
     validatePrivateNetwork(c, cfg.network);
   }
-  if (cfg.name === "prod" && cfg.network?.profile !== "private") {
-    c.fail("network.profile", cfg.network?.profile, 'must be "private" in prod');
+  if (cfg.tier === "prod" && cfg.network?.profile !== "private") {
+    c.fail("network.profile", cfg.network?.profile, 'must be "private" in the prod tier');
   }
   if (cfg.securityFindings !== undefined) c.oneOf("securityFindings", cfg.securityFindings, ["error", "warning"] as const);
-  if (cfg.name === "prod" && cfg.securityFindings === "warning") c.fail("securityFindings", cfg.securityFindings, 'must be "error" in prod');
+  if (cfg.tier !== "dev" && cfg.securityFindings === "warning") c.fail("securityFindings", cfg.securityFindings, `must be "error" in the ${String(cfg.tier)} tier (warnings only in dev)`);
   (cfg.suppressions ?? []).forEach((sup, i) => {
     c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId);
     c.nonEmptyString(`suppressions[${i}].path`, sup.path);
@@ -220,11 +231,11 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
     c.boolean("protection.preventDestroy", p.preventDestroy);
     c.boolean("protection.purgeProtection", p.purgeProtection);
     c.integer("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, 1, 365);
-    if (cfg.name === "prod") {
-      if (p.preventDestroy !== true) c.fail("protection.preventDestroy", p.preventDestroy, "must be true in prod (delete protection)");
-      if (p.purgeProtection !== true) c.fail("protection.purgeProtection", p.purgeProtection, "must be true in prod (key vault purge protection)");
+    if (cfg.tier === "prod") {
+      if (p.preventDestroy !== true) c.fail("protection.preventDestroy", p.preventDestroy, "must be true in the prod tier (delete protection)");
+      if (p.purgeProtection !== true) c.fail("protection.purgeProtection", p.purgeProtection, "must be true in the prod tier (key vault purge protection)");
       if (typeof p.blobSoftDeleteRetentionDays === "number" && p.blobSoftDeleteRetentionDays < 7) {
-        c.fail("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, "must be at least 7 in prod");
+        c.fail("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, "must be at least 7 in the prod tier");
       }
     }
   }

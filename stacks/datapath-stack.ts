@@ -79,8 +79,8 @@ export class DatapathStack extends TerraformStack {
 
   private applySecurityPack(config: EnvironmentConfig): void {
     const pack = new SecurityRulePack({
-      context: { profile: config.network.profile, production: config.name === "prod" },
-      severity: config.securityFindings ?? (config.name === "dev" ? "warning" : "error"),
+      context: { profile: config.network.profile, production: config.tier === "prod" },
+      severity: config.securityFindings ?? (config.tier === "dev" ? "warning" : "error"),
     });
     Aspects.of(this).add(pack);
     Object.assign(this, { securityPack: pack });

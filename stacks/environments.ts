@@ -42,6 +42,7 @@ const backend = {
  */
 export const dev: EnvironmentConfig = {
   name: "dev",
+  tier: "dev",
   projectPrefix,
   location,
   network: { profile: "public" },
@@ -56,6 +57,7 @@ export const dev: EnvironmentConfig = {
 /** test: private network profile and production-like secrets protection, no prevent_destroy so it can be rebuilt. */
 export const test: EnvironmentConfig = {
   name: "test",
+  tier: "test",
   projectPrefix,
   location,
   network: network("10.42.0.0/24", "10.42.0.0/26"),
@@ -76,6 +78,7 @@ export const test: EnvironmentConfig = {
 /** prod: private network profile, larger cluster, geo-zone-redundant storage, every delete protection on. */
 export const prod: EnvironmentConfig = {
   name: "prod",
+  tier: "prod",
   projectPrefix,
   location,
   network: network("10.43.0.0/24", "10.43.0.0/26"),

@@ -35,7 +35,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["names too long after prefixing", devWith((c) => ((c.projectPrefix = "abcdefghijkl"), (c.nameSuffix = "123456"))), [`dev/workspace: keyVaultName "kv-abcdefghijkl-dev-123456" ${NAME_KV}`]],
   ["region with a space", devWith((c) => (c.location = "West Europe")), [`dev: location "West Europe" must be an Azure region name such as westeurope`]],
   ["subscription that is not a GUID", devWith((c) => (c.subscriptionId = "my-sub")), [`dev: subscriptionId "my-sub" must be a subscription GUID`]],
-  ["unknown environment", devWith((c) => (c.name = "staging" as never)), [`staging: name "staging" must be one of "dev", "test", "prod"`]],
+  ["environment name with a dash", devWith((c) => (c.name = "pre-prod")), [`pre-prod: name "pre-prod" must be 2-10 lowercase letters or digits, starting with a letter`]],
+  ["unknown tier", devWith((c) => (c.tier = "staging" as never)), [`dev: tier "staging" must be one of "dev", "test", "prod"`]],
+  ["test tier with findings as warnings", devWith((c) => ((c.tier = "test"), (c.securityFindings = "warning"))), [`dev: securityFindings "warning" must be "error" in the test tier (warnings only in dev)`]],
   ["duplicate environment names", [dev, testEnv, { ...testEnv }], [`app: environments[2].name "test" must be unique (each environment has its own stack and state)`]],
   ["path traversal in the data path", devWith((c) => set(c.data, "defaultRelativePath", "parquet/../../secrets")), [`dev: data.defaultRelativePath "parquet/../../secrets" must not contain '.' or '..' segments`]],
   ["absolute data path", devWith((c) => set(c.data, "defaultRelativePath", "/mnt/data")), [`dev: data.defaultRelativePath "/mnt/data" ${PATH_REL}`]],
@@ -82,9 +84,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["classic style without an endpoint id", devWith((c) => (c.pipeline = { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" } as never })), [
     `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that be the GUID of an AML v1 published pipeline endpoint`,
   ]],
-  ["prod without delete protection", prodWith((c) => set(c.protection, "preventDestroy", false)), [`prod: protection.preventDestroy false must be true in prod (delete protection)`]],
-  ["prod on the public profile", prodWith((c) => (c.network = { profile: "public" })), [`prod: network.profile "public" must be "private" in prod`]],
-  ["prod with findings as warnings", prodWith((c) => (c.securityFindings = "warning")), [`prod: securityFindings "warning" must be "error" in prod`]],
+  ["prod without delete protection", prodWith((c) => set(c.protection, "preventDestroy", false)), [`prod: protection.preventDestroy false must be true in the prod tier (delete protection)`]],
+  ["prod on the public profile", prodWith((c) => (c.network = { profile: "public" })), [`prod: network.profile "public" must be "private" in the prod tier`]],
+  ["prod with findings as warnings", prodWith((c) => (c.securityFindings = "warning")), [`prod: securityFindings "warning" must be "error" in the prod tier (warnings only in dev)`]],
   ["a number as a string, from JSON", devWith((c) => set(c.cluster, "maxNodes", "4")), [`dev/cluster: maxNodes "4" must be an integer from 1 to 1000`]],
   ["a suppression without a reason", prodWith((c) => (c.suppressions = [{ ruleId: "storage-min-tls-1-2", path: "workspace/storage", reason: "" }])), [
     `prod: suppressions[0].reason "" must explain the exception (at least 20 characters)`,
@@ -125,7 +127,7 @@ describe("hostile and mistaken input", () => {
       expect.arrayContaining([
         `  - dev: projectPrefix "X" must be 2-12 lowercase letters or digits, starting with a letter`,
         `  - dev/cluster: maxNodes 0 must be an integer from 1 to 1000`,
-        `  - prod: protection.purgeProtection false must be true in prod (key vault purge protection)`,
+        `  - prod: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
       ]),
     );
     expect(fs.existsSync(outdir)).toBe(false);

@@ -234,15 +234,21 @@ describe("environment differences", () => {
 describe("config validation", () => {
   const build = (cfg: EnvironmentConfig) => () => new DatapathStack(Testing.app(), "env", cfg);
 
-  test("unknown environment name", () => {
-    expect(problemsOf(build({ ...dev, name: "staging" as never }))).toEqual([`env: name "staging" must be one of "dev", "test", "prod"`]);
+  test("any environment name is allowed; the tier decides the rules", () => {
+    const staging = build({ ...prod, name: "staging", tier: "test", protection: { ...prod.protection, preventDestroy: false } })() as DatapathStack;
+    expect(staging.names.resourceGroup).toBe(`rg-${prod.projectPrefix}-staging`);
+    expect(problemsOf(build({ ...dev, name: "prd", tier: "prod" }))).toEqual([
+      `env: network.profile "public" must be "private" in the prod tier`,
+      `env: protection.preventDestroy false must be true in the prod tier (delete protection)`,
+      `env: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
+    ]);
   });
 
   test("prod without delete protection", () => {
     expect(problemsOf(build({ ...prod, protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 3 } }))).toEqual([
-      `env: protection.preventDestroy false must be true in prod (delete protection)`,
-      `env: protection.purgeProtection false must be true in prod (key vault purge protection)`,
-      `env: protection.blobSoftDeleteRetentionDays 3 must be at least 7 in prod`,
+      `env: protection.preventDestroy false must be true in the prod tier (delete protection)`,
+      `env: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
+      `env: protection.blobSoftDeleteRetentionDays 3 must be at least 7 in the prod tier`,
     ]);
   });
 
@@ -335,7 +341,7 @@ describe("npm run synth", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Invalid configuration (");
     expect(r.stderr).toContain(`dev: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`);
-    expect(r.stderr).toContain(`prod: protection.preventDestroy false must be true in prod (delete protection)`);
+    expect(r.stderr).toContain(`prod: protection.preventDestroy false must be true in the prod tier (delete protection)`);
     expect(r.stderr).toContain(`app: environments[2].name "prod" must be unique (each environment has its own stack and state)`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(fs.readdirSync(tmp)).toEqual([]);
