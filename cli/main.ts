@@ -13,6 +13,8 @@ import { relativePathProblem } from "../lib/validation";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
 import type { AmlJob } from "./aml-jobs";
+import type { EnvironmentConfig } from "../stacks/config";
+import { environments } from "../stacks/environments";
 
 const USAGE = `Usage:
   aml-datapath run --env <dev|test|prod> --path <relative path> [--datastore <name>] [--follow] [--timeout <s>] [--poll <s>]
@@ -28,7 +30,7 @@ const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, unknown: 4, interrupted: 130 } as const;
 
-interface Io {
+export interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly isTty: boolean;
@@ -198,7 +200,7 @@ function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: Am
   return EXIT.failed;
 }
 
-async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Promise<number> {
+async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, configs: readonly EnvironmentConfig[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -230,7 +232,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv): Prom
   let prepared: () => Promise<number>;
   let kind: "create" | "read" = "read";
   const path = command === "run" ? checkPath(values.path) : "";
-  const t = resolveTarget(values.env, undefined, vars);
+  const t = resolveTarget(values.env, configs, vars);
   if (command === "run") {
     const datastore = checkDatastore(values.datastore ?? t.defaultDatastore);
     prepared = async () => {
@@ -361,10 +363,10 @@ const azure = (): typeof import("./azure") => require("./azure") as typeof impor
 const createClients = (t: Target, vars: NodeJS.ProcessEnv) => azure().createClients(t, vars);
 const jobs = (): typeof import("./aml-jobs") => require("./aml-jobs") as typeof import("./aml-jobs");
 
-/** Entry point; resolves to the exit code. */
-export async function main(argv: string[], io: Io = defaultIo, vars: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Entry point; resolves to the exit code. `configs` are the environments it knows (the repository's by default). */
+export async function main(argv: string[], io: Io = defaultIo, vars: NodeJS.ProcessEnv = process.env, configs: readonly EnvironmentConfig[] = environments): Promise<number> {
   try {
-    return await runCommand(argv, io, vars);
+    return await runCommand(argv, io, vars, configs);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.err(`aml-datapath: ${(e as Error).message}`);

@@ -64,6 +64,11 @@ export interface PipelineConfig {
    * @default - no blob trigger
    */
   readonly blobTrigger?: { readonly pathPrefix: string; readonly markerFileName?: string };
+  /**
+   * Folder with the step code (`prepare.py`, `process.py`) and `conda.yaml`.
+   * @default the library's own pipeline/ folder
+   */
+  readonly codeDirectory?: string;
 }
 
 /** `public`: no private networking needed (dev). */

@@ -1,3 +1,4 @@
+import * as path from "path";
 import { Construct, IConstruct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
@@ -292,6 +293,13 @@ export class DatapathStack extends TerraformStack {
       defaultRelativePath: config.data.defaultRelativePath,
       invocation: p.invocation,
       parallel: p.parallel,
+      ...(p.codeDirectory !== undefined
+        ? {
+            prepareStep: { directory: p.codeDirectory, script: "prepare.py" },
+            processStep: { directory: p.codeDirectory, script: "process.py" },
+            condaFile: path.join(p.codeDirectory, "conda.yaml"),
+          }
+        : {}),
       scheduleTrigger: p.schedule,
       blobTrigger: p.blobTrigger && {
         storageAccountId: ws.storageAccountId,
