@@ -8,8 +8,8 @@
  */
 import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
-import { NAME_RULES } from "../lib/naming";
-import { relativePathProblem } from "../lib/validation";
+import { NAME_RULES } from "../lib/core/naming";
+import { relativePathProblem } from "../lib/core/validation";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
 import type { AmlJob } from "./aml-jobs";

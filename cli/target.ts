@@ -2,7 +2,7 @@
  * What the CLI talks to, derived from the same environment configs the stacks are built from: no
  * resource name is typed by hand.
  */
-import { deriveNames, pipelineDefaults } from "../lib/naming";
+import { deriveNames, pipelineDefaults } from "../lib/core/naming";
 import { EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { buildModel, TerraformJson, toDot } from "../lib/diagram-model";
+import { buildModel, TerraformJson, toDot } from "../lib/diagram/diagram-model";
 
 type VizModule = typeof import("@viz-js/viz");
 

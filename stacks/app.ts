@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
-import { collectProblems, ConfigValidationError, reportProblems } from "../lib/validation";
+import { collectProblems, ConfigValidationError, reportProblems } from "../lib/core/validation";
 import { EnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
 

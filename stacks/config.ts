@@ -1,12 +1,13 @@
-import { AmlAuthentication } from "../lib/data-factory";
-import { Invocation, ScheduleTriggerOptions } from "../lib/datapath-pipeline";
-import { ParallelSettings } from "../lib/component-specs";
-import { StorageReplicationType } from "../lib/ml-workspace";
-import { VmPriority } from "../lib/compute-cluster";
-import { checkName } from "../lib/naming";
+import { AmlAuthentication } from "../lib/platform/data-factory";
+import { Invocation } from "../lib/pipeline/datapath-pipeline";
+import { ScheduleTriggerOptions } from "../lib/pipeline/adf-triggers";
+import { ParallelSettings } from "../lib/pipeline/component-specs";
+import { StorageReplicationType } from "../lib/platform/ml-workspace";
+import { VmPriority } from "../lib/platform/compute-cluster";
+import { checkName } from "../lib/core/naming";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
-import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/virtual-network";
-import { Checker, Problem } from "../lib/validation";
+import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
+import { Checker, Problem } from "../lib/core/validation";
 
 /**
  * What an environment is for. The tier, not the name, decides the rules: `prod` requires delete and

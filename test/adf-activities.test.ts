@@ -6,8 +6,8 @@ import {
   invokeBodyExpression,
   toWire,
   WireActivity,
-} from "../lib/adf-activities";
-import { folderWithoutContainer } from "../lib/datapath-pipeline";
+} from "../lib/pipeline/adf-activities";
+import { folderWithoutContainer } from "../lib/pipeline/adf-triggers";
 import { evaluate } from "./adf-expression";
 import { adfRoundTrip } from "./azure-models";
 import { SimResult, simulatePipeline, WebCall, World } from "./adf-pipeline-sim";

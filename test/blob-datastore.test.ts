@@ -1,4 +1,4 @@
-import { BlobDatastore } from "../lib/blob-datastore";
+import { BlobDatastore } from "../lib/platform/blob-datastore";
 import { armIds } from "./azure-ids";
 import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 

@@ -1,4 +1,4 @@
-import { ComputeCluster, isoDuration } from "../lib/compute-cluster";
+import { ComputeCluster, isoDuration } from "../lib/platform/compute-cluster";
 import { armIds } from "./azure-ids";
 import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 

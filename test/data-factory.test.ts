@@ -1,4 +1,4 @@
-import { DataFactory } from "../lib/data-factory";
+import { DataFactory } from "../lib/platform/data-factory";
 import { armIds } from "./azure-ids";
 import { bareStack, parseTemplatedJson, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 

@@ -1,16 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { DEFAULT_PIPELINE_DIR } from "../lib/datapath-pipeline";
-import { AML_API_VERSION } from "../lib/aml-assets";
-import { md5Hex } from "../lib/content-hash";
+import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
+import { AML_API_VERSION } from "../lib/pipeline/aml-assets";
+import { md5Hex } from "../lib/pipeline/content-hash";
 import { adfPipelineOf, problemsOf, refTo, resourcesOf, single, synthJson, TfJson } from "./helpers";
 import { copyOfPipelineDir, pipelineProps, pipelineStack, platform, SA, WS } from "./pipeline-fixtures";
-import { PARALLEL_NODE_KEYS } from "../lib/component-specs";
-import { ROLE_PROPAGATION_WAIT } from "../lib/code-access";
-import { BATCH_ACTIVITY } from "../lib/adf-activities";
+import { PARALLEL_NODE_KEYS } from "../lib/pipeline/component-specs";
+import { ROLE_PROPAGATION_WAIT } from "../lib/pipeline/code-access";
+import { BATCH_ACTIVITY } from "../lib/pipeline/adf-activities";
 import { plannedDestroys } from "./plan";
-import { DatapathPipeline } from "../lib/datapath-pipeline";
+import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { adfRoundTrip, mlRoundTrip } from "./azure-models";
 import { evaluate } from "./adf-expression";
 

@@ -2,8 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildModel, DiagramModel, findReferences, interpolations, nodeFor, TerraformJson, toDot } from "../lib/diagram-model";
-import { deriveNames } from "../lib/naming";
+import { buildModel, DiagramModel, findReferences, interpolations, nodeFor, TerraformJson, toDot } from "../lib/diagram/diagram-model";
+import { deriveNames } from "../lib/core/naming";
 import { environments } from "../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "..");

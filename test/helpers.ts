@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { EnvironmentConfig } from "../stacks/config";
 import { DatapathStack } from "../stacks/datapath-stack";
-import { ConfigValidationError } from "../lib/validation";
+import { ConfigValidationError } from "../lib/core/validation";
 
 /** The synthesized stack as written to cdk.tf.json. */
 export interface TfJson {

@@ -3,7 +3,7 @@ import * as path from "path";
 import { CommandResult, IntegDeps, INTEG_FILES, plannedDeletes, runInteg, throwawayConfig } from "../scripts/integ/steps";
 import { environments } from "../stacks/environments";
 import { EnvironmentConfig, validateEnvironmentConfig } from "../stacks/config";
-import { deriveNames } from "../lib/naming";
+import { deriveNames } from "../lib/core/naming";
 
 const SUB = "3c0f5e1a-9b7d-4e2c-8a6f-1d2e3f4a5b6c";
 const RUN = "0b7c6e5e-1111-2222-3333-444455556666";

@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { MlWorkspace, MlWorkspaceProps } from "../lib/ml-workspace";
+import { MlWorkspace, MlWorkspaceProps } from "../lib/platform/ml-workspace";
 import { bareStack, problemsOf, refTo, single, synthJson } from "./helpers";
 
 const props: MlWorkspaceProps = {

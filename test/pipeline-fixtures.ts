@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
-import { DatapathPipeline, DatapathPipelineProps, DEFAULT_PIPELINE_DIR } from "../lib/datapath-pipeline";
+import { DatapathPipeline, DatapathPipelineProps, DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 import { armIds } from "./azure-ids";
 
 const ids = armIds("00000000-0000-0000-0000-0000000000aa", "rg-ml");

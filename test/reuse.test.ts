@@ -1,8 +1,8 @@
 import { TerraformStack, Testing } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { ComputeCluster } from "../lib/compute-cluster";
-import { DataFactory } from "../lib/data-factory";
-import { BlobDatastore } from "../lib/blob-datastore";
+import { ComputeCluster } from "../lib/platform/compute-cluster";
+import { DataFactory } from "../lib/platform/data-factory";
+import { BlobDatastore } from "../lib/platform/blob-datastore";
 import { armIds } from "./azure-ids";
 import { refTo, resourcesOf, single, synthJson } from "./helpers";
 

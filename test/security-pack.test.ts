@@ -8,7 +8,7 @@ import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { DatapathStack } from "../stacks/datapath-stack";
 import { dev, environments, prod } from "../stacks/environments";
-import { ConfigValidationError } from "../lib/validation";
+import { ConfigValidationError } from "../lib/core/validation";
 
 /** A resource with arbitrary attributes, exactly as they would be written to cdk.tf.json. */
 class RawResource extends TerraformResource {

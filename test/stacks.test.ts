@@ -7,7 +7,7 @@ import { DatapathStack, stateKey } from "../stacks/datapath-stack";
 import { EnvironmentConfig } from "../stacks/config";
 import { addEnvironments } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
-import { NAME_RULES } from "../lib/naming";
+import { NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, resourcesOf, single, synthJson, TfJson } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");

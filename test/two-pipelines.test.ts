@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
-import { DatapathPipeline } from "../lib/datapath-pipeline";
+import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { adfPipelineOf, resourcesOf, synthJson, TfJson } from "./helpers";
 import { copyOfPipelineDir, platform } from "./pipeline-fixtures";
 

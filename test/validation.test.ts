@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { collectProblems, ConfigValidationError, relativePathProblem, reportProblems } from "../lib/validation";
-import { deriveNames, NAME_RULES, NameKind } from "../lib/naming";
+import { collectProblems, ConfigValidationError, relativePathProblem, reportProblems } from "../lib/core/validation";
+import { deriveNames, NAME_RULES, NameKind } from "../lib/core/naming";
 
 describe("relativePathProblem", () => {
   test.each(["parquet/offerpath2", "a", "folder with spaces/x", "2026/11/25", "a-b_c.d/e"])("accepts %j", (p) => {

@@ -2,7 +2,7 @@ import { IConstruct } from "constructs";
 import { Annotations, IAspect, TerraformResource } from "cdktf";
 import { ALL_RULES } from "./all-rules";
 import { Rule, RuleContext, withAttributeCache } from "./rule";
-import { ConfigValidationError } from "../validation";
+import { ConfigValidationError } from "../core/validation";
 
 export type FindingSeverity = "error" | "warning";
 

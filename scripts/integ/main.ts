@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { addEnvironments, synthToDisk } from "../../stacks/app";
 import { environments } from "../../stacks/environments";
-import { DEFAULT_PIPELINE_DIR } from "../../lib/datapath-pipeline";
+import { DEFAULT_PIPELINE_DIR } from "../../lib/pipeline/datapath-pipeline";
 import { main as cli } from "../../cli/main";
 import { Exec, runInteg } from "./steps";
 

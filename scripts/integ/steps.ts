@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import { EnvironmentConfig } from "../../stacks/config";
-import { deriveNames, pipelineDefaults } from "../../lib/naming";
+import { deriveNames, pipelineDefaults } from "../../lib/core/naming";
 
 export interface CommandResult {
   readonly code: number;

@@ -6,9 +6,9 @@ import { DataFactoryLinkedServiceKeyVault } from "@cdktf/provider-azurerm/lib/da
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataFactoryIntegrationRuntimeAzure } from "@cdktf/provider-azurerm/lib/data-factory-integration-runtime-azure";
 import { DataFactoryManagedPrivateEndpoint } from "@cdktf/provider-azurerm/lib/data-factory-managed-private-endpoint";
-import { checkName } from "./naming";
-import { grantOnEach, ROLES } from "./roles";
-import { Checker, reportProblems } from "./validation";
+import { checkName } from "../core/naming";
+import { grantOnEach, ROLES } from "../core/roles";
+import { Checker, reportProblems } from "../core/validation";
 
 /** The factory authenticates to the AML workspace with its own managed identity. */
 export interface MsiAuthentication {

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { DataFactoryTriggerSchedule } from "@cdktf/provider-azurerm/lib/data-factory-trigger-schedule";
 import { DataFactoryTriggerBlobEvent } from "@cdktf/provider-azurerm/lib/data-factory-trigger-blob-event";
-import { escapeTemplateString } from "./azapi";
+import { escapeTemplateString } from "../core/azapi";
 import { PARAMS } from "./adf-activities";
 
 export const SCHEDULE_FREQUENCIES = ["Minute", "Hour", "Day", "Week", "Month"] as const;

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
-import { AzapiResource } from "./azapi";
-import { ensureProvider } from "./providers";
+import { AzapiResource } from "../core/azapi";
+import { ensureProvider } from "../core/providers";
 import { WireActivity } from "./adf-activities";
 
 /** Data Factory REST API version of pipelines (the only GA version). */

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
-import { escapeTemplateString } from "./azapi";
+import { escapeTemplateString } from "../core/azapi";
 import { CodeVersionBody, ComponentVersionBody, EnvironmentVersionBody, VersionedAsset } from "./aml-assets";
 import {
   pipelineComponentSpec,

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
-import { Checker, reportProblems } from "./validation";
+import { Checker, reportProblems } from "../core/validation";
 
 export interface EnvironmentNetworkProps {
   readonly name: string;

@@ -3,7 +3,7 @@
  * schema with snake_case keys as azure-ai-ml serializes them. Pure functions: the construct passes
  * ARM ids (tokens at synth time) or, for hashing, stable placeholders.
  */
-import { Checker } from "./validation";
+import { Checker } from "../core/validation";
 
 export const LOGGING_LEVELS = ["INFO", "WARNING", "DEBUG"] as const;
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];

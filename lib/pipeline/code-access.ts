@@ -3,10 +3,10 @@ import { DefaultTokenResolver, ITerraformDependable, StringConcat, TerraformStac
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { DataAzapiResource } from "./azapi";
+import { DataAzapiResource } from "../core/azapi";
 import { amlType } from "./aml-assets";
-import { ROLES } from "./roles";
-import { ensureProvider } from "./providers";
+import { ROLES } from "../core/roles";
+import { ensureProvider } from "../core/providers";
 
 /**
  * How long a new role assignment is given to propagate before the same apply uses it. Entra ID and

@@ -7,8 +7,8 @@ import { ApplicationInsights } from "@cdktf/provider-azurerm/lib/application-ins
 import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registry";
 import { MachineLearningWorkspace } from "@cdktf/provider-azurerm/lib/machine-learning-workspace";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
-import { checkName } from "./naming";
-import { Checker, reportProblems } from "./validation";
+import { checkName } from "../core/naming";
+import { Checker, reportProblems } from "../core/validation";
 
 export const ISOLATION_MODES = ["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] as const;
 export type IsolationMode = (typeof ISOLATION_MODES)[number];

@@ -14,8 +14,8 @@ import type {
   EnvironmentContainerProperties,
   EnvironmentVersionProperties,
 } from "@azure/arm-machinelearning";
-import { AzapiResource, AzapiResourceAction, RBAC_PROPAGATION_RETRY } from "./azapi";
-import { ensureProvider } from "./providers";
+import { AzapiResource, AzapiResourceAction, RBAC_PROPAGATION_RETRY } from "../core/azapi";
+import { ensureProvider } from "../core/providers";
 
 /** 2024-04-01 is the first stable version with pipeline-component batch deployments (2023-10-01 lacks them). */
 export const AML_API_VERSION = "2024-04-01";

@@ -3,7 +3,7 @@ import { Token } from "cdktf";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
-import { Checker, reportProblems } from "./validation";
+import { Checker, reportProblems } from "../core/validation";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
 export const PRIVATE_DNS_ZONES = {

@@ -19,15 +19,23 @@ import { PipelineBatchEndpoint } from "./batch-endpoint";
 import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
-import { addressAt } from "./addresses";
-import { checkName, pipelineDefaults } from "./naming";
-import { Checker, reportProblems } from "./validation";
+import { addressAt } from "../core/addresses";
+import { checkName, pipelineDefaults } from "../core/naming";
+import { Checker, reportProblems } from "../core/validation";
 
-export { folderWithoutContainer, SCHEDULE_FREQUENCIES } from "./adf-triggers";
-export type { BlobTriggerOptions, ScheduleTriggerOptions } from "./adf-triggers";
 
-/** The reference steps shipped with this library. */
-export const DEFAULT_PIPELINE_DIR = path.join(__dirname, "..", "pipeline");
+/**
+ * The reference steps shipped with this library: the package's pipeline/ folder, found from here
+ * whether this runs as TypeScript (lib/pipeline/) or compiled (dist/lib/pipeline/).
+ */
+export const DEFAULT_PIPELINE_DIR = findUp(__dirname, path.join("pipeline", "prepare.py"));
+
+function findUp(from: string, relative: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, relative))) return path.join(dir, path.dirname(relative));
+    if (path.dirname(dir) === dir) return path.join(from, "..", "..", path.dirname(relative));
+  }
+}
 /** AML's base image for MPI/parallel jobs, pinned to a dated tag so a rebuild gives the same image. */
 export const DEFAULT_BASE_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1";
 

@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { MachineLearningDatastoreBlobstorage } from "@cdktf/provider-azurerm/lib/machine-learning-datastore-blobstorage";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { checkName } from "./naming";
-import { ROLES } from "./roles";
-import { Checker, reportProblems } from "./validation";
+import { checkName } from "../core/naming";
+import { ROLES } from "../core/roles";
+import { Checker, reportProblems } from "../core/validation";
 
 export interface BlobDatastoreProps {
   /** ARM id of the Machine Learning workspace that owns the datastore. */

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
-import { AzapiResource, AzapiUpdateResource, RBAC_PROPAGATION_RETRY } from "./azapi";
+import { AzapiResource, AzapiUpdateResource, RBAC_PROPAGATION_RETRY } from "../core/azapi";
 import { amlType, BatchEndpointBody, PipelineComponentDeploymentBody } from "./aml-assets";
-import { ensureProvider } from "./providers";
+import { ensureProvider } from "../core/providers";
 
 export interface PipelineBatchEndpointProps {
   readonly workspaceId: string;

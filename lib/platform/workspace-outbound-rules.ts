@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { MachineLearningWorkspaceNetworkOutboundRuleFqdn } from "@cdktf/provider-azurerm/lib/machine-learning-workspace-network-outbound-rule-fqdn";
 import { MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint } from "@cdktf/provider-azurerm/lib/machine-learning-workspace-network-outbound-rule-private-endpoint";
-import { Checker, reportProblems } from "./validation";
+import { Checker, reportProblems } from "../core/validation";
 
 /**
  * Hosts the pipeline's environment build needs under "AllowOnlyApprovedOutbound": conda-forge and

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
-import { checkName } from "./naming";
-import { grantOnEach, ROLES } from "./roles";
-import { Checker, reportProblems } from "./validation";
+import { checkName } from "../core/naming";
+import { grantOnEach, ROLES } from "../core/roles";
+import { Checker, reportProblems } from "../core/validation";
 
 export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type VmPriority = (typeof VM_PRIORITIES)[number];

@@ -1,0 +1,7 @@
+/** Core helpers every construct uses: azapi bindings, provider wiring, naming, validation, roles. */
+export * from "./azapi";
+export * from "./naming";
+export * from "./validation";
+export * from "./roles";
+export * from "./providers";
+export * from "./addresses";

@@ -1,0 +1,2 @@
+/** The architecture diagram model built from a synthesized stack. */
+export * from "./diagram-model";
