@@ -1,0 +1,4 @@
+/** One stack per environment: the stack class, the environment config it takes, and the app helpers. */
+export * from "./datapath-stack";
+export * from "./config";
+export * from "./app";
