@@ -7,6 +7,7 @@ import type { ActivityRun } from "@azure/arm-datafactory";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import type { Clients } from "./azure";
 import { Target } from "./target";
+import { BATCH_ACTIVITY, JOBS_API_VERSION } from "../lib/pipeline/adf-activities";
 
 /** Only the CLI's tests set this: where run history is served (a local stand-in). */
 export const RUN_HISTORY_ENDPOINT_VARIABLE = "AML_DATAPATH_RUN_HISTORY_ENDPOINT";
@@ -25,10 +26,16 @@ export interface FailedStep {
   readonly message: string;
 }
 
+/** The batch-endpoint invoke's activity run, if the run got that far. */
+export function invokeOf(activities: readonly ActivityRun[]): ActivityRun | undefined {
+  return activities.find((a) => a.activityName === BATCH_ACTIVITY.invoke);
+}
+
 /** The job name the batch-endpoint invoke returned, from the run's activity runs. */
 export function jobNameOf(activities: readonly ActivityRun[]): string | undefined {
-  const invoke = activities.find((a) => a.activityType === "WebActivity" && a.status === "Succeeded" && typeof (a.output as { name?: unknown })?.name === "string");
-  return invoke ? (invoke.output as { name: string }).name : undefined;
+  const invoke = invokeOf(activities);
+  const name = invoke?.status === "Succeeded" ? (invoke.output as { name?: unknown } | undefined)?.name : undefined;
+  return typeof name === "string" ? name : undefined;
 }
 
 /** The job's status and studio link; undefined when it cannot be read (no workspace access). */
@@ -82,9 +89,6 @@ export async function failedSteps(c: Clients, t: Target, jobName: string, timeou
     return [];
   }
 }
-
-/** The jobs API version the pipeline's own cancel calls use. */
-export const JOBS_API_VERSION = "2024-04-01";
 
 /**
  * Ask AML to cancel the job. Sent as one request (200 or 202) without waiting for the cancellation

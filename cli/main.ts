@@ -265,7 +265,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   } else if (command === "cancel") {
     const runId = rest[0];
     if (!runId || !RUN_ID.test(runId)) throw new UsageError(`cancel needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
-    prepared = () => cancelRun(createClients(t, vars), t, runId, followOptions.requestTimeoutMs, io);
+    prepared = () => cancelRun(createClients(t, vars), t, runId, followOptions.requestTimeoutMs, io, followOptions.pollMs);
   } else if (command === "runs") {
     const last = values.last === undefined ? 10 : Number(values.last);
     if (!Number.isInteger(last) || last < 1 || last > 100) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
@@ -306,25 +306,35 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
 
 /**
  * Cancel an ADF run and the AML job its invoke started. ADF's own cancel runs no further activity,
- * so the pipeline cannot clean up after itself: this does both. A finished run is left alone.
+ * so the pipeline cannot clean up after itself: this does both. The ADF run is cancelled first, so
+ * no invoke can start afterwards; an invoke already in flight is waited for (its HTTP timeout is 10
+ * minutes), so the job it creates is cancelled too. A finished run is left alone.
  */
-async function cancelRun(c: Clients, t: Target, runId: string, timeoutMs: number, io: Io): Promise<number> {
+async function cancelRun(c: Clients, t: Target, runId: string, timeoutMs: number, io: Io, pollMs: number): Promise<number> {
   const abort = () => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  const activitiesNow = async () => {
+    const now = Date.now();
+    return (await c.factory.activityRuns.queryByPipelineRun(t.resourceGroup, t.factory, runId, { lastUpdatedAfter: new Date(now - 30 * 24 * 3600_000), lastUpdatedBefore: new Date(now + 3600_000) }, abort())).value;
+  };
   const run = await c.factory.pipelineRuns.get(t.resourceGroup, t.factory, runId, abort());
-  const now = Date.now();
-  const activities = (
-    await c.factory.activityRuns.queryByPipelineRun(t.resourceGroup, t.factory, runId, { lastUpdatedAfter: new Date(now - 30 * 24 * 3600_000), lastUpdatedBefore: new Date(now + 3600_000) }, abort())
-  ).value;
+  const runEnded = run.status !== undefined && TERMINAL.has(run.status);
+  if (!runEnded) {
+    await c.factory.pipelineRuns.cancel(t.resourceGroup, t.factory, runId, { isRecursive: true, ...abort() });
+    io.out(`Cancelled ADF run ${runId} (was ${run.status}).`);
+  }
+  let activities = await activitiesNow();
+  const deadline = Date.now() + 11 * 60_000;
+  while (["InProgress", "Queued"].includes(String(jobs().invokeOf(activities)?.status)) && Date.now() < deadline) {
+    io.out("Waiting for the batch endpoint invoke in flight to answer, to cancel the job it starts ...");
+    await sleep(pollMs);
+    activities = await activitiesNow();
+  }
   const jobName = jobs().jobNameOf(activities);
   const job = jobName ? await jobs().readJob(c, t, jobName, timeoutMs) : undefined;
   const jobRunning = jobName !== undefined && !["Completed", "Failed", "Canceled"].includes(job?.status ?? "");
-  if (run.status && TERMINAL.has(run.status) && !jobRunning) {
-    io.out(`Run ${runId} already ${run.status.toLowerCase()}${job ? `; AML job ${job.name} ${job.status}` : ""}: nothing to cancel.`);
+  if (runEnded && !jobRunning) {
+    io.out(`Run ${runId} already ${String(run.status).toLowerCase()}${job ? `; AML job ${job.name} ${job.status}` : ""}: nothing to cancel.`);
     return EXIT.ok;
-  }
-  if (!(run.status && TERMINAL.has(run.status))) {
-    await c.factory.pipelineRuns.cancel(t.resourceGroup, t.factory, runId, { isRecursive: true, ...abort() });
-    io.out(`Cancelled ADF run ${runId} (was ${run.status}).`);
   }
   if (jobName && jobRunning) {
     await jobs().cancelJob(c, t, jobName, timeoutMs);

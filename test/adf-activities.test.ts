@@ -1,4 +1,5 @@
 import {
+  ACTIVITY_NAME,
   BATCH_ACTIVITY,
   batchEndpointActivities,
   classicPipelineActivities,
@@ -16,6 +17,7 @@ const workspaceId = "/subscriptions/0f3c9d1e-2b4a-4c6d-8e0f-1a2b3c4d5e6f/resourc
 const options = {
   scoringUri: "https://ep.westeurope.inference.ml.azure.com/jobs",
   deploymentName: "pipeline",
+  endpointName: "ep-demo",
   workspaceId,
   inputName: "input_datapath",
   outputName: "results",
@@ -113,8 +115,15 @@ describe("batch endpoint activities", () => {
       throw new Error(`unexpected call ${call.method} ${call.url}`);
     };
   }
-  const run = (world: World, relative_path = "parquet/x", untilIterations?: number) =>
-    simulatePipeline(wire, { parameters: params(relative_path).parameters, variables: { job_status: "NotStarted" }, runId: "run-42", world, untilIterations });
+  const run = (world: World, relative_path = "parquet/x", untilIterations?: number, extra: { poll?: string; untilFailsOnInnerFailure?: boolean } = {}) =>
+    simulatePipeline(wire, {
+      parameters: { ...params(relative_path).parameters, ...(extra.poll !== undefined ? { poll_interval_seconds: extra.poll } : {}) },
+      variables: { job_status: "NotStarted", poll_error: "" },
+      runId: "run-42",
+      world,
+      untilIterations,
+      untilFailsOnInnerFailure: extra.untilFailsOnInnerFailure,
+    });
   const cancels = (r: SimResult) => r.calls.filter((c) => c.url.endsWith("/cancel?api-version=2024-04-01"));
 
   test("the invoke pins the deployment, waits up to 10 minutes for an answer and is never retried", () => {
@@ -126,7 +135,25 @@ describe("batch endpoint activities", () => {
       headers: { "Content-Type": "application/json", "azureml-model-deployment": "pipeline" },
       authentication: { type: "MSI", resource: "https://ml.azure.com" },
       httpRequestTimeout: "00:10:00",
+      turnOffAsync: true,
     });
+  });
+
+  test("every activity name follows ADF's rule (letters, digits, spaces, '-', '_'; at most 55) and is unique", () => {
+    const namesIn = (list: readonly WireActivity[]): string[] =>
+      list.flatMap((a) => {
+        const t = (a.typeProperties ?? {}) as Record<string, WireActivity[] | undefined>;
+        return [String(a.name), ...["activities", "ifTrueActivities", "ifFalseActivities"].flatMap((k) => (t[k] ? namesIn(t[k]!) : []))];
+      });
+    const classic = classicPipelineActivities({ linkedServiceName: "l", pipelineEndpointId: "g", experimentName: "e", allowedDatastores: ["d"], dataPathParameterName: "p", timeout: "0.01:00:00" }).map(toWire);
+    for (const names of [namesIn(wire), namesIn(classic)]) {
+      expect(names.filter((n) => !ACTIVITY_NAME.test(n))).toEqual([]);
+      expect(new Set(names).size).toBe(names.length);
+    }
+  });
+
+  test("cancel calls do not wait on ARM's 202 Location (turnOffAsync)", () => {
+    for (const name of [A.cancelAfterBadStatus, A.cancelAfterWaitFailure, A.getStatus]) expect([name, tp(name).turnOffAsync]).toEqual([name, true]);
   });
 
   test("every Web activity sets its HTTP timeout within ADF's 1-10 minutes, inside its activity timeout", () => {
@@ -148,7 +175,7 @@ describe("batch endpoint activities", () => {
     }
   });
 
-  test("a completed job: the run succeeds, polling at the interval parameter, nothing is cancelled", () => {
+  test("a completed job: the run succeeds, polling until Completed, nothing is cancelled", () => {
     const r = run(azure(["Queued", "Running", "Completed"]));
     expect(r.status).toBe("Succeeded");
     expect(r.calls.filter((c) => c.method === "GET")).toHaveLength(3);
@@ -177,16 +204,34 @@ describe("batch endpoint activities", () => {
     expect(cancels(r).map((c) => c.url)).toEqual([cancelUrl("job-7")]);
     expect(r.status).toBe("Failed");
     expect(r.error?.errorCode).toBe("AmlJobWaitFailed");
-    expect(r.error?.message).toMatch(/^AML job job-7 was cancelled because waiting for it failed .*timed out.*\. Last status seen: Running$/);
+    expect(r.error?.message).toMatch(/^Waiting for AML job job-7 failed \(the wait loop timed out after 0\.12:00:00: .*timed out.*\); cancel requested\. Last status seen: Running$/);
   });
 
-  test("polling keeps failing (after its retries): the job is cancelled and the run fails", () => {
-    const r = run(azure([], { poll: () => { throw new Error("500 Internal Server Error"); } }));
-    expect(r.calls.filter((c) => c.method === "GET")).toHaveLength(4);
-    expect(cancels(r)).toHaveLength(1);
+  // An Until does not stop when an inner activity fails, so a poll that keeps failing must end the loop itself.
+  test.each([false, true])("polling keeps failing after its retries: the loop ends, the job is cancelled, the run fails (Until fails on inner failure: %s)", (untilFailsOnInnerFailure) => {
+    const r = run(azure([], { poll: () => { throw new Error("500 Internal Server Error"); } }), "parquet/x", 50, { untilFailsOnInnerFailure });
+    expect(r.calls.filter((c) => c.method === "GET")).toHaveLength(6); // one try and five retries, then the loop ends
+    expect(cancels(r).map((c) => c.url)).toEqual([cancelUrl("job-7")]);
     expect(r.status).toBe("Failed");
-    expect(r.error?.message).toContain("500 Internal Server Error");
-    expect(r.error?.message).toContain("Last status seen: NotStarted");
+    expect(r.error?.message).toBe("Polling AML job job-7 kept failing after its retries (500 Internal Server Error); cancel requested.");
+  });
+
+  test("a poll that fails once and succeeds on retry does not disturb the run", () => {
+    let gets = 0;
+    const flaky = azure(["Running", "Completed"]);
+    const r = run((call) => {
+      if (call.method === "GET" && gets++ === 1) throw new Error("503 Service Unavailable");
+      return flaky(call);
+    });
+    expect(r.status).toBe("Succeeded");
+    expect(cancels(r)).toEqual([]);
+  });
+
+  test.each([["abc", "not a number"], ["5", "too short"], ["7200", "too long"], ["60.5", "not whole"]])("poll_interval_seconds %j (%s) fails the run before anything is invoked", (poll) => {
+    const r = run(azure(["Completed"]), "parquet/x", 50, { poll });
+    expect(r.calls).toEqual([]);
+    expect(r.status).toBe("Failed");
+    expect(r.statusOf(A.validate)).toBe("Failed");
   });
 
   test("a failing cancel call still fails the run with the reason (the cancel is retried first)", () => {
@@ -203,9 +248,8 @@ describe("batch endpoint activities", () => {
     expect(r.status).toBe("Failed");
     expect(r.error?.errorCode).toBe("AmlInvokeFailed");
     expect(r.error?.message).toContain("The request timed out after 00:10:00");
-    expect(r.error?.message).toContain("A job may have been created anyway");
+    expect(r.error?.message).toContain("A job may have been created anyway: in AML studio, open the endpoint ep-demo, Jobs");
     expect(r.error?.message).toContain("azureml://datastores/output_data/paths/runs/datapath/run-42/results.jsonl");
-    expect(r.error?.message).toContain("aml-datapath status run-42");
   });
 
   test("invalid parameters fail the run before anything is invoked", () => {
@@ -221,15 +265,17 @@ describe("batch endpoint activities", () => {
     ["Failed", true],
     ["Canceled", true],
     ["NotResponding", true],
+    ["PollFailed", true],
   ])("the wait loop ends on %s: %s", (status, ends) => {
     const until = tp(A.waitLoop) as { expression: { value: string } };
     expect(evaluate(until.expression.value, { variables: { job_status: status } })).toBe(ends);
   });
 
-  test("the wait between polls is the run's poll_interval_seconds as an integer expression", () => {
+  test("the wait between polls is the run's poll_interval_seconds, a second once the loop ends", () => {
     const wait = tp(A.wait) as { waitTimeInSeconds: { type: string; value: string } };
     expect(wait.waitTimeInSeconds.type).toBe("Expression");
-    expect(evaluate(wait.waitTimeInSeconds.value, params("x"))).toBe(60);
+    expect(evaluate(wait.waitTimeInSeconds.value, { ...params("x"), variables: { job_status: "Running" } })).toBe(60);
+    expect(evaluate(wait.waitTimeInSeconds.value, { ...params("x"), variables: { job_status: "Completed" } })).toBe(1);
   });
 
   test("passes Azure's REST-spec model: no unknown, misspelled or mistyped field", () => {

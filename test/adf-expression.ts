@@ -26,6 +26,8 @@ const FUNCTIONS: Record<string, (args: Value[], ctx: AdfContext) => Value> = {
   or: (a) => (a.length === 2 ? a[0] === true || a[1] === true : fail(`or takes 2 arguments, got ${a.length}`)),
   and: (a) => (a.length === 2 ? a[0] === true && a[1] === true : fail(`and takes 2 arguments, got ${a.length}`)),
   not: ([x]) => x !== true,
+  less: ([x, y]) => Number(x) < Number(y),
+  greater: ([x, y]) => Number(x) > Number(y),
   equals: ([x, y]) => x === y,
   trim: ([s]) => String(s).trim(),
   startsWith: ([s, p]) => String(s).startsWith(String(p)),

@@ -8,8 +8,11 @@
  *   (Succeeded, Failed, Skipped, Completed = Succeeded or Failed); otherwise it is Skipped;
  * - a container's (pipeline's, branch's, loop body's) outcome: evaluate each leaf activity; a
  *   skipped leaf is replaced by its parents; the outcome is success iff every evaluated one succeeded;
- * - Until runs its body, then its expression, until the expression is true; it fails when an inner
- *   activity fails or when it runs out of iterations (its `timeout`, here a count given by the test);
+ * - Until runs its body, then its expression, until the expression is true, and fails when it runs
+ *   out of iterations (its `timeout`, here a count given by the test). Microsoft: "If an inner
+ *   activity fails, the Until activity doesn't stop"; whether it then ends as failed is not
+ *   documented, so `untilFailsOnInnerFailure` selects either reading;
+ * - an expression that cannot be evaluated fails its activity;
  * - a Web activity with `policy.retry` is attempted up to retry + 1 times.
  */
 import { AdfContext, evaluate } from "./adf-expression";
@@ -37,6 +40,8 @@ export interface SimOptions {
   readonly world: World;
   /** Until iterations before the loop counts as timed out. @default 50 */
   readonly untilIterations?: number;
+  /** An Until whose iteration failed ends as failed (once its expression is true). @default false */
+  readonly untilFailsOnInnerFailure?: boolean;
 }
 
 export interface SimResult {
@@ -49,6 +54,9 @@ export interface SimResult {
   readonly variables: Record<string, string>;
   statusOf(name: string): Status | undefined;
 }
+
+/** A mistake in the pipeline definition the simulator cannot run (not an ADF run-time failure). */
+class SimulatorError extends Error {}
 
 class ActivityFailure extends Error {
   constructor(message: string, readonly errorCode?: string) {
@@ -116,15 +124,18 @@ export function simulatePipeline(activities: readonly Wire[], o: SimOptions): Si
       }
       case "Until": {
         const limit = o.untilIterations ?? 50;
+        let innerFailure: { message: string; errorCode?: string } | undefined;
         for (let i = 0; i < limit; i++) {
-          const failed = runContainer(tp.activities as Wire[]);
-          if (failed) throw new ActivityFailure(failed.message, failed.errorCode);
-          if (value(tp.expression) === true) return;
+          innerFailure = runContainer(tp.activities as Wire[]) ?? innerFailure;
+          if (value(tp.expression) === true) {
+            if (innerFailure && o.untilFailsOnInnerFailure) throw new ActivityFailure(innerFailure.message, innerFailure.errorCode);
+            return;
+          }
         }
         throw new ActivityFailure(`Activity '${name}' timed out after ${String(tp.timeout)}`, "ActivityTimedOut");
       }
       default:
-        throw new Error(`simulator: unsupported activity type ${String(a.type)}`);
+        throw new SimulatorError(`simulator: unsupported activity type ${String(a.type)}`);
     }
   };
 
@@ -132,12 +143,12 @@ export function simulatePipeline(activities: readonly Wire[], o: SimOptions): Si
   const runContainer = (list: readonly Wire[]): { message: string; errorCode?: string } | undefined => {
     const names = list.map((a) => String(a.name));
     const deps = (a: Wire) => ((a.dependsOn ?? []) as { activity: string; dependencyConditions: string[] }[]);
-    for (const a of list) for (const d of deps(a)) if (!names.includes(d.activity)) throw new Error(`${String(a.name)} depends on unknown ${d.activity}`);
+    for (const a of list) for (const d of deps(a)) if (!names.includes(d.activity)) throw new SimulatorError(`${String(a.name)} depends on unknown ${d.activity}`);
     const local: Record<string, Status> = {};
     const pending = [...list];
     while (pending.length > 0) {
       const i = pending.findIndex((a) => deps(a).every((d) => local[d.activity] !== undefined));
-      if (i < 0) throw new Error(`simulator: dependency cycle among ${pending.map((a) => a.name).join(", ")}`);
+      if (i < 0) throw new SimulatorError(`simulator: dependency cycle among ${pending.map((a) => a.name).join(", ")}`);
       const a = pending.splice(i, 1)[0];
       const name = String(a.name);
       const meets = deps(a).every((d) =>
@@ -150,10 +161,11 @@ export function simulatePipeline(activities: readonly Wire[], o: SimOptions): Si
           runOne(a);
           status = "Succeeded";
         } catch (e) {
-          if (!(e instanceof ActivityFailure)) throw e;
+          if (e instanceof SimulatorError || !(e instanceof Error)) throw e;
+          // An expression that cannot be evaluated fails the activity, as in ADF.
           status = "Failed";
           error = e.message;
-          errors[name] = { message: e.message, errorCode: e.errorCode };
+          errors[name] = { message: e.message, errorCode: e instanceof ActivityFailure ? e.errorCode : "ExpressionEvaluationFailed" };
         }
       }
       local[name] = status;

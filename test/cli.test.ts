@@ -349,10 +349,33 @@ describe("aml-datapath cancel", () => {
         const r = await cli(arm, url, ["cancel", RUN, "--env", "dev"]);
         expect(arm.unexpected).toEqual([]);
         expect(r.code).toBe(0);
-        expect(arm.calls("cancelRun").map((c) => c.path)).toEqual([`${DEV}/pipelineruns/${RUN}/cancel`]);
+        expect(arm.calls("cancelRun").map((c) => [c.path, new URLSearchParams(c.query).get("isRecursive")])).toEqual([[`${DEV}/pipelineruns/${RUN}/cancel`, "true"]]);
+        // The ADF run is cancelled before the job: no new invoke can start in between.
+        expect(arm.calls("cancelRun")[0].at).toBeLessThanOrEqual(arm.calls("cancelJob")[0].at);
         expect(arm.calls("cancelJob").map((c) => c.path)).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev/jobs/job-9/cancel`]);
         expect(r.stdout).toContain(`Cancelled ADF run ${RUN} (was InProgress).`);
         expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Running).");
+      },
+    );
+  });
+
+  test.concurrent("an invoke in flight: the run is cancelled, the CLI waits for the invoke's answer and cancels the job it started", async () => {
+    const inFlight = { status: 200, body: { value: [activity("Invoke batch endpoint", "WebActivity", "InProgress")] } };
+    await withArm(
+      {
+        getRun: () => run("InProgress"),
+        queryActivityRuns: (_r, n) => (n < 3 ? inFlight : activities(true)),
+        getJob: job("Queued"),
+        cancelRun: () => ({ status: 200 }),
+        cancelJob: () => ({ status: 202 }),
+      },
+      async (arm, url) => {
+        const r = await cli(arm, url, ["cancel", RUN, "--env", "dev", "--poll", "0.1"]);
+        expect(arm.unexpected).toEqual([]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("Waiting for the batch endpoint invoke in flight to answer");
+        expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Queued).");
+        expect(arm.calls("queryActivityRuns").length).toBeGreaterThanOrEqual(3);
       },
     );
   });

@@ -110,7 +110,8 @@ describe("isoDuration: the canonical form AML returns", () => {
     [300, "PT5M"],
     [3600, "PT1H"],
     [3725, "PT1H2M5S"],
-    [86400, "PT24H"],
+    [86400, "P1D"],
+    [90061, "P1DT1H1M1S"],
   ])("%i s -> %s", (seconds, iso) => {
     expect(isoDuration(seconds)).toBe(iso);
   });

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   readonly operation: string;
   readonly path: string;
   readonly apiVersion: string | null;
+  /** The query string (including api-version). */
+  readonly query: string;
   readonly body: unknown;
   readonly at: number;
 }
@@ -114,7 +116,7 @@ export class FakeArm {
       return reply(500, { error: { code: "Unexpected", message: `unexpected request ${method} ${u.pathname}` } });
     }
     const [operation, spec] = entry;
-    const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), body, at: Date.now() };
+    const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), query: u.search, body, at: Date.now() };
     this.requests.push(record);
     if (record.apiVersion !== spec.apiVersion) {
       this.unexpected.push(`${operation} with api-version ${record.apiVersion} (expected ${spec.apiVersion})`);

@@ -4,11 +4,11 @@ import { resourcesOf, TfJson } from "./helpers";
  * Attributes whose change makes Terraform replace the resource (the providers' RequiresReplace /
  * ForceNew), for the resource types whose replacement matters here. Read in azapi v2
  * (`azapi_resource`: type's resource-type part, name, parent_id; `azapi_resource_action`:
- * resource_id, action) and azurerm 4.55 (`azurerm_storage_blob`).
+ * resource_id, action, type's resource-type part) and azurerm 4.55 (`azurerm_storage_blob`).
  */
 const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
   azapi_resource: ["name", "parent_id", "type"],
-  azapi_resource_action: ["resource_id", "action"],
+  azapi_resource_action: ["resource_id", "action", "type"],
   azurerm_storage_blob: ["name", "storage_account_name", "storage_container_name", "type"],
 };
 

@@ -196,6 +196,10 @@ describe("environment differences", () => {
     }
   });
 
+  test("every shipped cluster is dedicated: a preempted low-priority job ends Canceled and fails the run", () => {
+    for (const e of environments) expect([e.name, single(get(e.name), "azurerm_machine_learning_compute_cluster").vm_priority]).toEqual([e.name, "Dedicated"]);
+  });
+
   test("purge protection on in test and prod, off in dev", () => {
     const purge = (env: string) => single(get(env), "azurerm_key_vault").purge_protection_enabled;
     expect([purge("dev"), purge("test"), purge("prod")]).toEqual([false, true, true]);

@@ -4,4 +4,4 @@ export * from "./naming";
 export * from "./validation";
 export * from "./roles";
 export * from "./providers";
-export * from "./addresses";
+export * from "./tokens";

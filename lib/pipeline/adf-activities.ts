@@ -22,7 +22,9 @@ export const PARAMS = {
   relativePath: "relative_path",
   pollIntervalSeconds: "poll_interval_seconds",
 } as const;
-export const VARS = { jobStatus: "job_status" } as const;
+export const VARS = { jobStatus: "job_status", pollError: "poll_error" } as const;
+/** What `job_status` becomes when polling fails even after its retries: it ends the wait loop. */
+export const POLL_FAILED = "PollFailed";
 
 export const expr = (value: string): Expression => ({ type: "Expression", value });
 export const param = (name: string): string => `pipeline().parameters.${name}`;
@@ -46,7 +48,7 @@ export function jsonEscaped(value: string): string {
  * the datastore (no leading '/', no '..', no backslash or quote) and one of the allowed datastores.
  * Mirrors the construct's synth-time rules for the defaults.
  */
-export function invalidParametersExpression(allowedDatastores: readonly string[]): string {
+export function invalidParametersExpression(allowedDatastores: readonly string[], checkPollInterval = false): string {
   const p = param(PARAMS.relativePath);
   const d = param(PARAMS.datastoreName);
   // Only the datastores this pipeline is meant to read: not, say, workspaceblobstore (account-key access).
@@ -61,8 +63,13 @@ export function invalidParametersExpression(allowedDatastores: readonly string[]
     `contains(${segments}, '/./')`,
     ...quotesOrBackslash(p),
     `not(contains(${allowed}, ${d}))`,
+    // A poll interval that is not a whole number fails int() here, before anything is invoked.
+    ...(checkPollInterval ? [`less(int(${param(PARAMS.pollIntervalSeconds)}), ${POLL_INTERVAL.min})`, `greater(int(${param(PARAMS.pollIntervalSeconds)}), ${POLL_INTERVAL.max})`] : []),
   ])}`;
 }
+
+/** Seconds allowed between two status polls (the construct checks its default against the same range). */
+export const POLL_INTERVAL = { min: 10, max: 3600 } as const;
 
 export interface PolicyOptions {
   /** "d.hh:mm:ss" */
@@ -83,21 +90,22 @@ export function policy(o: PolicyOptions): ActivityPolicy {
 
 
 /** First activity of both styles: fail fast, with a clear message, on a malformed data path or datastore. */
-export function validateParametersActivity(allowedDatastores: readonly string[]): IfConditionActivity {
+export function validateParametersActivity(allowedDatastores: readonly string[], checkPollInterval = false): IfConditionActivity {
   const fail: FailActivity = {
     name: "Reject invalid parameters",
     type: "Fail",
     message: expr(
       `@concat('Invalid parameters: ${PARAMS.relativePath} must be a folder path relative to the datastore ` +
-        `(no leading /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}. Got ${PARAMS.datastoreName}=', ` +
-        `${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
+        `(no leading /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
+        (checkPollInterval ? `, ${PARAMS.pollIntervalSeconds} a whole number from ${POLL_INTERVAL.min} to ${POLL_INTERVAL.max}` : "") +
+        `. Got ${PARAMS.datastoreName}=', ${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
     ),
     errorCode: "InvalidDataPath",
   };
   return {
     name: "Validate parameters",
     type: "IfCondition",
-    expression: expr(invalidParametersExpression(allowedDatastores)),
+    expression: expr(invalidParametersExpression(allowedDatastores, checkPollInterval)),
     ifTrueActivities: [fail],
   };
 }
@@ -107,6 +115,8 @@ export interface BatchEndpointActivitiesOptions {
   readonly scoringUri: string;
   /** Deployment every run is sent to (the `azureml-model-deployment` header), whatever the endpoint's default. */
   readonly deploymentName: string;
+  /** The endpoint's name (for messages that tell a user where to look). */
+  readonly endpointName: string;
   /** ARM id of the workspace (a Terraform reference at synth time): jobs are cancelled through ARM. */
   readonly workspaceId: string;
   /**
@@ -167,29 +177,39 @@ export const JOBS_API_VERSION = "2024-04-01";
 export const BATCH_ACTIVITY = {
   validate: "Validate parameters",
   invoke: "Invoke batch endpoint",
-  invokeFailed: "Fail: invoke failed",
+  invokeFailed: "Invoke failed",
   waitLoop: "Wait for job",
-  wait: "Wait before polling",
+  wait: "Wait before next poll",
   getStatus: "Get job status",
   recordStatus: "Record job status",
-  cancelAfterWaitFailure: "Cancel job: wait failed",
-  waitFailed: "Fail: wait failed",
+  recordPollFailure: "Record polling error",
+  markPollFailed: "Record polling failure",
+  cancelAfterWaitFailure: "Cancel job after wait failure",
+  waitFailed: "Wait failed",
   verdict: "Check job result",
-  cancelAfterBadStatus: "Cancel job: not completed",
-  jobFailed: "Fail: job not completed",
+  cancelAfterBadStatus: "Cancel job not completed",
+  jobFailed: "Job not completed",
 } as const;
 
+/** ADF's rule for activity names: letters, digits, spaces, '-' and '_', at most 55 characters. */
+export const ACTIVITY_NAME = /^[A-Za-z0-9 _-]{1,55}$/;
+
 /**
- * The Web activity's `httpRequestTimeout` ("hh:mm:ss", 1-10 minutes; ADF's default is one minute).
- * It is in the 2018-06-01 REST spec but not in `@azure/arm-datafactory` 12's model.
+ * Web activity fields of the 2018-06-01 REST spec (and Azure's Bicep types) that
+ * `@azure/arm-datafactory` 12's model predates: `httpRequestTimeout` ("hh:mm:ss", 1-10 minutes;
+ * ADF's default is one minute) and `turnOffAsync` (do not follow a 202's Location header).
  */
-export type WebActivityWithTimeout = WebActivity & { httpRequestTimeout: string };
+export type WebActivityWithTimeout = WebActivity & { httpRequestTimeout: string; turnOffAsync?: boolean };
 
 const MSI_ML = { type: "MSI", resource: "https://ml.azure.com" };
 const runtime = (name?: string) => (name ? { connectVia: { referenceName: name, type: "IntegrationRuntimeReference" as const } } : {});
-/** Statuses after which a job runs no more (NotResponding is stuck, not finished: it is cancelled). */
+/**
+ * Statuses that end the wait loop: the job's terminal ones (NotResponding is stuck, not finished, so
+ * it is cancelled) and our own PollFailed.
+ */
 export const TERMINAL_STATUSES = ["Completed", "Failed", "Canceled", "NotResponding"] as const;
-const on = (activity: string, condition: "Succeeded" | "Failed" | "Completed") => ({ activity, dependencyConditions: [condition] });
+type Condition = "Succeeded" | "Failed" | "Completed" | "Skipped";
+const on = (activity: string, ...conditions: Condition[]) => ({ activity, dependencyConditions: conditions });
 
 /**
  * Style `batchEndpoint`: POST the job to the batch endpoint's named deployment, poll it until it ends,
@@ -198,13 +218,16 @@ const on = (activity: string, condition: "Succeeded" | "Failed" | "Completed") =
  *
  * Every failure after a successful invoke (the wait loop timing out, polling failing, a status other
  * than Completed) first asks ARM to cancel the job, so nothing keeps running or billing, then fails
- * the run with the job's name, its last status and the reason. A failed or timed-out invoke may have
- * created a job anyway: that failure names the output path that identifies it.
+ * the run with the job's name, its last status and the reason. An Until loop does not stop when an
+ * inner activity fails, so a poll that still fails after its retries records `PollFailed`, which ends
+ * the loop. A failed or timed-out invoke may have created a job anyway: that failure says how to find it.
  */
 export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): ActivityUnion[] {
   const A = BATCH_ACTIVITY;
   const jobName = `activity('${A.invoke}').output.name`;
   const status = `variables('${VARS.jobStatus}')`;
+  const pollError = `variables('${VARS.pollError}')`;
+  const noAsync = { turnOffAsync: true };
   const invoke: WebActivityWithTimeout = {
     name: A.invoke,
     type: "WebActivity",
@@ -219,6 +242,8 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     authentication: MSI_ML,
     // The maximum: a slow answer must not fail the run while the job is being created.
     httpRequestTimeout: "00:10:00",
+    // The answer is the job itself; never wait on a Location header.
+    ...noAsync,
     ...runtime(o.integrationRuntimeName),
   };
   const invokeFailed: FailActivity = {
@@ -226,27 +251,23 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     type: "Fail",
     dependsOn: [on(A.invoke, "Failed")],
     message: expr(
-      `@concat('Invoking batch endpoint deployment ${o.deploymentName} failed or timed out: ', activity('${A.invoke}').error.message, ` +
-        `'. A job may have been created anyway: it is the job of that endpoint whose output is ${outputUri(o, "', pipeline().RunId, '")} ` +
-        `(aml-datapath status ', pipeline().RunId, ' lists it); cancel it in AML studio if it runs.')`,
+      `@concat('Invoking batch endpoint ${o.endpointName} (deployment ${o.deploymentName}) failed or timed out: ', activity('${A.invoke}').error.message, ` +
+        `'. A job may have been created anyway: in AML studio, open the endpoint ${o.endpointName}, Jobs, and look for the job whose output is ` +
+        `${outputUri(o, "', pipeline().RunId, '")}; cancel it if it runs.')`,
     ),
     errorCode: "AmlInvokeFailed",
   };
-  const wait: WaitActivity = {
-    name: A.wait,
-    type: "Wait",
-    waitTimeInSeconds: expr(`@int(${param(PARAMS.pollIntervalSeconds)})`),
-  };
+  const ended = nestOr([...TERMINAL_STATUSES, POLL_FAILED].map((t) => `equals(${status}, '${t}')`));
   const check: WebActivityWithTimeout = {
     name: A.getStatus,
     type: "WebActivity",
-    dependsOn: [on(wait.name, "Succeeded")],
-    // A GET is safe to retry: a passing network error does not end the wait.
-    policy: policy({ timeout: "0.00:10:00", retry: 3 }),
+    // A GET is safe to retry: a passing network error (about five minutes of them) does not end the wait.
+    policy: policy({ timeout: "0.00:10:00", retry: 5, retryIntervalInSeconds: 60 }),
     method: "GET",
     url: expr(`@concat(${adfString(o.scoringUri)}, '/', ${jobName})`),
     authentication: MSI_ML,
     httpRequestTimeout: "00:02:00",
+    ...noAsync,
     ...runtime(o.integrationRuntimeName),
   };
   const setStatus: SetVariableActivity = {
@@ -256,19 +277,41 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     variableName: VARS.jobStatus,
     value: expr(`@activity('${check.name}').output.properties.status`),
   };
+  const recordPollError: SetVariableActivity = {
+    name: A.recordPollFailure,
+    type: "SetVariable",
+    dependsOn: [on(check.name, "Failed")],
+    variableName: VARS.pollError,
+    value: expr(`@activity('${check.name}').error.message`),
+  };
+  const markPollFailed: SetVariableActivity = {
+    name: A.markPollFailed,
+    type: "SetVariable",
+    dependsOn: [on(recordPollError.name, "Succeeded")],
+    variableName: VARS.jobStatus,
+    value: POLL_FAILED,
+  };
+  // The iteration's last activity joins both branches, so an iteration whose poll failed (and was
+  // recorded) still succeeds. It waits the poll interval, or a second once the loop is about to end.
+  const wait: WaitActivity = {
+    name: A.wait,
+    type: "Wait",
+    dependsOn: [on(setStatus.name, "Succeeded", "Skipped"), on(markPollFailed.name, "Succeeded", "Skipped")],
+    waitTimeInSeconds: expr(`@if(${ended}, 1, int(${param(PARAMS.pollIntervalSeconds)}))`),
+  };
   const until: UntilActivity = {
     name: A.waitLoop,
     type: "Until",
     dependsOn: [on(A.invoke, "Succeeded")],
-    expression: expr(`@${nestOr(TERMINAL_STATUSES.map((t) => `equals(${status}, '${t}')`))}`),
+    expression: expr(`@${ended}`),
     timeout: o.jobTimeout,
-    activities: [wait, check, setStatus],
+    activities: [check, setStatus, recordPollError, markPollFailed, wait],
   };
   const rm = o.resourceManagerEndpoint ?? "https://management.azure.com";
-  const cancel = (name: string, after: string, condition: "Failed" | undefined): WebActivityWithTimeout => ({
+  const cancel = (name: string, dependsOn?: { activity: string; dependencyConditions: Condition[] }[]): WebActivityWithTimeout => ({
     name,
     type: "WebActivity",
-    ...(condition ? { dependsOn: [on(after, condition)] } : {}),
+    ...(dependsOn ? { dependsOn } : {}),
     // Cancelling twice is harmless; a passing error must not leave the job running.
     policy: policy({ timeout: "0.00:10:00", retry: 2 }),
     method: "POST",
@@ -277,29 +320,33 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     headers: { "Content-Type": "application/json" },
     authentication: { type: "MSI", resource: `${rm}/` },
     httpRequestTimeout: "00:02:00",
+    // ARM answers 202 with a Location to poll; the request is what matters, not waiting for it.
+    ...noAsync,
     ...runtime(o.integrationRuntimeName),
   });
-  const cancelAfterWait = cancel(A.cancelAfterWaitFailure, A.waitLoop, "Failed");
+  const cancelAfterWait = cancel(A.cancelAfterWaitFailure, [on(A.waitLoop, "Failed")]);
   const waitFailed: FailActivity = {
     name: A.waitFailed,
     type: "Fail",
     // Completed: the run fails with the reason whether or not the cancel call itself succeeded.
     dependsOn: [on(cancelAfterWait.name, "Completed")],
     message: expr(
-      `@concat('AML job ', ${jobName}, ' was cancelled because waiting for it failed (the wait loop timed out after ${o.jobTimeout} or polling its status failed: ', ` +
-        `activity('${A.waitLoop}').error.message, '). Last status seen: ', ${status})`,
+      `@concat('Waiting for AML job ', ${jobName}, ' failed (the wait loop timed out after ${o.jobTimeout}: ', activity('${A.waitLoop}').error.message, ` +
+        `'); cancel requested. Last status seen: ', ${status})`,
     ),
     errorCode: "AmlJobWaitFailed",
   };
-  const cancelAfterStatus = cancel(A.cancelAfterBadStatus, "", undefined);
+  const cancelAfterStatus = cancel(A.cancelAfterBadStatus);
   const jobFailed: FailActivity = {
     name: A.jobFailed,
     type: "Fail",
     dependsOn: [on(cancelAfterStatus.name, "Completed")],
     message: expr(
-      `@concat('AML job ', ${jobName}, ' ended with status ', ${status}, ` +
+      `@if(equals(${status}, '${POLL_FAILED}'), ` +
+        `concat('Polling AML job ', ${jobName}, ' kept failing after its retries (', ${pollError}, '); cancel requested.'), ` +
+        `concat('AML job ', ${jobName}, ' ended with status ', ${status}, ` +
         `if(equals(${status}, 'NotResponding'), '; cancel requested so it stops running', ''), ` +
-        `if(equals(${status}, 'Canceled'), ' (cancelled by a user, or its low-priority nodes were preempted)', ''))`,
+        `if(equals(${status}, 'Canceled'), ' (cancelled by a user, or its low-priority nodes were preempted)', '')))`,
     ),
     errorCode: "AmlJobNotCompleted",
   };
@@ -308,10 +355,10 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     type: "IfCondition",
     dependsOn: [on(until.name, "Succeeded")],
     expression: expr(`@not(equals(${status}, 'Completed'))`),
-    // Cancel is a no-op for a job that already failed, and stops one that is NotResponding.
+    // Cancel is a no-op for a job that already failed, and stops one that is NotResponding or unobserved.
     ifTrueActivities: [cancelAfterStatus, jobFailed],
   };
-  return [validateParametersActivity(o.allowedDatastores), invoke, invokeFailed, until, cancelAfterWait, waitFailed, verdict];
+  return [validateParametersActivity(o.allowedDatastores, true), invoke, invokeFailed, until, cancelAfterWait, waitFailed, verdict];
 }
 
 /** ADF's `or` takes exactly two arguments: fold a list into nested pairs. */

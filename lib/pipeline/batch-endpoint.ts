@@ -19,11 +19,6 @@ export interface PipelineBatchEndpointProps {
   readonly computeClusterName: string;
   /** What the endpoint describes itself as. */
   readonly description: string;
-  /**
-   * Terraform address the endpoint had before (declared as a `moved` block).
-   * @default - none
-   */
-  readonly endpointMovedFrom?: string;
   /** @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
   /** @default {} */
@@ -55,7 +50,6 @@ export class PipelineBatchEndpoint extends Construct {
       retry: RBAC_PROPAGATION_RETRY,
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
-    if (props.endpointMovedFrom) this.endpoint.moveFromId(props.endpointMovedFrom);
     const deploymentBody: PipelineComponentDeploymentBody = {
       properties: {
         description: `Pipeline component revision ${props.pipelineComponentVersion}`,

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { DefaultTokenResolver, ITerraformDependable, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
+import { ITerraformDependable, TerraformStack } from "cdktf";
+import { resolvedText } from "../core/tokens";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
@@ -62,7 +63,7 @@ export class WorkspaceCodeStore extends Construct {
   /** The stack's store for this workspace and datastore, created under `scope` (as `code-access`) if there is none yet. */
   static obtain(scope: Construct, props: WorkspaceCodeStoreProps): WorkspaceCodeStore {
     const stack = TerraformStack.of(scope);
-    const key = [props.workspaceId, props.datastoreName ?? "workspaceblobstore"].map((v) => identityOf(stack, v)).join("|");
+    const key = [props.workspaceId, props.datastoreName ?? "workspaceblobstore"].map((v) => resolvedText(stack, v)).join("|");
     const stores = STORES.get(stack) ?? new Map<string, WorkspaceCodeStore>();
     STORES.set(stack, stores);
     const existing = stores.get(key);
@@ -106,7 +107,7 @@ export class WorkspaceCodeStore extends Construct {
   /** Storage Blob Data Reader on the container for `principalId` (once per principal), as `<key>-reader`. */
   addReader(key: string, principalId: string | undefined): void {
     if (principalId === undefined) return;
-    const identity = identityOf(TerraformStack.of(this), principalId);
+    const identity = resolvedText(this, principalId);
     if (this.readers.has(identity)) return;
     this.readers.add(identity);
     let id = `${key}-reader`;
@@ -118,10 +119,4 @@ export class WorkspaceCodeStore extends Construct {
       principalType: "ServicePrincipal",
     });
   }
-}
-
-/** A comparable form of a value that may be a token: two tokens for the same attribute resolve alike. */
-function identityOf(stack: TerraformStack, value: string): string {
-  if (!Token.isUnresolved(value)) return value;
-  return JSON.stringify(Tokenization.resolve(value, { scope: stack, preparing: true, resolver: new DefaultTokenResolver(new StringConcat()) }));
 }

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
+import { resolvedText } from "../core/tokens";
 import { COMPONENT_NAME, ParallelSettings, PORTS, ResolvedParallelSettings, resolveParallelSettings } from "./component-specs";
 import {
   batchEndpointActivities,
@@ -9,6 +10,7 @@ import {
   classicPipelineActivities,
   invokeBodyExpression,
   PARAMS,
+  POLL_INTERVAL,
   toWire,
   VARS,
   WireActivity,
@@ -19,7 +21,6 @@ import { PipelineBatchEndpoint } from "./batch-endpoint";
 import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
-import { addressAt } from "../core/addresses";
 import { checkName, pipelineDefaults } from "../core/naming";
 import { Checker, reportProblems } from "../core/validation";
 
@@ -293,13 +294,12 @@ export class DatapathPipeline extends Construct {
         pipelineComponentVersion: this.assets.pipelineComponent.versionName,
         computeClusterName: props.computeClusterName,
         description: `Runs ${props.name} on a data path chosen per run`,
-        // The endpoint was a direct child before the pipeline was composed of smaller constructs.
-        endpointMovedFrom: addressAt(this, "azapi_resource", "endpoint"),
         tags,
       });
       this.batchActivityOptions = {
         scoringUri: this.batchEndpoint.scoringUri,
         deploymentName,
+        endpointName: props.endpointName,
         workspaceId: props.workspaceId,
         inputName: PORTS.pipelineInput,
         outputName: PORTS.pipelineOutput,
@@ -312,7 +312,8 @@ export class DatapathPipeline extends Construct {
       };
       params[PARAMS.pollIntervalSeconds] = String(inv.pollIntervalSeconds ?? 60);
       variables[VARS.jobStatus] = "NotStarted";
-      this.activities = batchEndpointActivities(this.batchActivityOptions).map(toWire);
+      variables[VARS.pollError] = "";
+      this.activities = batchEndpointActivities(this.batchActivityOptions!).map(toWire);
     } else {
       const inv = this.invocation;
       this.activities = classicPipelineActivities({
@@ -337,8 +338,6 @@ export class DatapathPipeline extends Construct {
       activities: this.activities,
       annotations: ["aml-datapath-pipeline"],
     });
-    // Earlier versions declared it with azurerm's data_factory_pipeline (azapi >= 2.1 moves it, Terraform >= 1.8).
-    this.adfPipeline.resource.moveFromId(addressAt(this, "azurerm_data_factory_pipeline", "adf-pipeline"));
 
     this.triggers = new PipelineTriggers(this, "triggers", {
       dataFactoryId: props.dataFactoryId,
@@ -364,12 +363,14 @@ export class DatapathPipeline extends Construct {
     store.addReader("compute", props.computePrincipalId);
     store.addReader("workspace", props.workspacePrincipalId);
     const containerName = store.containerName;
+    const blobEndpoint = props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`;
     return new PipelineAssets(this, "assets", {
       workspaceId: props.workspaceId,
       name: props.name,
       storageAccountName: props.storageAccountName,
-      blobEndpoint: props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`,
+      blobEndpoint,
       codeContainerName: containerName,
+      codeLocationKey: [props.codeDatastoreName ?? "workspaceblobstore", resolvedText(this, blobEndpoint)].join("|"),
       prepare,
       process,
       image: props.baseImage ?? DEFAULT_BASE_IMAGE,
@@ -433,7 +434,7 @@ export class DatapathPipeline extends Construct {
     const inv = p.invocation ?? { style: "batchEndpoint" };
     if (c.oneOf("invocation.style", inv.style, ["batchEndpoint", "classicPipelineEndpoint"] as const)) {
       if (inv.style === "batchEndpoint") {
-        if (inv.pollIntervalSeconds !== undefined) c.integer("invocation.pollIntervalSeconds", inv.pollIntervalSeconds, 10, 3600);
+        if (inv.pollIntervalSeconds !== undefined) c.integer("invocation.pollIntervalSeconds", inv.pollIntervalSeconds, POLL_INTERVAL.min, POLL_INTERVAL.max);
         if (inv.jobTimeout !== undefined) c.name("invocation.jobTimeout", inv.jobTimeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
       } else {
         c.name("invocation.pipelineEndpointId", inv.pipelineEndpointId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be the GUID of an AML v1 published pipeline endpoint");

@@ -29,6 +29,12 @@ export interface PipelineAssetsProps {
   readonly blobEndpoint: string;
   /** Container the code is uploaded to (the workspace's default blob datastore's). */
   readonly codeContainerName: string;
+  /**
+   * What identifies the code's location when the endpoint and container are references (e.g. the
+   * datastore's name and the blob endpoint's expression): part of the code versions' names.
+   * @default ""
+   */
+  readonly codeLocationKey?: string;
   readonly prepare: StepSource;
   readonly process: StepSource;
   /** Base image of the environment. */
@@ -66,7 +72,8 @@ export class PipelineAssets extends Construct {
       new VersionedAsset<B>(this, key, { workspaceId: props.workspaceId, kind, name, version, description, versionBody: body, dependsOn });
 
     const uploadCode = (step: "prepare" | "process", s: StepSource) => {
-      const version = contentVersion("code", s.files);
+      // The version covers everything in the body: a new location is a new version, never a re-PUT of an immutable one.
+      const version = contentVersion("code", s.files, props.codeLocationKey);
       const folder = codeFolder(props.name, step, version);
       const blobs = s.files.map(
         (f) =>
@@ -79,6 +86,9 @@ export class PipelineAssets extends Construct {
             contentMd5: md5Hex(f.content),
             contentType: f.name.endsWith(".py") ? "text/x-python" : "text/plain",
             dependsOn: [...(props.uploadDependsOn ?? [])],
+            // A changed file is a new blob (its folder names the version): the old one goes only after
+            // the new versions and the deployment no longer need it.
+            lifecycle: { createBeforeDestroy: true },
           }),
       );
       const body: CodeVersionBody = {

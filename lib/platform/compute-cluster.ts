@@ -165,9 +165,11 @@ export class ComputeCluster extends Construct {
  * azurerm compares the string it reads back with the one written.
  */
 export function isoDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
-  const parts = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
-  return `PT${parts || "0S"}`;
+  const time = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
+  // .NET's XmlConvert (how AML serialises a TimeSpan) writes whole days as P1D.
+  return `P${d ? `${d}D` : ""}${time ? `T${time}` : d ? "" : "T0S"}`;
 }
