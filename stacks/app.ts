@@ -5,11 +5,19 @@ import { collectProblems, ConfigValidationError, reportProblems } from "../lib/c
 import { EnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
 
-/** Build one `DatapathStack` per environment in `app`, reporting every config problem of every environment at once. */
-export function addEnvironments(app: App, configs: readonly EnvironmentConfig[]): DatapathStack[] {
+/** Where `--local-state` keeps an environment's state, relative to its stack folder (cdktf.out/stacks/<env>): `state/<env>.tfstate` in the project. */
+export const localStatePath = (env: string): string => `../../../state/${env}.tfstate`;
+
+/**
+ * Build one `DatapathStack` per environment in `app`, reporting every config problem of every
+ * environment at once. `AML_DATAPATH_LOCAL_STATE=1` (set by `npm run plan/deploy -- <env> --local-state`)
+ * keeps state in local files instead of the configured backend.
+ */
+export function addEnvironments(app: App, configs: readonly EnvironmentConfig[], vars: NodeJS.ProcessEnv = process.env): DatapathStack[] {
+  const local = vars.AML_DATAPATH_LOCAL_STATE === "1";
   return collectProblems(app, () => {
     reportProblems(app, validateEnvironmentSet("app", configs));
-    return configs.map((cfg) => new DatapathStack(app, String(cfg.name), cfg));
+    return configs.map((cfg) => new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
   });
 }
 

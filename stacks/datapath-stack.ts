@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Construct, IConstruct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { AzurermBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
@@ -24,6 +24,13 @@ export interface DatapathStackOptions {
    * @default true when `config.backend` is set
    */
   readonly useBackend?: boolean;
+  /**
+   * Keep state in a local file instead (relative to the stack's folder, so the synthesized JSON has
+   * no absolute path), e.g. to try a deploy without the state account. Outside cdktf.out, which every
+   * synth replaces.
+   * @default - the backend from config, or Terraform's default local state
+   */
+  readonly localStatePath?: string;
 }
 
 /** State key of an environment inside the shared state container. */
@@ -145,7 +152,9 @@ export class DatapathStack extends TerraformStack {
     // AML code, environments, components and batch endpoints exist only in the ARM API.
     new AzapiProvider(this, "azapi", { subscriptionId: config.subscriptionId });
 
-    if (config.backend && (options.useBackend ?? true)) {
+    if (options.localStatePath !== undefined) {
+      new LocalBackend(this, { path: options.localStatePath });
+    } else if (config.backend && (options.useBackend ?? true)) {
       new AzurermBackend(this, {
         resourceGroupName: config.backend.resourceGroupName,
         storageAccountName: config.backend.storageAccountName,
