@@ -4,13 +4,18 @@ import { armError, FakeArm } from "./fake-arm";
 import { culpritOf, latestPerActivity, main } from "../cli/main";
 import { explain } from "../cli/azure";
 import { resolveTarget } from "../cli/target";
+import { deriveNames } from "../lib/core/naming";
+import { dev as devConfig } from "../stacks/environments";
 import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from "@azure/identity";
 
 const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
 const SUB = "00000000-0000-0000-0000-0000000000aa";
 const RUN = "11111111-2222-3333-4444-555555555555";
-const DEV = `/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.DataFactory/factories/adf-amldp-dev`;
-const STUDIO = "https://ml.azure.com/runs/job-7?wsid=/subscriptions/x/resourcegroups/rg-amldp-dev/workspaces/mlw-amldp-dev";
+// Every name comes from the dev config, as the CLI derives them.
+const N = deriveNames(devConfig.projectPrefix, devConfig.name, devConfig.nameSuffix ?? "");
+const DEV = `/subscriptions/${SUB}/resourceGroups/${N.resourceGroup}/providers/Microsoft.DataFactory/factories/${N.dataFactory}`;
+const WS = `/subscriptions/${SUB}/resourceGroups/${N.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${N.mlWorkspace}`;
+const STUDIO = `https://ml.azure.com/runs/job-7?wsid=/subscriptions/x/resourcegroups/${N.resourceGroup}/workspaces/${N.mlWorkspace}`;
 
 interface Result {
   readonly code: number | null;
@@ -99,8 +104,8 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(create[0].path).toBe(`${DEV}/pipelines/datapath/createRun`);
         expect(create[0].body).toEqual({ relative_path: "parquet/offerpath3", datastore_name: "input_data" });
         expect(arm.calls("getRun")[0].path).toBe(`${DEV}/pipelineruns/${RUN}`);
-        expect(arm.calls("getJob")[0].path).toBe(`/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev/jobs/job-42`);
-        expect(r.stdout).toContain(`Started run ${RUN} of datapath in adf-amldp-dev on input_data:parquet/offerpath3`);
+        expect(arm.calls("getJob")[0].path).toBe(`${WS}/jobs/job-42`);
+        expect(r.stdout).toContain(`Started run ${RUN} of datapath in ${N.dataFactory} on input_data:parquet/offerpath3`);
         expect(r.stdout).toContain(`Portal: https://adf.azure.com/en/monitoring/pipelineruns/${RUN}?factory=${encodeURIComponent(DEV)}`);
         // Not a TTY: plain log lines for each change, with the elapsed time.
         expect(r.stdout).toMatch(/^\+\d+s Wait for job: InProgress$/m);
@@ -147,7 +152,7 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(r.stderr).toContain(`AML job job-7: Failed (${STUDIO})`);
         expect(r.stderr).toContain("  step prepare Failed: no .parquet files found under /mnt/input");
         expect(r.stderr).not.toContain("step process");
-        const ws = `/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev`;
+        const ws = WS;
         expect(arm.calls("jobChildren").map((c) => c.path)).toEqual([`/history/v1.0${ws}/runs/job-7/children`]);
         expect(arm.calls("runDetails").map((c) => c.path)).toEqual([`/history/v1.0${ws}/runs/job-7-prepare/details`]);
       },
@@ -277,7 +282,7 @@ describe("aml-datapath against a local ARM stand-in", () => {
     [["run", "--env", "dev", "--path", "../etc"], `--path "../etc" must not contain '.' or '..' segments`],
     [["run", "--env", "dev", "--path", "/abs"], `--path "/abs" must be relative to the datastore root`],
     [["run", "--env", "dev", "--path", "x", "--datastore", "Bad-Store"], `--datastore "Bad-Store" must be 1-255 lowercase letters`],
-    [["run", "--env", "staging", "--path", "x"], `unknown environment "staging"`],
+    [["run", "--env", "nosuchenv", "--path", "x"], `unknown environment "nosuchenv"`],
     [["run", "--path", "x"], "--env is required"],
     [["status", "not-a-guid", "--env", "dev"], `status needs a run id (a GUID), got "not-a-guid"`],
     [["runs", "--env", "dev", "--last", "0"], `--last "0" must be a whole number from 1 to 100`],
@@ -352,7 +357,7 @@ describe("aml-datapath cancel", () => {
         expect(arm.calls("cancelRun").map((c) => [c.path, new URLSearchParams(c.query).get("isRecursive")])).toEqual([[`${DEV}/pipelineruns/${RUN}/cancel`, "true"]]);
         // The ADF run is cancelled before the job: no new invoke can start in between.
         expect(arm.calls("cancelRun")[0].at).toBeLessThanOrEqual(arm.calls("cancelJob")[0].at);
-        expect(arm.calls("cancelJob").map((c) => c.path)).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-amldp-dev/providers/Microsoft.MachineLearningServices/workspaces/mlw-amldp-dev/jobs/job-9/cancel`]);
+        expect(arm.calls("cancelJob").map((c) => c.path)).toEqual([`${WS}/jobs/job-9/cancel`]);
         expect(r.stdout).toContain(`Cancelled ADF run ${RUN} (was InProgress).`);
         expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Running).");
       },

@@ -34,7 +34,7 @@ describe("npm run plan / deploy: the commands they run", () => {
 
   test.each([
     [[], /name one environment \(/],
-    [["staging"], /unknown environment "staging": use one of /],
+    [["nosuchenv"], /unknown environment "nosuchenv": use one of /],
     [[env, "--force"], /unknown option --force/],
     [[env, "dev2"], /name one environment/],
   ])("usage errors before anything runs: %j", (argv, message) => {

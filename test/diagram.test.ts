@@ -7,7 +7,7 @@ import { deriveNames } from "../lib/core/naming";
 import { environments } from "../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "..");
-const ENVS = ["dev", "test", "prod"];
+const ENVS = environments.map((e) => e.name);
 
 /** `node -r ts-node/register <script>` as npm runs it. */
 const run = (script: string, env: Record<string, string>) =>
@@ -98,9 +98,10 @@ describe("model of the dev stack", () => {
   });
 
   test("labels: kind plus literal name, never a ${} reference or a version hash", () => {
-    expect(box("dev", "azurerm_storage_account").label).toBe("Storage account\nstamldpdev");
+    const n = deriveNames(environments[0].projectPrefix, "dev", environments[0].nameSuffix ?? "");
+    expect(box("dev", "azurerm_storage_account").label).toBe(`Storage account\n${n.storageAccount}`);
     expect(box("dev", "azapi_resource", "batch/endpoint").label).toBe(`Batch endpoint\n${deriveNames(environments[0].projectPrefix, "dev", environments[0].nameSuffix ?? "").batchEndpoint}`);
-    expect(box("dev", "azurerm_machine_learning_workspace").label).toBe("ML workspace\nmlw-amldp-dev");
+    expect(box("dev", "azurerm_machine_learning_workspace").label).toBe(`ML workspace\n${n.mlWorkspace}`);
     for (const n of models.dev.nodes) {
       expect(n.label).not.toContain("${");
       expect(n.label).not.toMatch(/[0-9a-f]{16}/);

@@ -7,7 +7,7 @@ import { DatapathStack, stateKey } from "../stacks/datapath-stack";
 import { EnvironmentConfig } from "../stacks/config";
 import { addEnvironments } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
-import { NAME_RULES } from "../lib/core/naming";
+import { deriveNames, NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, resourcesOf, single, synthJson, TfJson } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -110,7 +110,8 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     const template = JSON.parse(String(json.output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
     const cmd = String(json.output!.start_run_command.value);
-    expect(cmd).toContain(`az datafactory pipeline create-run --resource-group rg-amldp-${name} --factory-name adf-amldp-${name} --name `);
+    const n = deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? "");
+    expect(cmd).toContain(`az datafactory pipeline create-run --resource-group ${n.resourceGroup} --factory-name ${n.dataFactory} --name `);
     expect(JSON.parse(cmd.slice(cmd.indexOf("--parameters '") + 14, -1))).toEqual({ datastore_name: "input_data", relative_path: cfg.data.defaultRelativePath });
   });
 
@@ -222,7 +223,7 @@ describe("environment differences", () => {
 
   test("state keys are distinct", () => {
     const keys = environments.map((e) => (get(e.name).terraform.backend as { azurerm: { key: string } }).azurerm.key);
-    expect(new Set(keys).size).toBe(3);
+    expect(new Set(keys).size).toBe(environments.length);
     expect(keys).toEqual(environments.map((e) => stateKey(e.name)));
   });
 
