@@ -67,9 +67,18 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
   // cdktf captures a full stack trace for every token it creates; with ts-node's source-map support
   // installed, formatting each one dominates synth time. Our errors never show traces, so use V8's
   // plain formatting while building and synthesizing (DEBUG=1 keeps the mapped traces).
-  const errorClass = Error as { prepareStackTrace?: unknown };
+  const errorClass = Error as { prepareStackTrace?: unknown; captureStackTrace: (target: object, below?: unknown) => void };
   const mappedTraces = errorClass.prepareStackTrace;
-  if (!process.env.DEBUG) errorClass.prepareStackTrace = undefined;
+  const capture = errorClass.captureStackTrace;
+  if (!process.env.DEBUG) {
+    errorClass.prepareStackTrace = undefined;
+    // cdktf records a full stack trace (at unlimited depth) for every token it creates, only to show
+    // it when a token cannot be resolved; we never show traces, so record an empty one. Errors thrown
+    // here still get their own stack: V8 fills it without this function.
+    errorClass.captureStackTrace = (target: object) => {
+      (target as { stack?: string }).stack = "";
+    };
+  }
   try {
     fs.rmSync(scratch, { recursive: true, force: true });
     // Stack traces in annotations would put this machine's absolute paths into the manifest.
@@ -88,6 +97,7 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     return { ok: false, message: known ? e.message : `Synth failed: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
     errorClass.prepareStackTrace = mappedTraces;
+    errorClass.captureStackTrace = capture;
   }
 }
 

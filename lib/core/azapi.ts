@@ -7,6 +7,17 @@ import { TerraformDataSource, TerraformMetaArguments, TerraformProvider, Terrafo
 /** Azure/azapi v2: the version every azapi resource and the provider block ask for. */
 const AZAPI_METADATA = { providerName: "azapi", providerVersionConstraint: "~> 2.0" };
 
+/** What every azapi resource and data source hands to cdktf: its type, the provider and the meta-arguments. */
+const base = (terraformResourceType: string, c: TerraformMetaArguments) => ({
+  terraformResourceType,
+  terraformGeneratorMetadata: AZAPI_METADATA,
+  provider: c.provider,
+  dependsOn: c.dependsOn,
+  count: c.count,
+  lifecycle: c.lifecycle,
+  forEach: c.forEach,
+});
+
 export interface AzapiProviderConfig {
   /**
    * Subscription to use.
@@ -132,15 +143,7 @@ export class AzapiResource extends TerraformResource {
   readonly config: AzapiResourceConfig;
 
   constructor(scope: Construct, id: string, config: AzapiResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: AzapiResource.tfResourceType,
-      terraformGeneratorMetadata: AZAPI_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-    });
+    super(scope, id, base(AzapiResource.tfResourceType, config));
     this.config = config;
   }
 
@@ -212,13 +215,7 @@ export class AzapiResourceAction extends TerraformResource {
   readonly config: AzapiResourceActionConfig;
 
   constructor(scope: Construct, id: string, config: AzapiResourceActionConfig) {
-    super(scope, id, {
-      terraformResourceType: AzapiResourceAction.tfResourceType,
-      terraformGeneratorMetadata: AZAPI_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      lifecycle: config.lifecycle,
-    });
+    super(scope, id, base(AzapiResourceAction.tfResourceType, config));
     this.config = config;
   }
 
@@ -256,12 +253,7 @@ export class DataAzapiResource extends TerraformDataSource {
   readonly config: DataAzapiResourceConfig;
 
   constructor(scope: Construct, id: string, config: DataAzapiResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: DataAzapiResource.tfResourceType,
-      terraformGeneratorMetadata: AZAPI_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-    });
+    super(scope, id, base(DataAzapiResource.tfResourceType, config));
     this.config = config;
   }
 
@@ -292,12 +284,7 @@ export class AzapiUpdateResource extends TerraformResource {
   readonly config: AzapiUpdateResourceConfig;
 
   constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: AzapiUpdateResource.tfResourceType,
-      terraformGeneratorMetadata: AZAPI_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-    });
+    super(scope, id, base(AzapiUpdateResource.tfResourceType, config));
     this.config = config;
   }
 

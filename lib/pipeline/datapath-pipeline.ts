@@ -284,48 +284,14 @@ export class DatapathPipeline extends Construct {
     if (this.invocation.style === "batchEndpoint") {
       const inv = this.invocation;
       this.assets = this.publishAssets(props, prepare, process, conda);
-      const deploymentName = props.deploymentName ?? "pipeline";
-      this.batchEndpoint = new PipelineBatchEndpoint(this, "batch", {
-        workspaceId: props.workspaceId,
-        location: props.location,
-        endpointName: props.endpointName,
-        deploymentName,
-        pipelineComponentId: this.assets.pipelineComponent.id,
-        pipelineComponentVersion: this.assets.pipelineComponent.versionName,
-        computeClusterName: props.computeClusterName,
-        description: `Runs ${props.name} on a data path chosen per run`,
-        tags,
-      });
-      this.batchActivityOptions = {
-        scoringUri: this.batchEndpoint.scoringUri,
-        deploymentName,
-        endpointName: props.endpointName,
-        workspaceId: props.workspaceId,
-        inputName: PORTS.pipelineInput,
-        outputName: PORTS.pipelineOutput,
-        outputPrefix: `runs/${this.adfName}`,
-        outputFileName: OUTPUT_FILE,
-        jobTimeout: inv.jobTimeout ?? "0.12:00:00",
-        integrationRuntimeName: props.integrationRuntimeName,
-        outputDatastore: props.outputDatastoreName,
-        allowedDatastores: this.allowedDatastores,
-      };
+      this.batchEndpoint = this.deployEndpoint(props, this.assets, tags);
+      this.batchActivityOptions = this.batchOptions(props, inv, this.batchEndpoint);
       params[PARAMS.pollIntervalSeconds] = String(inv.pollIntervalSeconds ?? 60);
       variables[VARS.jobStatus] = "NotStarted";
       variables[VARS.pollError] = "";
-      this.activities = batchEndpointActivities(this.batchActivityOptions!).map(toWire);
+      this.activities = batchEndpointActivities(this.batchActivityOptions).map(toWire);
     } else {
-      const inv = this.invocation;
-      this.activities = classicPipelineActivities({
-        linkedServiceName: props.linkedServiceName,
-        pipelineEndpointId: inv.pipelineEndpointId,
-        pipelineVersion: inv.pipelineVersion,
-        experimentName: inv.experimentName ?? props.name,
-        dataPathParameterName: inv.dataPathParameterName ?? PORTS.pipelineInput,
-        allowedDatastores: this.allowedDatastores,
-        pipelineParameters: inv.pipelineParameters,
-        timeout: inv.timeout ?? "0.12:00:00",
-      }).map(toWire);
+      this.activities = this.classicActivities(props, this.invocation);
     }
     this.parameters = params;
     this.adfPipeline = new AdfPipeline(this, "adf", {
@@ -347,6 +313,51 @@ export class DatapathPipeline extends Construct {
       schedule: props.scheduleTrigger,
       blobTrigger: props.blobTrigger,
     });
+  }
+
+  /** The batch endpoint with a deployment of the pipeline component. */
+  private deployEndpoint(props: DatapathPipelineProps, assets: PipelineAssets, tags: Record<string, string>): PipelineBatchEndpoint {
+    return new PipelineBatchEndpoint(this, "batch", {
+      workspaceId: props.workspaceId,
+      location: props.location,
+      endpointName: props.endpointName,
+      deploymentName: props.deploymentName ?? "pipeline",
+      pipelineComponentId: assets.pipelineComponent.id,
+      pipelineComponentVersion: assets.pipelineComponent.versionName,
+      computeClusterName: props.computeClusterName,
+      description: `Runs ${props.name} on a data path chosen per run`,
+      tags,
+    });
+  }
+
+  private batchOptions(props: DatapathPipelineProps, inv: BatchEndpointInvocation, endpoint: PipelineBatchEndpoint): BatchEndpointActivitiesOptions {
+    return {
+      scoringUri: endpoint.scoringUri,
+      deploymentName: endpoint.deploymentName,
+      endpointName: props.endpointName,
+      workspaceId: props.workspaceId,
+      inputName: PORTS.pipelineInput,
+      outputName: PORTS.pipelineOutput,
+      outputPrefix: `runs/${this.adfName}`,
+      outputFileName: OUTPUT_FILE,
+      jobTimeout: inv.jobTimeout ?? "0.12:00:00",
+      integrationRuntimeName: props.integrationRuntimeName,
+      outputDatastore: props.outputDatastoreName,
+      allowedDatastores: this.allowedDatastores,
+    };
+  }
+
+  private classicActivities(props: DatapathPipelineProps, inv: ClassicPipelineEndpointInvocation): WireActivity[] {
+    return classicPipelineActivities({
+      linkedServiceName: props.linkedServiceName,
+      pipelineEndpointId: inv.pipelineEndpointId,
+      pipelineVersion: inv.pipelineVersion,
+      experimentName: inv.experimentName ?? props.name,
+      dataPathParameterName: inv.dataPathParameterName ?? PORTS.pipelineInput,
+      allowedDatastores: this.allowedDatastores,
+      pipelineParameters: inv.pipelineParameters,
+      timeout: inv.timeout ?? "0.12:00:00",
+    }).map(toWire);
   }
 
   /** Code upload (with the grants it needs) and the AML assets. */
