@@ -6,6 +6,7 @@
  *   aml-datapath runs --env dev [--last 10]
  *   aml-datapath cancel <run id> --env dev
  */
+import * as fs from "fs";
 import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
 import { NAME_RULES } from "../lib/core/naming";
@@ -21,6 +22,8 @@ const USAGE = `Usage:
   aml-datapath status <run id> --env <env> [--follow]
   aml-datapath runs --env <env> [--last <n>]
   aml-datapath cancel <run id> --env <env>   cancels the ADF run and the AML job it started
+  aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <env>]
+                                             runs the three steps on a local folder, as AML would
 Options:
   --request-timeout <s>  give up on a single Azure request after this long (default 60)
 Sign-in: DefaultAzureCredential (az login, managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).`;
@@ -213,6 +216,8 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       poll: { type: "string" },
       last: { type: "string" },
       "request-timeout": { type: "string" },
+      out: { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -228,6 +233,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
     timeoutMs: seconds("timeout", values.timeout, 12 * 3600, 0.1) * 1000,
     requestTimeoutMs: requestTimeout * 1000,
   };
+  if (command === "local") return localCommand(values, configs);
   // Everything is validated before the first request.
   let prepared: () => Promise<number>;
   let kind: "create" | "read" = "read";
@@ -302,6 +308,19 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
     io.err(azure().explain(e, t, requestTimeout, kind));
     return EXIT.failed;
   }
+}
+
+/** `local`: no Azure at all, so no subscription; the environment only picks the pipeline settings. */
+async function localCommand(values: { path?: string; out?: string; workers?: string; env?: string }, configs: readonly EnvironmentConfig[]): Promise<number> {
+  if (values.path === undefined) throw new UsageError("--path is required: a local folder with .parquet files");
+  if (!fs.existsSync(values.path) || !fs.statSync(values.path).isDirectory()) throw new UsageError(`--path "${values.path}" is not a folder`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers "${values.workers}" must be a whole number >= 1`);
+  const cfg = values.env === undefined ? configs[0] : configs.find((c) => c.name === values.env);
+  if (!cfg) throw new UsageError(`unknown environment "${values.env}": use one of ${configs.map((c) => c.name).join(", ")}`);
+  const out = values.out ?? `local-run-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  const local = require("./local") as typeof import("./local");
+  return local.runLocal(local.localSpec(cfg), values.path, out, workers);
 }
 
 /**

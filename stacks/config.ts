@@ -1,7 +1,7 @@
 import { AmlAuthentication } from "../lib/platform/data-factory";
 import { Invocation } from "../lib/pipeline/datapath-pipeline";
 import { ScheduleTriggerOptions } from "../lib/pipeline/adf-triggers";
-import { ParallelSettings } from "../lib/pipeline/component-specs";
+import { ParallelSettings, WorkItemSettings } from "../lib/pipeline/component-specs";
 import { StorageReplicationType } from "../lib/platform/ml-workspace";
 import { VmPriority } from "../lib/platform/compute-cluster";
 import { checkName } from "../lib/core/naming";
@@ -58,6 +58,8 @@ export interface PipelineConfig {
   readonly invocation?: Invocation;
   /** @default DEFAULT_PARALLEL_SETTINGS (instance count must fit the cluster) */
   readonly parallel?: ParallelSettings;
+  /** @default DEFAULT_WORK_ITEM_SETTINGS (1,000 files or 1 GiB per work item; no failed file tolerated) */
+  readonly workItems?: WorkItemSettings;
   /** @default - no schedule */
   readonly schedule?: ScheduleTriggerOptions;
   /**
@@ -66,7 +68,7 @@ export interface PipelineConfig {
    */
   readonly blobTrigger?: { readonly pathPrefix: string; readonly markerFileName?: string };
   /**
-   * Folder with the step code (`prepare.py`, `process.py`) and `conda.yaml`.
+   * Folder with the step code (`prepare.py`, `process.py`, `check_results.py`) and `conda.yaml`.
    * @default the library's own pipeline/ folder
    */
   readonly codeDirectory?: string;

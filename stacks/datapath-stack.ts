@@ -302,10 +302,12 @@ export class DatapathStack extends TerraformStack {
       defaultRelativePath: config.data.defaultRelativePath,
       invocation: p.invocation,
       parallel: p.parallel,
+      workItems: p.workItems,
       ...(p.codeDirectory !== undefined
         ? {
             prepareStep: { directory: p.codeDirectory, script: "prepare.py" },
             processStep: { directory: p.codeDirectory, script: "process.py" },
+            checkStep: { directory: p.codeDirectory, script: "check_results.py" },
             condaFile: path.join(p.codeDirectory, "conda.yaml"),
           }
         : {}),

@@ -40,9 +40,10 @@ describe("DatapathPipeline on AML v2", () => {
 
   test("uploads each step's code into the workspace's default blob datastore, with content MD5 and no local paths", () => {
     const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob"));
-    expect(blobs.map((b) => b.name)).toEqual([
-      expect.stringMatching(/^LocalUpload\/[0-9a-f]{16}\/datapath-prepare\/prepare\.py$/),
-      expect.stringMatching(/^LocalUpload\/[0-9a-f]{16}\/datapath-process\/process\.py$/),
+    expect(blobs.map((b) => String(b.name).replace(/^LocalUpload\/[0-9a-f]{16}\//, "LocalUpload/<version>/")).sort()).toEqual([
+      "LocalUpload/<version>/datapath-check/check_results.py",
+      "LocalUpload/<version>/datapath-prepare/prepare.py",
+      "LocalUpload/<version>/datapath-process/process.py",
     ]);
     for (const b of blobs) {
       const file = path.basename(String(b.name));
@@ -53,7 +54,7 @@ describe("DatapathPipeline on AML v2", () => {
       expect(String(b.source_content).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).toBe(content);
     }
     const codeVersion = byId(json, "p_assets_prepare-code_version");
-    const prepareBlob = blobs[0];
+    const prepareBlob = blobs.find((b) => String(b.name).endsWith("/prepare.py"))!;
     expect(codeVersion).toMatchObject({ type: `Microsoft.MachineLearningServices/workspaces/codes/versions@${AML_API_VERSION}`, method: "PUT" });
     expect((codeVersion.body as { properties: { codeUri: string } }).properties.codeUri).toBe(
       `https://stdemo.blob.core.windows.net/${containerRef(json)}/${path.dirname(String(prepareBlob.name))}`,
@@ -85,13 +86,13 @@ describe("DatapathPipeline on AML v2", () => {
   });
 
   test("asset containers are children of the workspace; versions are PUT once, named by content hash, never deleted", () => {
-    for (const [kind, name] of [["codes", "datapath-prepare"], ["codes", "datapath-process"], ["environments", "datapath-env"], ["components", "datapath_prepare"], ["components", "datapath_process"], ["components", "datapath"]]) {
+    for (const [kind, name] of [["codes", "datapath-prepare"], ["codes", "datapath-process"], ["codes", "datapath-check"], ["environments", "datapath-env"], ["components", "datapath_prepare"], ["components", "datapath_process"], ["components", "datapath_check"], ["components", "datapath"]]) {
       const container = Object.values(resourcesOf(json, "azapi_resource")).find((r) => r.name === name && String(r.type).startsWith(`Microsoft.MachineLearningServices/workspaces/${kind}@`));
       expect(container).toMatchObject({ parent_id: WS, type: `Microsoft.MachineLearningServices/workspaces/${kind}@2024-04-01` });
     }
     expect(Object.values(resourcesOf(json, "azapi_resource")).filter((r) => String(r.type).includes("/versions@"))).toEqual([]);
     const versions = Object.values(resourcesOf(json, "azapi_resource_action"));
-    expect(versions).toHaveLength(6);
+    expect(versions).toHaveLength(8);
     for (const v of versions) {
       expect(v).toMatchObject({ method: "PUT", when: "apply" });
       expect(v.resource_id).toMatch(/^\$\{azapi_resource\..*container.*\.id\}\/versions\/[0-9a-f]{16}$/);
@@ -129,7 +130,7 @@ describe("DatapathPipeline on AML v2", () => {
       type: "command",
       code: codeRef("prepare"),
       environment: envRef,
-      command: escaped("python prepare.py --input_folder ${{inputs.input_datapath}} --work_list ${{outputs.work_list}}"),
+      command: escaped("python prepare.py --input_folder ${{inputs.input_datapath}} --work_list ${{outputs.work_list}} --max_files_per_item 1000 --max_bytes_per_item 1073741824"),
       inputs: { input_datapath: { type: "uri_folder", mode: "ro_mount" } },
       outputs: { work_list: { type: "uri_folder", mode: "rw_mount" } },
     });
@@ -138,7 +139,7 @@ describe("DatapathPipeline on AML v2", () => {
       version: versionOf(process),
       type: "parallel",
       input_data: escaped("${{inputs.work_list}}"),
-      mini_batch_size: "10",
+      mini_batch_size: "1",
       resources: { instance_count: 2 },
       max_concurrency_per_instance: 2,
       retry_settings: { max_retries: 2, timeout: 300 },
@@ -158,7 +159,7 @@ describe("DatapathPipeline on AML v2", () => {
     expect(p).toMatchObject({ name: "datapath", version: versionOf(pipeline), type: "pipeline", inputs: { input_datapath: { type: "uri_folder" } } });
     // The parallel node carries the component's parallel settings, as azure-ai-ml's node builder sends them.
     const nodeSettings = Object.fromEntries(PARALLEL_NODE_KEYS.map((k) => [k, k === "mini_batch_size" ? Number(spec(process)[k]) : spec(process)[k]]));
-    expect(nodeSettings.mini_batch_size).toBe(10);
+    expect(nodeSettings.mini_batch_size).toBe(1);
     expect(p.jobs).toEqual({
       prepare: {
         name: "prepare",
@@ -177,6 +178,26 @@ describe("DatapathPipeline on AML v2", () => {
         },
         outputs: { results: { value: escaped("${{parent.outputs.results}}"), type: "literal" } },
       },
+      // Step 3 judges the rows of step 2 against the failed-file threshold, after every file was tried.
+      check: {
+        name: "check",
+        type: "command",
+        componentId: idOf(json, "p_assets_check-component_version"),
+        inputs: {
+          results: { job_input_type: "literal", value: escaped("${{parent.jobs.process.outputs.results}}") },
+          work_list: { job_input_type: "literal", value: escaped("${{parent.jobs.prepare.outputs.work_list}}") },
+        },
+      },
+    });
+    const check = byId(json, "p_assets_check-component_version");
+    expect(spec(check)).toMatchObject({
+      name: "datapath_check",
+      type: "command",
+      is_deterministic: false,
+      code: codeRef("check"),
+      environment: envRef,
+      command: escaped("python check_results.py --results ${{inputs.results}} --work_list ${{inputs.work_list}} --max_failed_files 0"),
+      inputs: { results: { type: "uri_file", mode: "ro_mount" }, work_list: { type: "uri_folder", mode: "ro_mount" } },
     });
     // Every name matches the CLI's component name rule; default compute is not on the pipeline component.
     for (const c of [prepare, process, pipeline]) expect(spec(c).name).toMatch(/^[a-z][a-z0-9_]*$/);
@@ -389,6 +410,22 @@ describe("the ADF pipeline", () => {
   });
 });
 
+describe("work items and the failed-file threshold", () => {
+  test("the props flow into the prepare and check command lines", () => {
+    const json = synthJson(pipelineStack({ workItems: { maxFilesPerItem: 500, maxBytesPerItem: 2 ** 20, maxFailedFiles: 3 } }).stack);
+    expect(String(spec(byId(json, "p_assets_prepare-component_version")).command)).toMatch(/ --max_files_per_item 500 --max_bytes_per_item 1048576$/);
+    expect(String(spec(byId(json, "p_assets_check-component_version")).command)).toMatch(/ --max_failed_files 3$/);
+  });
+
+  test("bad values are reported with the others", () => {
+    expect(problemsOf(() => pipelineStack({ workItems: { maxFilesPerItem: 0, maxBytesPerItem: 1.5, maxFailedFiles: -1 } }))).toEqual([
+      `test/p: workItems.maxFilesPerItem 0 must be an integer from 1 to 1000000`,
+      `test/p: workItems.maxBytesPerItem 1.5 must be an integer from 1 to ${1024 ** 4}`,
+      `test/p: workItems.maxFailedFiles -1 must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    ]);
+  });
+});
+
 describe("versions follow content", () => {
   const all = (json: TfJson) => Object.fromEntries(Object.entries(azapi(json)).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), JSON.stringify(r)]));
   const changedKeys = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).filter((k) => a[k] !== b[k]).sort();
@@ -443,6 +480,7 @@ describe("versions follow content", () => {
     const changed = all(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
     fs.rmSync(dir, { recursive: true, force: true });
     expect(changedKeys(base, changed)).toEqual([
+      "p_assets_check-component_version",
       "p_assets_environment_version",
       "p_assets_pipeline-component_version",
       "p_assets_prepare-component_version",

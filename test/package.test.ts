@@ -34,7 +34,7 @@ describe("the packed library in another team's app", () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test("the tarball has compiled JavaScript, declarations and the step code, and nothing of the repository's tests or sources", () => {
-    for (const f of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/pipeline/index.js", "dist/stacks/index.js", "dist/cli/main.js", "bin/aml-datapath.js", "pipeline/prepare.py", "pipeline/process.py", "pipeline/conda.yaml", "package.json"]) {
+    for (const f of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/pipeline/index.js", "dist/stacks/index.js", "dist/cli/main.js", "bin/aml-datapath.js", "pipeline/prepare.py", "pipeline/process.py", "pipeline/check_results.py", "pipeline/local_run.py", "pipeline/conda.yaml", "package.json"]) {
       expect([f, files.includes(f)]).toEqual([f, true]);
     }
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("pipeline/tests/") || f.startsWith("scripts/") || f.startsWith("dist/test/"))).toEqual([]);
@@ -48,7 +48,7 @@ describe("the packed library in another team's app", () => {
   test("the stack has the cluster, the pipeline's assets, endpoint and ADF pipeline, and the providers the constructs added", () => {
     expect(Object.keys(resourcesOf(json, "azurerm_machine_learning_compute_cluster"))).toHaveLength(1);
     const types = Object.values(resourcesOf(json, "azapi_resource")).map((r) => String(r.type).split("@")[0].split("/").pop());
-    expect(types.sort()).toEqual(["batchEndpoints", "codes", "codes", "components", "components", "components", "deployments", "environments", "pipelines"]);
+    expect(types.sort()).toEqual(["batchEndpoints", "codes", "codes", "codes", "components", "components", "components", "components", "deployments", "environments", "pipelines"]);
     expect(adfPipelineOf(json).resource.name).toBe("team-b");
     // DatapathPipeline brought azapi and time itself: the consumer configured only azurerm.
     expect(Object.keys(json.provider ?? {}).sort()).toEqual(["azapi", "azurerm", "time"]);

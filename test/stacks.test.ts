@@ -62,13 +62,15 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     for (const r of Object.values(resourcesOf(json, "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
   });
 
-  test("publishes the pipeline: code, environment, three components, endpoint + deployment, ADF pipeline and triggers", () => {
+  test("publishes the pipeline: code, environment, four components, endpoint + deployment, ADF pipeline and triggers", () => {
     const kind = (r: { type?: unknown }) => String(r.type).replace(/^Microsoft\.(MachineLearningServices|DataFactory)\/(workspaces|factories)\//, "").replace(/@.*$/, "");
     expect(Object.values(resourcesOf(json, "azapi_resource")).map(kind).sort()).toEqual([
       "batchEndpoints",
       "batchEndpoints/deployments",
       "codes",
       "codes",
+      "codes",
+      "components",
       "components",
       "components",
       "components",
@@ -78,7 +80,7 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     // Immutable versions are PUT once and never deleted by Terraform.
     const versions = Object.values(resourcesOf(json, "azapi_resource_action"));
     expect(versions.map((r) => [kind(r), r.method, r.when]).sort()).toEqual(
-      [["codes/versions"], ["codes/versions"], ["components/versions"], ["components/versions"], ["components/versions"], ["environments/versions"]].map(([k]) => [k, "PUT", "apply"]),
+      ["codes/versions", "codes/versions", "codes/versions", "components/versions", "components/versions", "components/versions", "components/versions", "environments/versions"].map((k) => [k, "PUT", "apply"]),
     );
     const adf = single(json, "azapi_resource", (r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
     const props = (adf.body as { properties: { parameters: Record<string, { type: string; defaultValue: string }> } }).properties;

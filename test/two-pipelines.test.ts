@@ -38,7 +38,14 @@ describe("two pipelines in one stack", () => {
     expect(new Set(grants).size).toBe(grants.length);
     // Both upload into the workspace's default datastore, under their own folders.
     const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob")).map((b) => String(b.name).split("/").slice(2).join("/"));
-    expect(blobs.sort()).toEqual(["clicks-prepare/prepare.py", "clicks-process/process.py", "offers-prepare/prepare.py", "offers-process/process.py"]);
+    expect(blobs.sort()).toEqual([
+      "clicks-check/check_results.py",
+      "clicks-prepare/prepare.py",
+      "clicks-process/process.py",
+      "offers-check/check_results.py",
+      "offers-prepare/prepare.py",
+      "offers-process/process.py",
+    ]);
   });
 
   test("one code store per workspace: one datastore read, one upload grant and wait, one read grant per identity", () => {

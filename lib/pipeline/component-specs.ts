@@ -11,8 +11,11 @@ export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
 /** How the parallel step spreads the work list over the cluster. */
 export interface ParallelSettings {
   /**
-   * Work items (manifest files) per mini-batch.
-   * @default 10
+   * Work items per mini-batch. An item already names up to `WorkItemSettings.maxFilesPerItem` files
+   * (1,000 by default), which amortises AML's per-mini-batch overhead; one item per mini-batch keeps
+   * the finest spread over workers, and a mini-batch of 1,000 files or 1 GiB stays well inside the
+   * default `miniBatchTimeoutSeconds`.
+   * @default 1
    */
   readonly miniBatchSize?: number;
   /**
@@ -36,8 +39,9 @@ export interface ParallelSettings {
    */
   readonly miniBatchTimeoutSeconds?: number;
   /**
-   * Failed items tolerated before the job fails; -1 tolerates any number.
-   * @default -1 (the entry script fails the whole mini-batch instead of single items)
+   * Failed work items tolerated before the job fails; -1 tolerates any number.
+   * @default -1 (a file that cannot be processed is a row with status "error", judged by the check
+   * step against `WorkItemSettings.maxFailedFiles`; only an unreadable work item fails its mini-batch)
    */
   readonly errorThreshold?: number;
   /**
@@ -55,7 +59,7 @@ export interface ParallelSettings {
 export type ResolvedParallelSettings = Required<ParallelSettings>;
 
 export const DEFAULT_PARALLEL_SETTINGS: ResolvedParallelSettings = {
-  miniBatchSize: 10,
+  miniBatchSize: 1,
   instanceCount: 2,
   maxConcurrencyPerInstance: 2,
   maxRetries: 2,
@@ -64,6 +68,36 @@ export const DEFAULT_PARALLEL_SETTINGS: ResolvedParallelSettings = {
   miniBatchErrorThreshold: 0,
   loggingLevel: "INFO",
 };
+
+/** How the prepare step groups files into work items, and how many failed files a run tolerates. */
+export interface WorkItemSettings {
+  /**
+   * Files per work item at most.
+   * @default 1000
+   */
+  readonly maxFilesPerItem?: number;
+  /**
+   * Input bytes per work item at most (an item is closed at whichever limit comes first; a single
+   * larger file is an item of its own).
+   * @default 1073741824 (1 GiB)
+   */
+  readonly maxBytesPerItem?: number;
+  /**
+   * Files that may fail (unreadable, not parquet, gone) before the run fails; every file is tried first.
+   * @default 0 (any failed file fails the run)
+   */
+  readonly maxFailedFiles?: number;
+}
+export type ResolvedWorkItemSettings = Required<WorkItemSettings>;
+export const DEFAULT_WORK_ITEM_SETTINGS: ResolvedWorkItemSettings = { maxFilesPerItem: 1000, maxBytesPerItem: 1024 ** 3, maxFailedFiles: 0 };
+
+export function resolveWorkItemSettings(c: Checker, prefix: string, s: WorkItemSettings = {}): ResolvedWorkItemSettings {
+  const r = { ...DEFAULT_WORK_ITEM_SETTINGS, ...s };
+  c.integer(`${prefix}.maxFilesPerItem`, r.maxFilesPerItem, 1, 1_000_000);
+  c.integer(`${prefix}.maxBytesPerItem`, r.maxBytesPerItem, 1, 1024 ** 4);
+  c.integer(`${prefix}.maxFailedFiles`, r.maxFailedFiles, 0);
+  return r;
+}
 
 /** Validate and fill in defaults; problems go to `c` under `prefix`. */
 export function resolveParallelSettings(c: Checker, prefix: string, s: ParallelSettings = {}): ResolvedParallelSettings {
@@ -99,6 +133,8 @@ export const PORTS = {
   pipelineOutput: "results",
   workList: "work_list",
   inputRoot: "input_root",
+  /** The check step's input of the process step's rows. */
+  results: "results",
 } as const;
 
 const ro = { type: "uri_folder", mode: "ro_mount" } as const;
@@ -106,21 +142,43 @@ const ro = { type: "uri_folder", mode: "ro_mount" } as const;
 const asset = (id: string) => `azureml:${id}`;
 
 /** Step 1: a command component that turns the input folder into a work list. */
-export function prepareComponentSpec(name: string, version: string, a: StepAssets, script = "prepare.py"): ComponentSpec {
+export function prepareComponentSpec(name: string, version: string, a: StepAssets, w: ResolvedWorkItemSettings, script = "prepare.py"): ComponentSpec {
   return {
     $schema: `${SCHEMA}/commandComponent.schema.json`,
     name,
     version,
     display_name: "Prepare work list",
-    description: "Lists every .parquet file under the input data path and writes one manifest per file.",
+    description: `Lists every .parquet file under the input data path into work items of up to ${w.maxFilesPerItem} files or ${w.maxBytesPerItem} bytes (JSON Lines).`,
     type: "command",
     inputs: { [PORTS.pipelineInput]: { ...ro, description: "Folder to process (the run's data path)" } },
-    outputs: { [PORTS.workList]: { type: "uri_folder", mode: "rw_mount", description: "One manifest per input file" } },
+    outputs: { [PORTS.workList]: { type: "uri_folder", mode: "rw_mount", description: "Work items: JSON Lines files naming the input files" } },
     // The data path names a folder, not its content: AML must not reuse an earlier run's work list.
     is_deterministic: false,
     code: asset(a.codeId),
     environment: asset(a.environmentId),
-    command: `python ${script} --input_folder \${{inputs.${PORTS.pipelineInput}}} --work_list \${{outputs.${PORTS.workList}}}`,
+    command:
+      `python ${script} --input_folder \${{inputs.${PORTS.pipelineInput}}} --work_list \${{outputs.${PORTS.workList}}}` +
+      ` --max_files_per_item ${w.maxFilesPerItem} --max_bytes_per_item ${w.maxBytesPerItem}`,
+  };
+}
+
+/** Step 3: a command component that fails the run when more files failed than tolerated. */
+export function checkComponentSpec(name: string, version: string, a: StepAssets, w: ResolvedWorkItemSettings, script = "check_results.py"): ComponentSpec {
+  return {
+    $schema: `${SCHEMA}/commandComponent.schema.json`,
+    name,
+    version,
+    display_name: "Check results",
+    description: `Summarises the result rows and fails when more than ${w.maxFailedFiles} files failed (or a work item got no rows).`,
+    type: "command",
+    inputs: {
+      [PORTS.results]: { type: "uri_file", mode: "ro_mount", description: "The process step's result rows" },
+      [PORTS.workList]: { ...ro, description: "The work items, to find files without a row" },
+    },
+    is_deterministic: false,
+    code: asset(a.codeId),
+    environment: asset(a.environmentId),
+    command: `python ${script} --results \${{inputs.${PORTS.results}}} --work_list \${{inputs.${PORTS.workList}}} --max_failed_files ${w.maxFailedFiles}`,
   };
 }
 
@@ -137,12 +195,12 @@ export function processComponentSpec(
     name,
     version,
     display_name: "Process work items",
-    description: "Processes every work item in parallel mini-batches and appends one result row per item.",
+    description: "Processes every file of every work item in parallel mini-batches and appends one result row per file.",
     type: "parallel",
     is_deterministic: false,
     inputs: {
-      [PORTS.workList]: { ...ro, description: "Manifests written by the prepare step" },
-      [PORTS.inputRoot]: { ...ro, description: "The input folder the manifests point into" },
+      [PORTS.workList]: { ...ro, description: "Work items written by the prepare step" },
+      [PORTS.inputRoot]: { ...ro, description: "The input folder the work items point into" },
     },
     // append_row_to aggregates every returned row into one file.
     outputs: { [PORTS.pipelineOutput]: { type: "uri_file", mode: "rw_mount", description: "One JSON row per processed file" } },
@@ -202,7 +260,7 @@ export function parallelNodeSettings(processSpec: ComponentSpec): Record<string,
 export function pipelineComponentSpec(
   name: string,
   version: string,
-  ids: { prepareId: string; processId: string },
+  ids: { prepareId: string; processId: string; checkId: string },
   specs: { process: ComponentSpec },
 ): ComponentSpec {
   const parentInput = `\${{parent.inputs.${PORTS.pipelineInput}}}`;
@@ -211,7 +269,7 @@ export function pipelineComponentSpec(
     name,
     version,
     display_name: "Data-path pipeline",
-    description: "Prepare a work list from the data path, then process every item in parallel.",
+    description: "Prepare a work list from the data path, process every file in parallel, then check the failures against the threshold.",
     type: "pipeline",
     inputs: { [PORTS.pipelineInput]: { type: "uri_folder", description: "Folder to process, chosen per run" } },
     outputs: { [PORTS.pipelineOutput]: { type: "uri_file", description: "One JSON row per processed file" } },
@@ -232,6 +290,15 @@ export function pipelineComponentSpec(
           [PORTS.inputRoot]: literal(parentInput),
         },
         outputs: { [PORTS.pipelineOutput]: { value: `\${{parent.outputs.${PORTS.pipelineOutput}}}`, type: "literal" } },
+      },
+      check: {
+        name: "check",
+        type: "command",
+        componentId: ids.checkId,
+        inputs: {
+          [PORTS.results]: literal(`\${{parent.jobs.process.outputs.${PORTS.pipelineOutput}}}`),
+          [PORTS.workList]: literal(`\${{parent.jobs.prepare.outputs.${PORTS.workList}}}`),
+        },
       },
     },
   };

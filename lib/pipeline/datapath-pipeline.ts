@@ -3,7 +3,16 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
 import { resolvedText } from "../core/tokens";
-import { COMPONENT_NAME, ParallelSettings, PORTS, ResolvedParallelSettings, resolveParallelSettings } from "./component-specs";
+import {
+  COMPONENT_NAME,
+  ParallelSettings,
+  PORTS,
+  ResolvedParallelSettings,
+  resolveParallelSettings,
+  ResolvedWorkItemSettings,
+  resolveWorkItemSettings,
+  WorkItemSettings,
+} from "./component-specs";
 import {
   batchEndpointActivities,
   BatchEndpointActivitiesOptions,
@@ -194,7 +203,17 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
    */
   readonly processStep?: StepCode;
   /**
-   * Conda file of the environment both steps run in.
+   * Step 3 code (judges the result rows against `workItems.maxFailedFiles`).
+   * @default check_results.py from the library's pipeline/ folder
+   */
+  readonly checkStep?: StepCode;
+  /**
+   * How files are grouped into work items, and how many may fail before the run fails.
+   * @default DEFAULT_WORK_ITEM_SETTINGS (1,000 files or 1 GiB per item; no failed file tolerated)
+   */
+  readonly workItems?: WorkItemSettings;
+  /**
+   * Conda file of the environment the steps run in.
    * @default the library's pipeline/conda.yaml
    */
   readonly condaFile?: string;
@@ -256,6 +275,7 @@ export class DatapathPipeline extends Construct {
   readonly parameters: Readonly<Record<string, string>>;
   readonly invocation: Invocation;
   readonly parallelSettings: ResolvedParallelSettings;
+  readonly workItemSettings: ResolvedWorkItemSettings;
   /** Datastores a run may name in `datastore_name`. */
   readonly allowedDatastores: readonly string[];
   private readonly adfName: string;
@@ -265,8 +285,9 @@ export class DatapathPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DatapathPipelineProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
-    const { prepare, process, conda } = this.validate(c, props);
+    const { prepare, process, check, conda } = this.validate(c, props);
     this.parallelSettings = resolveParallelSettings(c, "parallel", props.parallel);
+    this.workItemSettings = resolveWorkItemSettings(c, "workItems", props.workItems);
     if (props.computeMaxNodes !== undefined && this.parallelSettings.instanceCount > props.computeMaxNodes) {
       c.fail("parallel.instanceCount", this.parallelSettings.instanceCount, `must not exceed the cluster's maxNodes (${props.computeMaxNodes})`);
     }
@@ -283,7 +304,7 @@ export class DatapathPipeline extends Construct {
 
     if (this.invocation.style === "batchEndpoint") {
       const inv = this.invocation;
-      this.assets = this.publishAssets(props, prepare, process, conda);
+      this.assets = this.publishAssets(props, { prepare, process, check }, conda);
       this.batchEndpoint = this.deployEndpoint(props, this.assets, tags);
       this.batchActivityOptions = this.batchOptions(props, inv, this.batchEndpoint);
       params[PARAMS.pollIntervalSeconds] = String(inv.pollIntervalSeconds ?? 60);
@@ -361,7 +382,7 @@ export class DatapathPipeline extends Construct {
   }
 
   /** Code upload (with the grants it needs) and the AML assets. */
-  private publishAssets(props: DatapathPipelineProps, prepare: StepSource, process: StepSource, conda: string): PipelineAssets {
+  private publishAssets(props: DatapathPipelineProps, steps: { prepare: StepSource; process: StepSource; check: StepSource }, conda: string): PipelineAssets {
     // Code goes where azure-ai-ml puts it: the workspace's default blob datastore, whose container
     // name (azureml-blobstore-<workspace guid>) is read from the workspace rather than guessed.
     const store = WorkspaceCodeStore.obtain(this, {
@@ -382,11 +403,11 @@ export class DatapathPipeline extends Construct {
       blobEndpoint,
       codeContainerName: containerName,
       codeLocationKey: [props.codeDatastoreName ?? "workspaceblobstore", resolvedText(this, blobEndpoint)].join("|"),
-      prepare,
-      process,
+      ...steps,
       image: props.baseImage ?? DEFAULT_BASE_IMAGE,
       conda,
       parallel: this.parallelSettings,
+      workItems: this.workItemSettings,
       uploadDependsOn: store.uploadDependencies,
     });
   }
@@ -422,7 +443,7 @@ export class DatapathPipeline extends Construct {
     });
   }
 
-  private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; conda: string } {
+  private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; check: StepSource; conda: string } {
     c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter");
     if (typeof p.name === "string" && !COMPONENT_NAME.test(p.name)) c.fail("name", p.name, "must be a valid component name");
     c.resourceId("workspaceId", p.workspaceId);
@@ -471,6 +492,7 @@ export class DatapathPipeline extends Construct {
 
     const prepare = this.readStep(c, "prepareStep", p.prepareStep ?? { directory: DEFAULT_PIPELINE_DIR, script: "prepare.py" });
     const process = this.readStep(c, "processStep", p.processStep ?? { directory: DEFAULT_PIPELINE_DIR, script: "process.py" });
+    const check = this.readStep(c, "checkStep", p.checkStep ?? { directory: DEFAULT_PIPELINE_DIR, script: "check_results.py" });
     const condaPath = p.condaFile ?? path.join(DEFAULT_PIPELINE_DIR, "conda.yaml");
     let conda = "";
     try {
@@ -478,7 +500,7 @@ export class DatapathPipeline extends Construct {
     } catch {
       c.fail("condaFile", p.condaFile ?? "pipeline/conda.yaml", "must be a readable file");
     }
-    return { prepare, process, conda };
+    return { prepare, process, check, conda };
   }
 
   private readStep(c: Checker, property: string, code: StepCode): StepSource {

@@ -4,10 +4,12 @@ import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
 import { escapeTemplateString } from "../core/azapi";
 import { CodeVersionBody, ComponentVersionBody, EnvironmentVersionBody, VersionedAsset } from "./aml-assets";
 import {
+  checkComponentSpec,
   pipelineComponentSpec,
   prepareComponentSpec,
   processComponentSpec,
   ResolvedParallelSettings,
+  ResolvedWorkItemSettings,
   StepAssets,
 } from "./component-specs";
 import { contentVersion, md5Hex, SourceFile } from "./content-hash";
@@ -37,11 +39,13 @@ export interface PipelineAssetsProps {
   readonly codeLocationKey?: string;
   readonly prepare: StepSource;
   readonly process: StepSource;
+  readonly check: StepSource;
   /** Base image of the environment. */
   readonly image: string;
   /** Conda file content of the environment. */
   readonly conda: string;
   readonly parallel: ResolvedParallelSettings;
+  readonly workItems: ResolvedWorkItemSettings;
   /**
    * What the code upload waits for (the deployer's propagated upload grant, private endpoints).
    * @default []
@@ -55,15 +59,17 @@ export const codeFolder = (pipeline: string, step: string, version: string): str
 /**
  * The pipeline's AML assets: each step's code uploaded into the workspace's default blob datastore
  * (where azure-ai-ml puts code) and registered as a code version, the environment, and the prepare,
- * process and pipeline components. Every version is named after a hash of its content, so an
+ * process, check and pipeline components. Every version is named after a hash of its content, so an
  * unchanged repository changes nothing and a changed file creates new versions next to the old ones.
  */
 export class PipelineAssets extends Construct {
   readonly prepareCode: VersionedAsset<CodeVersionBody>;
   readonly processCode: VersionedAsset<CodeVersionBody>;
+  readonly checkCode: VersionedAsset<CodeVersionBody>;
   readonly environment: VersionedAsset<EnvironmentVersionBody>;
   readonly prepareComponent: VersionedAsset<ComponentVersionBody>;
   readonly processComponent: VersionedAsset<ComponentVersionBody>;
+  readonly checkComponent: VersionedAsset<ComponentVersionBody>;
   readonly pipelineComponent: VersionedAsset<ComponentVersionBody>;
 
   constructor(scope: Construct, id: string, props: PipelineAssetsProps) {
@@ -71,7 +77,7 @@ export class PipelineAssets extends Construct {
     const asset = <B extends object>(key: string, kind: "codes" | "environments" | "components", name: string, version: string, description: string, body: B, dependsOn?: ITerraformDependable[]) =>
       new VersionedAsset<B>(this, key, { workspaceId: props.workspaceId, kind, name, version, description, versionBody: body, dependsOn });
 
-    const uploadCode = (step: "prepare" | "process", s: StepSource) => {
+    const uploadCode = (step: "prepare" | "process" | "check", s: StepSource) => {
       // The version covers everything in the body: a new location is a new version, never a re-PUT of an immutable one.
       const version = contentVersion("code", s.files, props.codeLocationKey);
       const folder = codeFolder(props.name, step, version);
@@ -98,6 +104,7 @@ export class PipelineAssets extends Construct {
     };
     this.prepareCode = uploadCode("prepare", props.prepare);
     this.processCode = uploadCode("process", props.process);
+    this.checkCode = uploadCode("check", props.check);
 
     const envBody: EnvironmentVersionBody = {
       properties: { image: props.image, condaFile: props.conda, osType: "Linux", description: "Runtime of both steps", isAnonymous: false, isArchived: false },
@@ -117,7 +124,7 @@ export class PipelineAssets extends Construct {
     this.prepareComponent = component(
       "prepare-component",
       `${props.name}_prepare`,
-      (v, ids) => prepareComponentSpec(`${props.name}_prepare`, v, stepAssets(this.prepareCode, ids), props.prepare.script),
+      (v, ids) => prepareComponentSpec(`${props.name}_prepare`, v, stepAssets(this.prepareCode, ids), props.workItems, props.prepare.script),
       "Step 1: prepare the work list",
     );
     this.processComponent = component(
@@ -126,12 +133,18 @@ export class PipelineAssets extends Construct {
       (v, ids) => processComponentSpec(`${props.name}_process`, v, stepAssets(this.processCode, ids), props.parallel, props.process.script),
       "Step 2: process every work item in parallel",
     );
+    this.checkComponent = component(
+      "check-component",
+      `${props.name}_check`,
+      (v, ids) => checkComponentSpec(`${props.name}_check`, v, stepAssets(this.checkCode, ids), props.workItems, props.check.script),
+      "Step 3: fail the run when more files failed than tolerated",
+    );
     const ref = (a: VersionedAsset<ComponentVersionBody>, ids: boolean) => (ids ? a.id : `component:${a.versionName}`);
     this.pipelineComponent = component(
       "pipeline-component",
       props.name,
       (v, ids) =>
-        pipelineComponentSpec(props.name, v, { prepareId: ref(this.prepareComponent, ids), processId: ref(this.processComponent, ids) }, {
+        pipelineComponentSpec(props.name, v, { prepareId: ref(this.prepareComponent, ids), processId: ref(this.processComponent, ids), checkId: ref(this.checkComponent, ids) }, {
           process: processComponentSpec(`${props.name}_process`, "", stepAssets(this.processCode, ids), props.parallel, props.process.script),
         }),
       "The two-step data-path pipeline",

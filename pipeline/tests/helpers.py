@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import unittest
@@ -33,6 +34,8 @@ EXPECTED_FILES = [
 IGNORED_FILES = [
     "parquet/offerpath2/2026/11/data.csv",
     "parquet/offerpath2/2026/11/c.parquet.tmp",
+    "parquet/offerpath2/2026/11/a.xparquet",  # the suffix is ".parquet", dot included
+    "parquet/offerpath2/2026/11/parquet",
     "parquet/offerpath2/2026/11/_SUCCESS",
     "parquet/offerpath2/2026/11/.hidden.parquet",
     ".hiddendir/x.parquet",
@@ -62,6 +65,16 @@ def make_tree(root: Path) -> dict[str, bytes]:
     os.symlink(root / "parquet" / "offerpath1", root / "linkdir", target_is_directory=True)
     os.symlink(root / "top.parquet", root / "link.parquet")
     return contents
+
+
+def read_work_list(folder: Path) -> list[list[dict]]:
+    """The work items of a prepare.py work list, in name order, each as its parsed lines."""
+    items = []
+    for path in sorted(folder.iterdir()):
+        text = path.read_text(encoding="ascii")
+        assert text.endswith("\n"), path
+        items.append([json.loads(line) for line in text.splitlines()])
+    return items
 
 
 def snapshot(root: Path) -> list[tuple]:
