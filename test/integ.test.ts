@@ -50,7 +50,17 @@ function fakes(s: Scenario = {}) {
   return { deps, commands, logs, synths, cliCalls };
 }
 
-const emptyPlan = JSON.stringify({ resource_changes: [] });
+const OLD_VERSION = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/codes/datapath-process/versions/0123456789abcdef";
+// What a code change plans: the process code version's PUT is replaced (the old request forgotten).
+const emptyPlan = JSON.stringify({
+  resource_changes: [
+    {
+      address: "azapi_resource_action.pipeline_assets_process-code_version_1",
+      type: "azapi_resource_action",
+      change: { actions: ["delete", "create"], before: { type: "Microsoft.MachineLearningServices/workspaces/codes/versions@2024-04-01", resource_id: OLD_VERSION } },
+    },
+  ],
+});
 const dir = `/tmp/integ-x/cdktf.out/stacks/${base.name}`;
 
 describe("npm run integ: skips cleanly without a subscription", () => {
@@ -96,6 +106,8 @@ describe("npm run integ: the orchestration", () => {
       `terraform -chdir=${dir} plan -input=false -out=code-change.tfplan`,
       `terraform -chdir=${dir} show -json code-change.tfplan`,
       `terraform -chdir=${dir} apply -input=false code-change.tfplan`,
+      `az rest --method get --url https://management.azure.com${OLD_VERSION}?api-version=2024-04-01 --output none`,
+      `terraform -chdir=${dir} plan -input=false -detailed-exitcode -no-color`,
       `terraform -chdir=${dir} destroy -input=false -auto-approve`,
     ]);
     expect(f.cliCalls).toEqual([["run", "--env", base.name, "--path", "integ/iabc12", "--follow", "--timeout", "7200"]]);
@@ -110,6 +122,12 @@ describe("npm run integ: the orchestration", () => {
     expect(f.logs).toContain("FAIL second plan shows no changes: the second plan shows changes: # azapi_resource.x will be updated in-place");
     expect(f.commands[f.commands.length - 1]).toBe(`terraform -chdir=${dir} destroy -input=false -auto-approve`);
     expect(f.commands.some((c) => c.includes("code-change.tfplan"))).toBe(false);
+  });
+
+  test("a previous version that is gone after the code change fails the run", async () => {
+    const f = fakes({ answers: [["az rest --method get", { code: 3, stderr: "(ResourceNotFound) not found" }]] });
+    expect(await runInteg(f.deps, base)).toBe(1);
+    expect(f.logs.some((l) => l.startsWith(`FAIL change process.py: applied without deleting an asset version: reading the previous version ${OLD_VERSION} failed (exit 3)`))).toBe(true);
   });
 
   test("a code change that would DELETE an asset version is refused before apply", async () => {

@@ -11,6 +11,7 @@
 import * as path from "path";
 import { EnvironmentConfig } from "../../stacks/config";
 import { deriveNames, pipelineDefaults } from "../../lib/core/naming";
+import { AML_API_VERSION } from "../../lib/pipeline/aml-assets";
 
 export interface CommandResult {
   readonly code: number;
@@ -147,7 +148,15 @@ export async function secondPlanIsEmpty(d: IntegDeps, dir: string): Promise<void
 interface PlannedChange {
   readonly address: string;
   readonly type: string;
-  readonly change: { readonly actions: readonly string[]; readonly before?: { readonly type?: string } | null };
+  readonly change: { readonly actions: readonly string[]; readonly before?: { readonly type?: string; readonly resource_id?: string } | null };
+}
+
+/** ARM ids of the asset versions a plan replaces (their PUT requests are forgotten, the versions stay). */
+export function replacedVersionIds(planJson: string): string[] {
+  const plan = JSON.parse(planJson) as { resource_changes?: PlannedChange[] };
+  return (plan.resource_changes ?? [])
+    .filter((c) => c.type === "azapi_resource_action" && c.change.actions.includes("delete") && /\/versions@/.test(String(c.change.before?.type ?? "")))
+    .map((c) => String(c.change.before?.resource_id));
 }
 
 /** Resources `terraform show -json <plan>` would delete (replacements included). */
@@ -171,6 +180,12 @@ export async function codeChangeKeepsVersions(d: IntegDeps, cfg: EnvironmentConf
   const versionDeletes = deletes.filter((x) => x.address.startsWith("azapi_resource.") && /\/versions@/.test(x.armType));
   if (versionDeletes.length > 0) throw new Error(`the code change would DELETE asset versions: ${versionDeletes.map((x) => x.address).join(", ")}`);
   await must(d, "terraform", tf(dir, "apply", "-input=false", "code-change.tfplan"), "apply of the code change");
+  // The old versions are still there for past jobs, and the apply leaves nothing to do.
+  const api = AML_API_VERSION;
+  for (const id of replacedVersionIds(shown.stdout)) {
+    await must(d, "az", ["rest", "--method", "get", "--url", `https://management.azure.com${id}?api-version=${api}`, "--output", "none"], `reading the previous version ${id}`);
+  }
+  await secondPlanIsEmpty(d, dir);
   return changed;
 }
 
@@ -190,6 +205,9 @@ export async function runInteg(d: IntegDeps, base: EnvironmentConfig): Promise<n
   if (!pre.ok) {
     d.log(`integ: skipped: ${pre.reason}`);
     return 0;
+  }
+  if (base.network.profile === "private" && !d.vars.INTEG_DEPLOYER_IP) {
+    d.log(`integ: note: ${base.name} is on the private profile; without INTEG_DEPLOYER_IP this machine must reach the storage account's private endpoint, or the code upload fails after the first (long) apply`);
   }
   let cfg = throwawayConfig(base, d.suffix, pre.subscriptionId, d.vars.INTEG_DEPLOYER_IP);
   const outdir = path.join(d.workDir, "cdktf.out");
