@@ -44,6 +44,12 @@ export function createClients(t: Target, vars: NodeJS.ProcessEnv = process.env):
 // What @azure/identity throws when no credential works (no az login, a bad secret, ...).
 const SIGN_IN_ERRORS = ["CredentialUnavailableError", "AuthenticationRequiredError", "AggregateAuthenticationError", "AuthenticationError"];
 
+/** A sign-in or permission failure (exit code 5), as opposed to a run that failed. */
+export function isAuthError(e: unknown): boolean {
+  const err = e as { statusCode?: number; name?: string };
+  return SIGN_IN_ERRORS.includes(String(err?.name)) || err?.statusCode === 401 || err?.statusCode === 403;
+}
+
 /** What the request was, for the messages that depend on it. */
 export type RequestKind = "create" | "read";
 

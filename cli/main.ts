@@ -13,25 +13,15 @@ import { NAME_RULES } from "../lib/core/naming";
 import { relativePathProblem } from "../lib/core/validation";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
+import { COMMANDS, commandHelp, EXIT, usage } from "./help";
 import type { AmlJob } from "./aml-jobs";
 import type { EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 
-const USAGE = `Usage:
-  aml-datapath run --env <dev|test|prod> --path <relative path> [--datastore <name>] [--follow] [--timeout <s>] [--poll <s>]
-  aml-datapath status <run id> --env <env> [--follow]
-  aml-datapath runs --env <env> [--last <n>]
-  aml-datapath cancel <run id> --env <env>   cancels the ADF run and the AML job it started
-  aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <env>]
-                                             runs the three steps on a local folder, as AML would
-Options:
-  --request-timeout <s>  give up on a single Azure request after this long (default 60)
-Sign-in: DefaultAzureCredential (az login, managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).`;
-
 const TERMINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, unknown: 4, interrupted: 130 } as const;
+export { EXIT } from "./help";
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -104,6 +94,7 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
   let failures = 0;
   const onInt = () => {
     io.err(`\nStopped following. Run ${runId} keeps running in Data Factory: ${portalLink(t, runId)}`);
+    io.err(`Follow it again with: aml-datapath status ${runId} --env ${t.env} --follow`);
     process.exit(EXIT.interrupted);
   };
   process.once("SIGINT", onInt);
@@ -170,6 +161,7 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
       }
       if (Date.now() - started > o.timeoutMs) {
         io.err(`Still ${run.status} after ${Math.round(o.timeoutMs / 1000)}s (--timeout); run ${runId} keeps running: ${portalLink(t, runId)}`);
+        io.err(`Follow it again with: aml-datapath status ${runId} --env ${t.env} --follow`);
         return EXIT.timeout;
       }
       await sleep(o.pollMs);
@@ -204,6 +196,7 @@ function finish(run: PipelineRun, activities: readonly ActivityRun[], amlJob: Am
 }
 
 async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, configs: readonly EnvironmentConfig[]): Promise<number> {
+  const envs = configs.map((c) => c.name).join("|");
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -218,14 +211,32 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       "request-timeout": { type: "string" },
       out: { type: "string" },
       workers: { type: "string" },
-      help: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
   });
   const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
+  if (values.version) {
+    io.out(String((require("../package.json") as { version: string }).version));
+    return EXIT.ok;
+  }
+  if (command === "help") {
+    const topic = rest[0];
+    if (topic !== undefined && !(topic in COMMANDS)) throw new UsageError(`no command "${topic}"\n${usage(envs)}`);
+    io.out(topic ? commandHelp(topic, envs) : usage(envs));
+    return EXIT.ok;
+  }
+  if (!command) {
+    io.out(usage(envs));
     return values.help ? EXIT.ok : EXIT.usage;
   }
+  if (!(command in COMMANDS)) throw new UsageError(`unknown command "${command}"\n${usage(envs)}`);
+  if (values.help) {
+    io.out(commandHelp(command, envs));
+    return EXIT.ok;
+  }
+  // Every argument is checked before the environment's subscription is looked up or Azure is called.
   const requestTimeout = seconds("request-timeout", values["request-timeout"], 60, 0.1);
   const followOptions: FollowOptions = {
     vars,
@@ -234,17 +245,26 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
     requestTimeoutMs: requestTimeout * 1000,
   };
   if (command === "local") return localCommand(values, configs);
-  // Everything is validated before the first request.
+  if (command === "diff") return diffCommand(rest, values.json === true, configs, io);
+  const path = command === "run" ? checkPath(values.path) : "";
+  if (command === "run" && values.datastore !== undefined) checkDatastore(values.datastore);
+  const runId = rest[0];
+  if ((command === "status" || command === "cancel") && (!runId || !RUN_ID.test(runId))) {
+    throw new UsageError(`${command} needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
+  }
+  const last = values.last === undefined ? 10 : Number(values.last);
+  if (command === "runs" && (!Number.isInteger(last) || last < 1 || last > 100)) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
+  const t = resolveTarget(values.env, configs, vars);
+  // Named when it was not set explicitly for this tool (config or AZURE_SUBSCRIPTION_ID).
+  if (t.subscriptionSource === "the Azure CLI's default subscription" || t.subscriptionSource === "ARM_SUBSCRIPTION_ID") io.err(`Using subscription ${t.subscriptionId} (${t.subscriptionSource}).`);
   let prepared: () => Promise<number>;
   let kind: "create" | "read" = "read";
-  const path = command === "run" ? checkPath(values.path) : "";
-  const t = resolveTarget(values.env, configs, vars);
   if (command === "run") {
     const datastore = checkDatastore(values.datastore ?? t.defaultDatastore);
     prepared = async () => {
       const c = createClients(t, vars);
       kind = "create";
-      const { runId } = await honourRetryAfter(() =>
+      const { runId } = await honourRetryAfter(io, () =>
         c.factoryNoRetry.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
           parameters: { relative_path: path, datastore_name: datastore },
           abortSignal: AbortSignal.timeout(followOptions.requestTimeoutMs),
@@ -256,8 +276,6 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       return values.follow ? follow(c, t, runId, followOptions, io) : EXIT.ok;
     };
   } else if (command === "status") {
-    const runId = rest[0];
-    if (!runId || !RUN_ID.test(runId)) throw new UsageError(`status needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
     prepared = async () => {
       const c = createClients(t, vars);
       if (values.follow) return follow(c, t, runId, followOptions, io);
@@ -269,12 +287,8 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       return run.status === "Failed" || run.status === "Cancelled" ? EXIT.failed : EXIT.ok;
     };
   } else if (command === "cancel") {
-    const runId = rest[0];
-    if (!runId || !RUN_ID.test(runId)) throw new UsageError(`cancel needs a run id (a GUID), got ${runId === undefined ? "none" : `"${runId}"`}`);
     prepared = () => cancelRun(createClients(t, vars), t, runId, followOptions.requestTimeoutMs, io, followOptions.pollMs);
-  } else if (command === "runs") {
-    const last = values.last === undefined ? 10 : Number(values.last);
-    if (!Number.isInteger(last) || last < 1 || last > 100) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
+  } else {
     prepared = async () => {
       const c = createClients(t, vars);
       const now = Date.now();
@@ -299,15 +313,23 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       io.out(table([["START (UTC)", "DURATION", "STATUS", "DATA PATH", "RUN ID"], ...rows]));
       return EXIT.ok;
     };
-  } else {
-    throw new UsageError(`unknown command "${command}"\n${USAGE}`);
   }
   try {
     return await prepared();
   } catch (e) {
     io.err(azure().explain(e, t, requestTimeout, kind));
-    return EXIT.failed;
+    return azure().isAuthError(e) ? EXIT.auth : EXIT.failed;
   }
+}
+
+/** `diff`: offline, from the configs and their synthesized stacks. */
+function diffCommand(args: readonly string[], json: boolean, configs: readonly EnvironmentConfig[], io: Io): number {
+  if (args.length !== 2) throw new UsageError(`diff needs two environments (of ${configs.map((c) => c.name).join(", ")}), got ${args.length}`);
+  const [a, b] = args.map((name) => configs.find((c) => c.name === name) ?? (() => { throw new UsageError(`unknown environment "${name}": use one of ${configs.map((c) => c.name).join(", ")}`); })());
+  const d = require("./diff") as typeof import("./diff");
+  const result = d.diffEnvironments(a, b);
+  io.out(json ? JSON.stringify(result, null, 2) : d.formatDiff(result));
+  return EXIT.ok;
 }
 
 /** `local`: no Azure at all, so no subscription; the environment only picks the pipeline settings. */
@@ -368,7 +390,7 @@ async function cancelRun(c: Clients, t: Target, runId: string, timeoutMs: number
  * Creating a run is not idempotent, so it is never re-sent automatically, except when Azure answers
  * 429: then nothing was created, and the request is repeated after the Retry-After Azure asked for.
  */
-async function honourRetryAfter<T>(send: () => Promise<T>, attempts = 4): Promise<T> {
+async function honourRetryAfter<T>(io: Io, send: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await send();
@@ -377,6 +399,7 @@ async function honourRetryAfter<T>(send: () => Promise<T>, attempts = 4): Promis
       if (err.statusCode !== 429 || i >= attempts) throw e;
       const header = err.response?.headers.get("retry-after");
       const seconds = header !== undefined && /^\d+$/.test(header) ? Number(header) : header ? Math.max(0, (Date.parse(header) - Date.now()) / 1000) : 2 ** i;
+      io.err(`throttled, retrying in ${Math.ceil(seconds)} s`);
       await sleep(seconds * 1000);
     }
   }

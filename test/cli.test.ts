@@ -1,11 +1,13 @@
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { armError, FakeArm } from "./fake-arm";
 import { culpritOf, latestPerActivity, main } from "../cli/main";
 import { explain } from "../cli/azure";
 import { resolveTarget } from "../cli/target";
 import { deriveNames } from "../lib/core/naming";
-import { dev as devConfig } from "../stacks/environments";
+import { dev as devConfig, environments } from "../stacks/environments";
 import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from "@azure/identity";
 
 const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
@@ -162,11 +164,11 @@ describe("aml-datapath against a local ARM stand-in", () => {
   test.concurrent.each([
     [401, "az login"],
     [403, 'needs the "Data Factory Contributor" role on the factory'],
-  ])("HTTP %i: one clear sentence on what to do, exit 1", async (status, hint) => {
+  ])("HTTP %i: one clear sentence on what to do, exit 5 (sign-in or permission, not a failed run)", async (status, hint) => {
     await withArm({ createRun: () => ({ status, body: armError(status === 401 ? "InvalidAuthenticationToken" : "AuthorizationFailed", "denied") }) }, async (arm, url) => {
       const r = await cli(arm, url, ["run", "--env", "dev", "--path", "parquet/x"]);
       expect(arm.unexpected).toEqual([]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(5);
       expect(r.stderr).toContain(hint);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -184,6 +186,7 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(r.code).toBe(0);
         const [first, second] = arm.calls("createRun");
         expect(second.at - first.at).toBeGreaterThanOrEqual(1900);
+        expect(r.stderr).toContain("throttled, retrying in 2 s");
         expect(r.stdout).toContain(`Started run ${RUN}`);
       },
     );
@@ -217,6 +220,7 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(arm.unexpected).toEqual([]);
         expect(r.code).toBe(3);
         expect(r.stderr).toContain(`Still InProgress after 1s (--timeout); run ${RUN} keeps running`);
+        expect(r.stderr).toContain(`Follow it again with: aml-datapath status ${RUN} --env dev --follow`);
       },
     );
   });
@@ -238,6 +242,7 @@ describe("aml-datapath against a local ARM stand-in", () => {
         });
         expect(r.code).toBe(130);
         expect(r.stderr).toContain(`Stopped following. Run ${RUN} keeps running in Data Factory`);
+        expect(r.stderr).toContain(`Follow it again with: aml-datapath status ${RUN} --env dev --follow`);
         // Nothing but reads after the start: no cancel request.
         expect(arm.unexpected).toEqual([]);
         expect(arm.calls("createRun")).toHaveLength(1);
@@ -422,5 +427,73 @@ describe("aml-datapath cancel", () => {
     const code = await main(["cancel", "--env", "dev"], { out: (l) => lines.push(l), err: (l) => lines.push(l), isTty: false, write: () => undefined }, { AZURE_SUBSCRIPTION_ID: SUB });
     expect(code).toBe(2);
     expect(lines.join("\n")).toContain("cancel needs a run id (a GUID), got none");
+  });
+});
+
+describe("aml-datapath explains itself", () => {
+  const inProcess = async (args: string[], vars: NodeJS.ProcessEnv = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false, write: () => undefined }, { HOME: "/nonexistent", ...vars });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+  const envNames = environments.map((e) => e.name).join("|");
+
+  test.each([["help"], ["--help"], ["-h"]])("%s: the usage, with the environments from the configs, exit 0", async (flag) => {
+    const r = await inProcess([flag]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`aml-datapath run --env <${envNames}> --path <relative path>`);
+    expect(r.out).not.toContain("--env is required");
+    for (const c of ["run", "status", "runs", "cancel", "local", "diff"]) expect(r.out).toContain(`\n  ${c} `);
+  });
+
+  test("<command> --help and help <command>: options with defaults, environment variables and exit codes", async () => {
+    const a = await inProcess(["run", "--help"]);
+    const b = await inProcess(["help", "run"]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.out).toBe(b.out);
+    expect(a.out).toContain("--poll <s>             seconds between two looks at the run while following (default 15)");
+    expect(a.out).toContain("(default 43200 = 12 h)");
+    expect(a.out).toContain("AZURE_SUBSCRIPTION_ID");
+    expect(a.out).toMatch(/^  5 +sign-in or permission failure/m);
+  });
+
+  test("--version prints the package version", async () => {
+    const r = await inProcess(["--version"]);
+    expect([r.code, r.out]).toEqual([0, require("../package.json").version]);
+  });
+
+  test.each([
+    [["start", "--env", "dev"], `unknown command "start"`],
+    [["status", "abc", "--env", "dev"], `status needs a run id (a GUID), got "abc"`],
+    [["runs", "--env", "dev", "--last", "0"], `--last "0" must be a whole number from 1 to 100`],
+    [["run", "--env", "dev", "--path", "x", "--datastore", "Input-Data"], `--datastore "Input-Data" must be`],
+  ])("the real mistake first, before any subscription is looked for: %j", async (args, message) => {
+    const r = await inProcess(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.err).not.toContain("no subscription");
+  });
+
+  test("the subscription falls back to the Azure CLI's default, and the tool says it used it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azcli-"));
+    fs.writeFileSync(path.join(dir, "azureProfile.json"), `\uFEFF${JSON.stringify({ subscriptions: [{ id: "x-other", isDefault: false }, { id: SUB, isDefault: true }] })}`);
+    const t = resolveTarget("dev", environments, { AZURE_CONFIG_DIR: dir });
+    expect([t.subscriptionId, t.subscriptionSource]).toEqual([SUB, "the Azure CLI's default subscription"]);
+    expect(resolveTarget("dev", environments, { AZURE_CONFIG_DIR: dir, AZURE_SUBSCRIPTION_ID: "y" }).subscriptionSource).toBe("AZURE_SUBSCRIPTION_ID");
+    await withArm({ getRun: () => run("Succeeded") }, async (arm, url) => {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, "status", RUN, "--env", "dev"], {
+          env: { PATH: process.env.PATH, AML_DATAPATH_TEST_TOKEN: "test-token", AML_DATAPATH_ARM_ENDPOINT: url, NODE_EXTRA_CA_CERTS: arm.certFile, AZURE_CONFIG_DIR: dir },
+        });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`Using subscription ${SUB} (the Azure CLI's default subscription).`);
+      expect(arm.calls("getRun")[0].path).toBe(`${DEV}/pipelineruns/${RUN}`);
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
