@@ -4,10 +4,11 @@ import { ScheduleTriggerOptions } from "../lib/pipeline/adf-triggers";
 import { ParallelSettings, WorkItemSettings } from "../lib/pipeline/component-specs";
 import { StorageReplicationType } from "../lib/platform/ml-workspace";
 import { VmPriority } from "../lib/platform/compute-cluster";
-import { checkName } from "../lib/core/naming";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
 import { Checker, Problem } from "../lib/core/validation";
+import { AZURE_REGIONS } from "../lib/core/azure-lists";
+import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
 
 /**
  * What an environment is for. The tier, not the name, decides the rules: `prod` requires delete and
@@ -21,6 +22,11 @@ export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
 
 export interface ClusterConfig {
   readonly vmSize: string;
+  /**
+   * Accept a `vmSize` that lib/core/azure-lists.ts does not list yet.
+   * @default false
+   */
+  readonly allowUnlistedVmSize?: boolean;
   readonly vmPriority: VmPriority;
   readonly minNodes: number;
   readonly maxNodes: number;
@@ -211,7 +217,10 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   if (cfg.nameSuffix !== undefined) {
     c.name("nameSuffix", cfg.nameSuffix, /^[a-z0-9]{0,6}$/, "must be 0-6 lowercase letters or digits");
   }
-  c.name("location", cfg.location, /^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope");
+  if (c.name("location", cfg.location, /^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope") && !AZURE_REGIONS.has(cfg.location)) {
+    c.fail("location", cfg.location, "is not an Azure region (e.g. westeurope; the list is in lib/core/azure-lists.ts)");
+  }
+  checkDerivedNames(c, cfg);
   if (cfg.subscriptionId !== undefined) {
     c.name("subscriptionId", cfg.subscriptionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a subscription GUID");
   }
@@ -313,3 +322,32 @@ function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Longest name Azure allows for each derived name, and how messages call it. */
+const DERIVED: Readonly<Record<keyof DerivedNames, { readonly label: string; readonly max: number }>> = {
+  resourceGroup: { label: "resource group name", max: 90 },
+  storageAccount: { label: "storage account name", max: 24 },
+  keyVault: { label: "key vault name", max: 24 },
+  mlWorkspace: { label: "ML workspace name", max: 33 },
+  logAnalyticsWorkspace: { label: "Log Analytics workspace name", max: 63 },
+  applicationInsights: { label: "Application Insights name", max: 260 },
+  containerRegistry: { label: "container registry name", max: 50 },
+  computeCluster: { label: "compute cluster name", max: 32 },
+  dataFactory: { label: "data factory name", max: 63 },
+  batchEndpoint: { label: "batch endpoint name", max: 32 },
+};
+/** Properties whose problems make the derived names meaningless to build with. */
+export const DERIVED_NAME_PROPERTIES = Object.values(DERIVED).map((d) => d.label);
+
+/** Every name derived from prefix, environment and suffix fits Azure's rules; a problem names its inputs. */
+function checkDerivedNames(c: Checker, cfg: EnvironmentConfig): void {
+  const ok = (v: unknown, re: RegExp) => typeof v === "string" && re.test(v);
+  if (!ok(cfg.projectPrefix, NAME_RULES.projectPrefix.pattern) || !ok(cfg.name, ENVIRONMENT_NAME) || !ok(cfg.nameSuffix ?? "", /^[a-z0-9]{0,6}$/)) return;
+  const inputs = `(from projectPrefix "${cfg.projectPrefix}" + environment "${cfg.name}" + nameSuffix "${cfg.nameSuffix ?? ""}")`;
+  const names = deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? "");
+  for (const [kind, { label, max }] of Object.entries(DERIVED) as [keyof DerivedNames, (typeof DERIVED)[keyof DerivedNames]][]) {
+    const value = names[kind];
+    if (value.length > max) c.fail(label, value, `${inputs} is ${value.length} characters; Azure allows ${max}`);
+    else if (!NAME_RULES[kind].pattern.test(value)) c.fail(label, value, `${inputs} ${NAME_RULES[kind].rule}`);
+  }
+}

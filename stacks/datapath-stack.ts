@@ -16,7 +16,7 @@ import { EnvironmentNetwork } from "../lib/platform/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
-import { EnvironmentConfig, validateEnvironmentConfig } from "./config";
+import { DERIVED_NAME_PROPERTIES, EnvironmentConfig, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
   /**
@@ -80,7 +80,7 @@ export class DatapathStack extends TerraformStack {
       const problems = validateEnvironmentConfig(this.node.path, config);
       reportProblems(this, problems);
       // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline"].includes(p.property))) return;
+      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", ...DERIVED_NAME_PROPERTIES].includes(p.property))) return;
       this.build(config, options);
     });
   }

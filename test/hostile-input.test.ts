@@ -22,7 +22,6 @@ function prodWith(change: (c: Mutable & Record<string, unknown>) => void): Envir
 const set = (obj: object, key: string, value: unknown) => Object.assign(obj, { [key]: value });
 const ZERO_VNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-amldp-network/providers/Microsoft.Network/virtualNetworks/vnet-amldp-prod";
 
-const NAME_KV = "must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'";
 const PATH_REL = "must be relative to the datastore root (no leading '/', drive letter or scheme)";
 
 // [case, configs, every expected line]
@@ -32,7 +31,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["project prefix too long", devWith((c) => (c.projectPrefix = "abcdefghijklm")), [`dev: projectPrefix "abcdefghijklm" must be 2-12 lowercase letters or digits, starting with a letter`]],
   ["project prefix starting with a digit", devWith((c) => (c.projectPrefix = "1aml")), [`dev: projectPrefix "1aml" must be 2-12 lowercase letters or digits, starting with a letter`]],
   ["uppercase name suffix", devWith((c) => (c.nameSuffix = "AB")), [`dev: nameSuffix "AB" must be 0-6 lowercase letters or digits`]],
-  ["names too long after prefixing", devWith((c) => ((c.projectPrefix = "abcdefghijkl"), (c.nameSuffix = "123456"))), [`dev/workspace: keyVaultName "kv-abcdefghijkl-dev-123456" ${NAME_KV}`]],
+  ["names too long after prefixing", devWith((c) => ((c.projectPrefix = "abcdefghijkl"), (c.nameSuffix = "123456"))), [
+    `dev: key vault name "kv-abcdefghijkl-dev-123456" (from projectPrefix "abcdefghijkl" + environment "dev" + nameSuffix "123456") is 26 characters; Azure allows 24`,
+  ]],
   ["region with a space", devWith((c) => (c.location = "West Europe")), [`dev: location "West Europe" must be an Azure region name such as westeurope`]],
   ["subscription that is not a GUID", devWith((c) => (c.subscriptionId = "my-sub")), [`dev: subscriptionId "my-sub" must be a subscription GUID`]],
   ["environment name with a dash", devWith((c) => (c.name = "pre-prod")), [`pre-prod: name "pre-prod" must be 2-10 lowercase letters or digits, starting with a letter`]],

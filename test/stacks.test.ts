@@ -274,11 +274,27 @@ describe("config validation", () => {
     ]);
   });
 
-  test("over-long names after prefixing are reported by the construct that owns them", () => {
+  test("a derived name that is too long names the inputs it came from, once", () => {
     // 12-character prefix + "dev" + 6-character suffix: the storage name (23) fits, the key vault name (26) does not.
     expect(problemsOf(build({ ...dev, projectPrefix: "abcdefghijkl", nameSuffix: "123456" }))).toEqual([
-      `env/workspace: keyVaultName "kv-abcdefghijkl-dev-123456" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
+      `env: key vault name "kv-abcdefghijkl-dev-123456" (from projectPrefix "abcdefghijkl" + environment "dev" + nameSuffix "123456") is 26 characters; Azure allows 24`,
     ]);
+    expect(problemsOf(build({ ...testEnv, name: "staging", projectPrefix: "contosoanaly", nameSuffix: "x7k2q9" }))).toContain(
+      `env: storage account name "stcontosoanalystagingx7k2q9" (from projectPrefix "contosoanaly" + environment "staging" + nameSuffix "x7k2q9") is 27 characters; Azure allows 24`,
+    );
+  });
+
+  test.each([
+    [{ ...dev, location: "westeuropa" }, `env: location "westeuropa" is not an Azure region (e.g. westeurope; the list is in lib/core/azure-lists.ts)`],
+    [{ ...dev, cluster: { ...dev.cluster, vmSize: "Standard_DS99_v9" } }, `env/cluster: vmSize "Standard_DS99_v9" is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set allowUnlistedVmSize`],
+    [{ ...dev, data: { ...dev.data, defaultRelativePath: "parquet/offerpath2/" } }, `env: data.defaultRelativePath "parquet/offerpath2/" must not end with '/' (name the folder itself)`],
+  ])("rejected with a clear message: %#", (cfg, message) => {
+    expect(problemsOf(build(cfg as EnvironmentConfig))).toEqual([message]);
+  });
+
+  test("a new VM size passes with allowUnlistedVmSize", () => {
+    const stack = build({ ...dev, cluster: { ...dev.cluster, vmSize: "Standard_DS99_v9", allowUnlistedVmSize: true } })() as DatapathStack;
+    expect(stack.cluster).toBeDefined();
   });
 
   test("a wrong type from JSON config, a bad prefix and a bad cluster are all reported together", () => {

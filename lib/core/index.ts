@@ -5,3 +5,4 @@ export * from "./validation";
 export * from "./roles";
 export * from "./providers";
 export * from "./tokens";
+export * from "./azure-lists";

@@ -166,6 +166,7 @@ export function relativePathProblem(value: unknown): string | undefined {
   if (value.includes("\\")) return "must use '/' as separator (no backslashes)";
   if (value.split("/").some((seg) => seg === ".." || seg === ".")) return "must not contain '.' or '..' segments";
   if (value.includes("//")) return "must not contain empty segments ('//')";
+  if (value.endsWith("/")) return "must not end with '/' (name the folder itself)";
   // Quotes and control characters would have to be escaped in every consumer (ADF expressions, URIs).
   if (/["'\u0000-\u001f\u007f]/.test(value)) return "must not contain quotes or control characters";
   // A leading '@' makes ADF read a trigger parameter as an expression; '${' and '%{' are Terraform templates.

@@ -58,6 +58,7 @@ export function invalidParametersExpression(allowedDatastores: readonly string[]
   return `@${nestOr([
     `equals(trim(${p}), '')`,
     `startsWith(${p}, '/')`,
+    `endsWith(${p}, '/')`,
     `contains(${p}, '//')`,
     `contains(${segments}, '/../')`,
     `contains(${segments}, '/./')`,
@@ -96,7 +97,7 @@ export function validateParametersActivity(allowedDatastores: readonly string[],
     type: "Fail",
     message: expr(
       `@concat('Invalid parameters: ${PARAMS.relativePath} must be a folder path relative to the datastore ` +
-        `(no leading /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
+        `(no leading or trailing /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
         (checkPollInterval ? `, ${PARAMS.pollIntervalSeconds} a whole number from ${POLL_INTERVAL.min} to ${POLL_INTERVAL.max}` : "") +
         `. Got ${PARAMS.datastoreName}=', ${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
     ),

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { AML_VM_SIZES } from "../core/azure-lists";
 import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
 import { checkName } from "../core/naming";
 import { grantOnEach, ROLES } from "../core/roles";
@@ -21,6 +22,11 @@ export interface ComputeClusterProps {
    * @default "Standard_DS3_v2"
    */
   readonly vmSize?: string;
+  /**
+   * Accept a `vmSize` missing from `AML_VM_SIZES` (a size newer than the list).
+   * @default false
+   */
+  readonly allowUnlistedVmSize?: boolean;
   /**
    * Dedicated or low-priority (evictable, much cheaper) nodes. A job whose low-priority nodes are
    * preempted ends `Canceled`, and the ADF run then fails (its message names preemption as a cause):
@@ -98,7 +104,9 @@ export class ComputeCluster extends Construct {
     c.nonEmptyString("location", props.location);
     checkName(c, "name", props.name, "computeCluster");
     const vmSize = props.vmSize ?? "Standard_DS3_v2";
-    c.name("vmSize", vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2");
+    if (c.name("vmSize", vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2") && !props.allowUnlistedVmSize && !AML_VM_SIZES.has(vmSize.toLowerCase())) {
+      c.fail("vmSize", vmSize, "is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set allowUnlistedVmSize");
+    }
     if (props.vmPriority !== undefined) c.oneOf("vmPriority", props.vmPriority, VM_PRIORITIES);
     const minNodes = props.minNodes ?? 0;
     const maxNodes = props.maxNodes ?? 2;
