@@ -45,7 +45,10 @@ function findingsFrom(e: unknown): unknown {
   return findings.length > 0 ? new SynthFindingsError(findings) : e;
 }
 
-/** The warnings and infos of every stack, from the manifest cdktf wrote (errors stop the synth before). */
+/**
+ * The annotations of every stack, from the manifest cdktf wrote. Errors normally stop the synth
+ * before; under the cdktf/cdktn CLI (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) they are written instead.
+ */
 export function readAnnotations(outdir: string): Annotation[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
     stacks: Record<string, { annotations: { level: string; message: string }[] }>;
@@ -53,7 +56,7 @@ export function readAnnotations(outdir: string): Annotation[] {
   const all = Object.values(manifest.stacks).flatMap((st) =>
     st.annotations.map((a) => ({ level: (a.level.replace("@cdktf/", "").toUpperCase() as string).replace(/^WARNING$/, "WARN") as Annotation["level"], message: a.message })),
   );
-  return all.filter((a) => a.level !== "ERROR");
+  return all;
 }
 
 export type SynthOutcome = { readonly ok: true; readonly notes: readonly string[] } | { readonly ok: false; readonly message: string };
@@ -85,7 +88,11 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
     build(app);
     app.synth();
-    const notes = readAnnotations(scratch);
+    const annotations = readAnnotations(scratch);
+    // The same rule as without the CLI: an error finding fails the synth and nothing is written.
+    const errors = annotations.filter((a) => a.level === "ERROR").map((a) => a.message);
+    if (errors.length > 0) throw new SynthFindingsError(errors);
+    const notes = annotations.filter((a) => a.level !== "ERROR");
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
     return { ok: true, notes: notes.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
@@ -105,10 +112,12 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
  * `synthToDisk` into $CDKTF_OUTDIR (or cdktf.out) for the command line: findings and errors are
  * printed as readable lines without a stack trace (DEBUG=1 shows one), and a failure exits 1.
  */
-export function synthApp(build: (app: App) => void): void {
-  const outcome = synthToDisk(build, path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out"));
+export function synthApp(build: (app: App) => void, vars: NodeJS.ProcessEnv = process.env): void {
+  const outcome = synthToDisk(build, path.resolve(vars.CDKTF_OUTDIR ?? "cdktf.out"));
   if (outcome.ok) {
-    for (const note of outcome.notes) console.error(note);
+    // The cdktf/cdktn CLI prints the manifest's annotations itself (and shows our stderr as errors):
+    // print the notes only when run directly, so each appears once.
+    if (vars.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== "true") for (const note of outcome.notes) console.error(note);
     return;
   }
   console.error(outcome.message);

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -149,6 +150,35 @@ describe("hostile and mistaken input", () => {
     expect(fs.existsSync(outdir)).toBe(false);
     expect(fs.existsSync(`${outdir}.partial`)).toBe(false);
   });
+
+  test("under the cdktf/cdktn CLI (error annotations do not stop cdktf), the finding still fails the synth and nothing is written", () => {
+    const outdir = path.join(tmp, "finding-cli");
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    try {
+      const outcome = synthToDisk((app) => {
+        const [stack] = addEnvironments(app, [prod]);
+        stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+      }, outdir);
+      expect(outcome.ok).toBe(false);
+      expect(!outcome.ok && outcome.message).toContain("[storage-min-tls-1-2] azurerm_storage_account prod/workspace/storage");
+    } finally {
+      delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    }
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test("each note is printed once: by us when run directly, only by the CLI under cdktf/cdktn", () => {
+    const root = path.join(__dirname, "..");
+    const synth = (extra: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ["--require", "ts-node/register", "main.ts"], { cwd: root, env: { ...process.env, ...extra, CDKTF_OUTDIR: path.join(tmp, `notes-${Object.keys(extra).length}`) }, encoding: "utf8" });
+    const direct = synth({});
+    const underCli = synth({ CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true" });
+    expect([direct.status, underCli.status]).toEqual([0, 0]);
+    const notes = direct.stderr.split("\n").filter((l) => /^(warning|info): /.test(l));
+    expect(notes.length).toBeGreaterThan(0);
+    expect(new Set(notes).size).toBe(notes.length);
+    expect(underCli.stderr.split("\n").filter((l) => /^(warning|info): /.test(l))).toEqual([]);
+  }, 60_000);
 
   test("an existing good output survives a failed synth untouched", () => {
     const outdir = path.join(tmp, "kept");
