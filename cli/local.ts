@@ -66,7 +66,8 @@ export function localSpec(cfg: EnvironmentConfig): LocalSpec {
 export function runLocal(spec: LocalSpec, folder: string, out: string, workers: number | undefined, python = process.env.PYTHON ?? "python3"): Promise<number> {
   const specFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aml-datapath-local-")), "spec.json");
   fs.writeFileSync(specFile, JSON.stringify(spec, null, 2));
-  const args = [path.join(spec.prepare.code_dir, "local_run.py"), "--spec", specFile, "--path", path.resolve(folder), "--out", path.resolve(out)];
+  // The runner ships with the library; the step code may live elsewhere (pipeline.codeDirectory).
+  const args = [path.join(DEFAULT_PIPELINE_DIR, "local_run.py"), "--spec", specFile, "--path", path.resolve(folder), "--out", path.resolve(out)];
   if (workers !== undefined) args.push("--workers", String(workers));
   return new Promise((resolve) => {
     const child = spawn(python, args, { stdio: "inherit" });

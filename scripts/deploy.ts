@@ -66,11 +66,16 @@ export function deployCommands(o: DeployOptions): Command[] {
   return commands;
 }
 
+/** Ask on the terminal; no terminal, or input that ends before an answer, is a no. */
 async function ask(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await new Promise<string>((resolve) => rl.question(`${question} Only "yes" applies: `, resolve));
+  const answer = await new Promise<string | undefined>((resolve) => {
+    rl.question(`${question} Only "yes" applies: `, resolve);
+    rl.on("close", () => resolve(undefined));
+  });
   rl.close();
-  return answer.trim() === "yes";
+  return answer?.trim() === "yes";
 }
 
 async function main(): Promise<number> {
@@ -84,6 +89,10 @@ async function main(): Promise<number> {
     console.error(e.message);
     return 2;
   }
+  if (options.action === "deploy" && !options.autoApprove && !process.stdin.isTTY) {
+    console.error("deploy needs a terminal to confirm the plan, or --auto-approve (e.g. in a pipeline)");
+    return 2;
+  }
   // npm runs scripts from the project root.
   const root = process.cwd();
   if (options.localState) fs.mkdirSync(path.join(root, "state"), { recursive: true });
@@ -92,6 +101,7 @@ async function main(): Promise<number> {
       console.error("Not applied.");
       return 1;
     }
+    if (c.cmd === "npm" && process.env.npm_lifecycle_event === options.action) continue; // npm run already built it
     console.error(`> ${[c.cmd, ...c.args].join(" ")}`);
     const r = spawnSync(c.cmd, [...c.args], { cwd: root, stdio: "inherit", env: { ...process.env, ...(c.env ?? {}) } });
     if (r.error) {

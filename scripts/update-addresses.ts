@@ -23,7 +23,7 @@ for (const env of [...new Set([...Object.keys(before), ...Object.keys(after)])].
   const old = new Set(before[env] ?? []);
   const now = new Set(after[env] ?? []);
   for (const a of now) if (!old.has(a)) (changes++, console.log(`${env}: + ${a}`));
-  for (const a of old) if (!now.has(a)) (changes++, console.log(`${env}: - ${a}`));
+  for (const a of old) if (!now.has(a)) (changes++, console.log(`${env}: - ${a}   <- WARNING: without a declared move, Terraform destroys this stateful resource`));
 }
 fs.writeFileSync(file, JSON.stringify(after, null, 2) + "\n");
 console.log(changes === 0 ? "stateful addresses unchanged" : `${changes} change(s) written to test/stateful-addresses.json`);

@@ -89,7 +89,7 @@ export const prod: EnvironmentConfig = {
   data,
   pipeline: {
     name: "datapath",
-    parallel: { instanceCount: 8, maxConcurrencyPerInstance: 4, miniBatchSize: 20, maxRetries: 3, miniBatchTimeoutSeconds: 600 },
+    parallel: { instanceCount: 8, maxConcurrencyPerInstance: 4, maxRetries: 3, miniBatchTimeoutSeconds: 600 },
     schedule: { frequency: "Day", interval: 1, relativePath: "parquet/offerpath2", startTime: "2026-12-01T05:00:00Z" },
     blobTrigger,
   },

@@ -13,6 +13,7 @@ const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, "stateful-addre
 describe.each(environments.map((e) => [e.name, e] as const))("%s", (name, cfg) => {
   test("stateful resources keep their Terraform addresses", () => {
     const json = synthJson(new DatapathStack(Testing.app(), name, cfg));
+    if (RECORDED[name] === undefined) throw new Error(`no recorded stateful addresses for environment "${name}": review the new stack, then run npm run addresses:update`);
     expect(addressChanges(RECORDED[name], json)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ describe("the packed library in another team's app", () => {
   let files: string[];
   let json: TfJson;
   let synth: ReturnType<typeof spawnSync>;
+  let consumerDir: string;
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pack-"));
@@ -28,6 +29,7 @@ describe("the packed library in another team's app", () => {
     for (const dep of ["cdktf", "constructs", "@cdktf"]) fs.symlinkSync(path.join(ROOT, "node_modules", dep), path.join(consumer, "node_modules", dep), "dir");
     fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "main.js"), path.join(consumer, "main.js"));
     synth = spawnSync(process.execPath, ["main.js"], { cwd: consumer, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: path.join(consumer, "out") } });
+    consumerDir = consumer;
     if (synth.status === 0) json = JSON.parse(fs.readFileSync(path.join(consumer, "out", "stacks", "team-b", "cdk.tf.json"), "utf8"));
   }, 180_000);
 
@@ -40,6 +42,29 @@ describe("the packed library in another team's app", () => {
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("pipeline/tests/") || f.startsWith("scripts/") || f.startsWith("dist/test/"))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
+
+  test("every compiled module in the tarball has its source in the repository (no stale build output)", () => {
+    const stale = files.filter((f) => f.startsWith("dist/") && f.endsWith(".js")).filter((f) => !fs.existsSync(path.join(ROOT, f.replace(/^dist\//, "").replace(/\.js$/, ".ts"))));
+    expect(stale).toEqual([]);
+  });
+
+  test.each([["node10", "commonjs"], ["node16", "node16"]])("a TypeScript consumer (moduleResolution %s) type-checks against the declarations", (resolution, module) => {
+    fs.writeFileSync(
+      path.join(consumerDir, "check.ts"),
+      [
+        `import { ComputeCluster } from "aml-datapath-pipeline/platform";`,
+        `import { DatapathPipeline, DatapathPipelineProps } from "aml-datapath-pipeline/pipeline";`,
+        `import { DatapathStack } from "aml-datapath-pipeline/stacks";`,
+        `import * as all from "aml-datapath-pipeline";`,
+        `export const used: unknown[] = [ComputeCluster, DatapathPipeline, DatapathStack, all.MlWorkspace];`,
+        `export type P = DatapathPipelineProps["parallel"];`,
+      ].join("\n"),
+    );
+    const tsconfig = { compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: "ES2022", types: [], skipLibCheck: true }, files: ["check.ts"] };
+    fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify(tsconfig));
+    const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", consumerDir], { encoding: "utf8" });
+    expect([tsc.status, tsc.stdout]).toEqual([0, ""]);
+  }, 60_000);
 
   test("plain node synthesizes the consumer's stack: no SyntaxError, no missing provider", () => {
     expect([synth.status, synth.stderr]).toEqual([0, ""]);

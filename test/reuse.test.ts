@@ -51,3 +51,28 @@ test("constructs work on their own, from existing ids, in another stack", () => 
   const writer = Object.values(resourcesOf(json, "azurerm_role_assignment")).find((r) => r.role_definition_name === "Storage Blob Data Contributor");
   expect(writer).toMatchObject({ scope: `${SA}/blobServices/default/containers/team-b-results`, principal_id: refTo(json, "azurerm_machine_learning_compute_cluster", "identity[0].principal_id") });
 });
+
+describe("providers the constructs need", () => {
+  const { TerraformStack, Testing } = require("cdktf") as typeof import("cdktf");
+  const { AzapiProvider } = require("../lib/core/azapi") as typeof import("../lib/core/azapi");
+  const { DatapathPipeline } = require("../lib/pipeline/datapath-pipeline") as typeof import("../lib/pipeline/datapath-pipeline");
+  const { pipelineProps } = require("./pipeline-fixtures") as typeof import("./pipeline-fixtures");
+  const { AzurermProvider } = require("@cdktf/provider-azurerm/lib/provider") as typeof import("@cdktf/provider-azurerm/lib/provider");
+
+  test("a stack's own provider, created first, is used: no second one", () => {
+    const stack = new TerraformStack(Testing.app(), "own");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new AzapiProvider(stack, "azapi", { subscriptionId: "5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f" });
+    new DatapathPipeline(stack, "p", pipelineProps());
+    const json = JSON.parse(Testing.synth(stack, true));
+    expect(json.provider.azapi).toEqual([{ subscription_id: "5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f" }]);
+  });
+
+  test("a provider added after the construct is reported with what to do, not left for Terraform to reject", () => {
+    const stack = new TerraformStack(Testing.app(), "late");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new DatapathPipeline(stack, "p", pipelineProps());
+    new AzapiProvider(stack, "azapi", { subscriptionId: "5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f" });
+    expect(() => Testing.synth(stack, true)).toThrow(/2 default azapi providers .*create your own azapi provider before the first aml-datapath construct/);
+  });
+});
