@@ -80,7 +80,7 @@ export class DatapathStack extends TerraformStack {
       const problems = validateEnvironmentConfig(this.node.path, config);
       reportProblems(this, problems);
       // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", ...DERIVED_NAME_PROPERTIES].includes(p.property))) return;
+      if (problems.some((p) => ["config", "name", "projectPrefix", "nameSuffix", "network", "cluster", "protection", "data", "pipeline", ...DERIVED_NAME_PROPERTIES].includes(p.property))) return;
       this.build(config, options);
     });
   }

@@ -357,6 +357,12 @@ describe("npm run synth", () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 60_000);
 
+  test("the README's error example is exactly what the broken fixture app prints", () => {
+    const r = run("test/fixtures/bad-app.ts", path.join(os.tmpdir(), `readme-example-${process.pid}`));
+    expect(r.status).toBe(1);
+    expect(fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8")).toContain(r.stderr.trim());
+  }, 60_000);
+
   test("bad input fails with every problem, no stack trace and no output folder", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
     const out = path.join(tmp, "cdktf.out");
