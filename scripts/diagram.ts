@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildModel, TerraformJson, toDot } from "../lib/diagram/diagram-model";
+import { dataFlowDot, dataFlowOf } from "../lib/diagram/data-flow";
 
 type VizModule = typeof import("@viz-js/viz");
 
@@ -36,6 +37,16 @@ function shown(p: string): string {
   return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? p : rel;
 }
 
+/** A synth that changes nothing leaves the file untouched (not even rewritten). */
+function writeIfChanged(file: string, svg: string, what: string): void {
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === svg) {
+    console.log(`unchanged ${shown(file)} (${what})`);
+    return;
+  }
+  fs.writeFileSync(file, svg);
+  console.log(`wrote ${shown(file)} (${what})`);
+}
+
 function normaliseSvg(svg: string): string {
   return `${svg.replace(/\r\n/g, "\n").trimEnd()}\n`;
 }
@@ -50,9 +61,12 @@ async function main(): Promise<void> {
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as TerraformJson;
     const model = buildModel(tf);
     const svg = normaliseSvg(viz.renderString(toDot(model, `Stack "${name}": what it deploys (generated from cdk.tf.json)`), { format: "svg" }));
-    const file = path.join(target, `${name}.svg`);
-    fs.writeFileSync(file, svg);
-    console.log(`wrote ${shown(file)} (${model.nodes.length} boxes, ${model.edges.length} arrows)`);
+    writeIfChanged(path.join(target, `${name}.svg`), svg, `${model.nodes.length} boxes, ${model.edges.length} arrows`);
+    const flow = dataFlowOf(tf);
+    if (flow) {
+      const flowSvg = normaliseSvg(viz.renderString(dataFlowDot(flow, `Stack "${name}": how a run flows`), { format: "svg" }));
+      writeIfChanged(path.join(target, `${name}-dataflow.svg`), flowSvg, `${flow.steps.length} steps`);
+    }
   }
 }
 

@@ -4,6 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { buildModel, DiagramModel, findReferences, interpolations, nodeFor, TerraformJson, toDot } from "../lib/diagram/diagram-model";
 import { deriveNames } from "../lib/core/naming";
+import { dataFlowOf } from "../lib/diagram/data-flow";
+import { DEFAULT_PARALLEL_SETTINGS } from "../lib/pipeline/component-specs";
 import { environments } from "../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -163,6 +165,25 @@ describe("model of the dev stack", () => {
   });
 });
 
+describe("data flow of each stack", () => {
+  test.each(ENVS)("%s: starters, ADF parameters, endpoint, the three steps with the parallel step's size, the results path", (env) => {
+    const cfg = environments.find((e) => e.name === env)!;
+    const f = dataFlowOf(stacks[env])!;
+    expect(f.starters[0]).toMatch(/^Operator\n/);
+    expect(f.starters.some((s) => s.startsWith("Blob trigger\n"))).toBe(cfg.pipeline.blobTrigger !== undefined);
+    expect(f.starters.some((s) => s.startsWith("Schedule trigger"))).toBe(cfg.pipeline.schedule !== undefined);
+    expect(f.parameters).toEqual(["datastore_name", "poll_interval_seconds", "relative_path"]);
+    expect(f.steps.map((s) => s.name)).toEqual(["prepare", "process", "check"]);
+    const parallel = { ...DEFAULT_PARALLEL_SETTINGS, ...(cfg.pipeline.parallel ?? {}) };
+    expect(f.steps[1].detail).toBe(`parallel: ${parallel.instanceCount} nodes x ${parallel.maxConcurrencyPerInstance} workers,\n${parallel.miniBatchSize} work item(s) per mini-batch`);
+    expect(f.output).toBe(`${cfg.data.outputDatastore}: runs/${cfg.pipeline.name}/<ADF run id>/results.jsonl`);
+  });
+
+  test("the resource group is not drawn as an identity", () => {
+    expect(box("dev", "azurerm_resource_group").group).toBe("other");
+  });
+});
+
 describe("network group", () => {
   test("private endpoints only in test and prod", () => {
     expect(models.dev.nodes.filter((n) => n.group === "network")).toEqual([]);
@@ -210,8 +231,8 @@ describe("npm run diagram", () => {
     expect(a.stderr).toBe("");
     expect(a.status).toBe(0);
     expect(b.status).toBe(0);
-    expect(a.stdout.trim().split("\n")).toHaveLength(ENVS.length);
-    expect(fs.readdirSync(path.join(tmp, "svg-a")).sort()).toEqual(ENVS.map((e) => `${e}.svg`).sort());
+    expect(a.stdout.trim().split("\n")).toHaveLength(2 * ENVS.length);
+    expect(fs.readdirSync(path.join(tmp, "svg-a")).sort()).toEqual(ENVS.flatMap((e) => [`${e}.svg`, `${e}-dataflow.svg`]).sort());
     for (const env of ENVS) {
       const svg = fs.readFileSync(path.join(tmp, "svg-a", `${env}.svg`), "utf8");
       expect(svg).toMatch(/^<\?xml [^>]*\?>\n/);
@@ -227,6 +248,31 @@ describe("npm run diagram", () => {
     const fresh = fs.readFileSync(path.join(tmp, "svg-a", "dev.svg"), "utf8");
     const upToDate = fs.existsSync(committed) && fs.readFileSync(committed, "utf8") === fresh;
     if (!upToDate) throw new Error("docs/architecture/dev.svg is stale: run npm run synth && npm run diagram");
+  }, 60_000);
+
+  test("a run that changes nothing leaves the files untouched: not rewritten", () => {
+    const out = path.join(tmp, "svg-same");
+    expect(diagram(out).status).toBe(0);
+    const file = path.join(out, "dev.svg");
+    const before = fs.statSync(file).mtimeMs;
+    fs.utimesSync(file, new Date(before - 60_000), new Date(before - 60_000));
+    const again = diagram(out);
+    expect(again.stdout).toContain(`unchanged ${file}`);
+    expect(Math.abs(fs.statSync(file).mtimeMs - (before - 60_000))).toBeLessThan(2);
+  }, 60_000);
+
+  test("the data-flow picture is readable at README width: text at least 11 px when shown 800 px wide", () => {
+    const out = path.join(tmp, "svg-flow");
+    expect(diagram(out).status).toBe(0);
+    for (const env of ENVS) {
+      const svg = fs.readFileSync(path.join(out, `${env}-dataflow.svg`), "utf8");
+      const widthPx = (Number(/<svg width="([\d.]+)pt"/.exec(svg)![1]) * 4) / 3;
+      const smallestPx = (Math.min(...[...svg.matchAll(/font-size="([\d.]+)"/g)].map((m) => Number(m[1]))) * 4) / 3;
+      expect([env, smallestPx * Math.min(1, 800 / widthPx) >= 11]).toEqual([env, true]);
+    }
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme.indexOf("docs/architecture/dev-dataflow.svg")).toBeGreaterThan(-1);
+    expect(readme.indexOf("docs/architecture/dev-dataflow.svg")).toBeLessThan(readme.indexOf("docs/architecture/dev.svg"));
   }, 60_000);
 
   test("without a synth: one clear line, no stack trace, exit 1", () => {

@@ -175,7 +175,9 @@ export function groupOf(type: string, armType = ""): Group {
   if (type.startsWith("azurerm_data_factory")) return "factory";
   if (/^azurerm_(private_endpoint|private_dns|private_link|virtual_network|subnet|network_|nat_|public_ip)/.test(type)) return "network";
   if (/^azurerm_(machine_learning_|log_analytics_|application_insights|key_vault|container_registry)/.test(type)) return "ml";
-  if (/^azurerm_(resource_group|user_assigned_identity|role_)/.test(type)) return "identity";
+  // A resource group holds everything: it is not an identity.
+  if (type === "azurerm_resource_group") return "other";
+  if (/^azurerm_(user_assigned_identity|role_)/.test(type)) return "identity";
   return "other";
 }
 

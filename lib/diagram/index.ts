@@ -1,2 +1,3 @@
 /** The architecture diagram model built from a synthesized stack. */
 export * from "./diagram-model";
+export * from "./data-flow";
