@@ -8,6 +8,7 @@ import { BlobDatastore } from "../lib/platform/blob-datastore";
 import { ComputeCluster } from "../lib/platform/compute-cluster";
 import { DataFactory } from "../lib/platform/data-factory";
 import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
+import { ROLES } from "../lib/core/roles";
 import { AzapiProvider } from "../lib/core/azapi";
 import { deriveNames, DerivedNames } from "../lib/core/naming";
 import { Checker, collectProblems, ConfigValidationError, reportProblems } from "../lib/core/validation";
@@ -75,12 +76,15 @@ export class DatapathStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: EnvironmentConfig, options: DatapathStackOptions = {}) {
     super(scope, id);
     this.config = config;
-    this.names = deriveNames(String(config?.projectPrefix), String(config?.name), config?.nameSuffix ?? "");
+    const problems = validateEnvironmentConfig(this.node.path, config);
+    // A bad prefix, name or suffix is reported once, by the config check: the stack is still built
+    // (so every other problem is found too) with stand-in names its constructs accept.
+    const namesBroken = problems.some((p) => ["name", "projectPrefix", "nameSuffix", ...DERIVED_NAME_PROPERTIES].includes(p.property));
+    this.names = namesBroken ? deriveNames("invalid", "invalid") : deriveNames(String(config?.projectPrefix), String(config?.name), config?.nameSuffix ?? "");
     collectProblems(this, () => {
-      const problems = validateEnvironmentConfig(this.node.path, config);
       reportProblems(this, problems);
       // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "name", "projectPrefix", "nameSuffix", "network", "cluster", "protection", "data", "pipeline", ...DERIVED_NAME_PROPERTIES].includes(p.property))) return;
+      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline"].includes(p.property))) return;
       this.build(config, options);
     });
   }
@@ -269,7 +273,7 @@ export class DatapathStack extends TerraformStack {
       for (const key of ["storage-blob", "storage-file"]) {
         new RoleAssignment(this, `workspace-reader-${key}`, {
           scope: endpoints.endpoints[key].id,
-          roleDefinitionName: "Reader",
+          roleDefinitionName: ROLES.reader,
           principalId: ws.workspacePrincipalId,
           principalType: "ServicePrincipal",
         });

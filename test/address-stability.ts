@@ -1,6 +1,6 @@
 import { TfJson } from "./helpers";
 
-/** Resource types whose replacement loses data or identity (role assignments, data, endpoints' URIs). */
+/** Resource types whose replacement loses data, identity or access (data, endpoints' URIs, grants). */
 export const STATEFUL_TYPES = [
   "azurerm_machine_learning_workspace",
   "azurerm_storage_account",
@@ -9,6 +9,8 @@ export const STATEFUL_TYPES = [
   "azurerm_machine_learning_datastore_blobstorage",
   "azurerm_machine_learning_compute_cluster",
   "azurerm_data_factory",
+  // A recreated grant is a window without access.
+  "azurerm_role_assignment",
 ];
 
 /** Terraform addresses of the stateful resources of a synthesized stack (batch endpoints included). */

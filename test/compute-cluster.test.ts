@@ -116,3 +116,29 @@ describe("isoDuration: the canonical form AML returns", () => {
     expect(isoDuration(seconds)).toBe(iso);
   });
 });
+
+describe("grants keyed by meaning", () => {
+  const addresses = (ids: string[]) => {
+    const stack = bareStack();
+    new ComputeCluster(stack, "cpu", { workspaceId: WS, location: "westeurope", name: "cpu-cluster", inputContainerIds: ids });
+    const json = synthJson(stack);
+    return { json, byScope: Object.fromEntries(Object.entries(resourcesOf(json, "azurerm_role_assignment")).map(([id, r]) => [String(r.scope), id])) };
+  };
+
+  test("reordering or inserting container ids changes no grant's address", () => {
+    const a = addresses([C("one"), C("two")]);
+    const b = addresses([C("zero"), C("two"), C("one")]);
+    expect(b.byScope[C("one")]).toBe(a.byScope[C("one")]);
+    expect(b.byScope[C("two")]).toBe(a.byScope[C("two")]);
+    expect(a.byScope[C("one")]).toMatch(/^cpu_input-reader-one_[0-9A-F]{8}$/);
+  });
+
+  test("the former index-keyed addresses move to the new ones (raw moved blocks: synth needs no Terraform)", () => {
+    const { json, byScope } = addresses([C("one"), C("two")]);
+    const moved = (json as unknown as { moved: { from: string; to: string }[] }).moved;
+    expect(moved.map((m) => [m.from.replace(/_[0-9A-F]{8}$/, ""), m.to])).toEqual([
+      ["azurerm_role_assignment.cpu_input-reader-0", `azurerm_role_assignment.${byScope[C("one")]}`],
+      ["azurerm_role_assignment.cpu_input-reader-1", `azurerm_role_assignment.${byScope[C("two")]}`],
+    ]);
+  });
+});

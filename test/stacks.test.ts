@@ -48,11 +48,11 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     expect(grants).toEqual({
       "input-data_workspace-reader": "Storage Blob Data Reader",
       "output-data_workspace-reader": "Storage Blob Data Reader",
-      "cluster_input-reader-0": "Storage Blob Data Reader",
-      "cluster_output-writer-0": "Storage Blob Data Contributor",
+      "cluster_input-reader-input-data_container": "Storage Blob Data Reader",
+      "cluster_output-writer-output-data_container": "Storage Blob Data Contributor",
       "factory_workspace-data-scientist": "AzureML Data Scientist",
-      "factory_input-reader-0": "Storage Blob Data Reader",
-      "factory_output-writer-0": "Storage Blob Data Contributor",
+      "factory_input-reader-input-data_container": "Storage Blob Data Reader",
+      "factory_output-writer-output-data_container": "Storage Blob Data Contributor",
       "pipeline_code-access_deployer-upload": "Storage Blob Data Contributor",
       "pipeline_code-access_compute-reader": "Storage Blob Data Reader",
       "pipeline_code-access_workspace-reader": "Storage Blob Data Reader",
@@ -303,11 +303,7 @@ describe("config validation", () => {
     expect(problemsOf(build(fromJson))).toEqual([
       `env: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`,
       `env: network.profile "open" must be one of "public", "private"`,
-      `env/workspace: keyVaultName "kv-Bad_Prefix-dev" must be 3-24 letters, digits or '-', start with a letter, end with a letter or digit, with no '--'`,
-      `env/workspace: logAnalyticsWorkspaceName "log-Bad_Prefix-dev" must be 4-63 letters, digits or '-', starting and ending with a letter or digit`,
       `env/cluster: maxNodes "4" must be an integer from 1 to 1000`,
-      `env/factory: name "adf-Bad_Prefix-dev" must be 3-63 letters, digits or single '-' between them`,
-      `env/pipeline: endpointName "ep-Bad_Prefix-dev" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
     ]);
   });
 

@@ -6,3 +6,4 @@ export * from "./roles";
 export * from "./providers";
 export * from "./tokens";
 export * from "./azure-lists";
+export * from "./moves";
