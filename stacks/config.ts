@@ -7,6 +7,7 @@ import { VmPriority } from "../lib/platform/compute-cluster";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
 import { Checker, Problem } from "../lib/core/validation";
+import { AlertSettings } from "../lib/platform/alerts";
 import { AZURE_REGIONS } from "../lib/core/azure-lists";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
 
@@ -78,6 +79,33 @@ export interface PipelineConfig {
    * @default the library's own pipeline/ folder
    */
   readonly codeDirectory?: string;
+}
+
+/** Logs, their retention, and alerting. */
+export interface MonitoringConfig {
+  /**
+   * Log Analytics retention in days (30-730). At least 90 in the prod tier: ADF keeps its own run
+   * history only 45 days, and the access logs must outlive it.
+   */
+  readonly logRetentionDays: number;
+  /**
+   * Diagnostic settings that send the workspace's, factory's, key vault's, registry's and storage
+   * services' logs to the environment's Log Analytics workspace. Off only where logs are collected
+   * by other means: the `diagnostic-setting-configured` rule then reports every resource.
+   * @default true
+   */
+  readonly diagnostics?: boolean;
+  /**
+   * E-mail addresses told when an alert fires (an action group is created only when there are any).
+   * Empty: the alert rules still fire and show in Monitor > Alerts; in the prod tier the synth warns.
+   * @default []
+   */
+  readonly alertEmailReceivers?: readonly string[];
+  /**
+   * Severities and thresholds of the alert rules.
+   * @default - the defaults of AlertSettings (failed ADF run severity 1, failed AML job 3, run longer than 240 minutes 2)
+   */
+  readonly alerts?: AlertSettings;
 }
 
 /** `public`: no private networking needed (dev). */
@@ -187,6 +215,8 @@ export interface EnvironmentConfig {
   readonly protection: ProtectionConfig;
   readonly data: DataConfig;
   readonly pipeline: PipelineConfig;
+  /** Log retention, diagnostic settings and alerting. */
+  readonly monitoring: MonitoringConfig;
   /**
    * Remote state. Tests may leave it out (local state).
    * @default - local state
@@ -240,7 +270,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
       c.fail(`suppressions[${i}].reason`, sup.reason, "must explain the exception (at least 20 characters)");
     }
   });
-  for (const key of ["cluster", "protection", "data", "pipeline"] as const) {
+  for (const key of ["cluster", "protection", "data", "pipeline", "monitoring"] as const) {
     if (cfg[key] === null || typeof cfg[key] !== "object") c.fail(key, cfg[key], "must be an object");
   }
   if (cfg.protection && typeof cfg.protection === "object") {
@@ -264,6 +294,13 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
     if (cfg.data.inputDatastore === cfg.data.outputDatastore) {
       c.fail("data.outputDatastore", cfg.data.outputDatastore, "must differ from data.inputDatastore");
     }
+  }
+  if (cfg.monitoring && typeof cfg.monitoring === "object") {
+    const m = cfg.monitoring;
+    if (c.integer("monitoring.logRetentionDays", m.logRetentionDays, 30, 730) && cfg.tier === "prod" && m.logRetentionDays < 90) {
+      c.fail("monitoring.logRetentionDays", m.logRetentionDays, "must be at least 90 in the prod tier (ADF keeps run history only 45 days)");
+    }
+    c.optionalBoolean("monitoring.diagnostics", m.diagnostics);
   }
   if (cfg.backend !== undefined) {
     checkName(c, "backend.resourceGroupName", cfg.backend.resourceGroupName, "resourceGroup");

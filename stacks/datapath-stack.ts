@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Construct, IConstruct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Annotations, AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
@@ -15,6 +15,9 @@ import { Checker, collectProblems, ConfigValidationError, reportProblems } from 
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { EnvironmentNetwork } from "../lib/platform/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
+import { Diagnostics } from "../lib/platform/diagnostics";
+import { Alerts } from "../lib/platform/alerts";
+import { SavedQueries } from "../lib/platform/saved-queries";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
 import { DERIVED_NAME_PROPERTIES, EnvironmentConfig, validateEnvironmentConfig } from "./config";
@@ -84,7 +87,7 @@ export class DatapathStack extends TerraformStack {
     collectProblems(this, () => {
       reportProblems(this, problems);
       // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline"].includes(p.property))) return;
+      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) return;
       this.build(config, options);
     });
   }
@@ -105,9 +108,20 @@ export class DatapathStack extends TerraformStack {
           reason: `network.deployerIpAllowList (${allowList.join(", ")}): the storage's public endpoint admits only these addresses, from which Terraform uploads the step code; every other address is denied.`,
         }]
       : [];
+    // Prod without receivers: a warning on every synth instead of an error per alert rule.
+    const silentAlerts = config.tier === "prod" && (config.monitoring.alertEmailReceivers ?? []).length === 0;
+    if (silentAlerts) {
+      Annotations.of(this).addWarning(
+        `${this.node.path}: monitoring.alertEmailReceivers is empty: the alert rules fire in Monitor > Alerts but notify nobody. Add the e-mail addresses of whoever runs this environment.`,
+      );
+    }
+    const noReceivers = silentAlerts
+      ? [{ ruleId: "alert-receiver-configured", path: "alerts", reason: "monitoring.alertEmailReceivers is empty: the alert rules exist and show in Monitor > Alerts, but nobody is notified until receivers are configured (a synth warning says so)." }]
+      : [];
     const all = [
       ...STACK_SUPPRESSIONS.map((sup, i) => ({ sup, property: `builtInSuppressions[${i}]` })),
       ...derived.map((sup, i) => ({ sup, property: `network.deployerIpAllowList (suppression ${i})` })),
+      ...noReceivers.map((sup) => ({ sup, property: "monitoring.alertEmailReceivers (suppression)" })),
       ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
     ];
     for (const { sup, property } of all) {
@@ -190,6 +204,7 @@ export class DatapathStack extends TerraformStack {
       blobSoftDeleteRetentionDays: protect.blobSoftDeleteRetentionDays,
       storageReplicationType: config.storageReplicationType,
       storageIpAllowList: privateNet?.deployerIpAllowList,
+      logRetentionDays: config.monitoring.logRetentionDays,
       tags,
     });
     const datastore = (id: string, container: string, name: string) =>
@@ -229,6 +244,33 @@ export class DatapathStack extends TerraformStack {
       inputContainerIds: [input.containerId],
       // Batch jobs access data as their caller: the factory writes each run's output.
       outputContainerIds: [output.containerId],
+      tags,
+    });
+
+    // Logs of every resource into the environment's workspace, the queries over them, and alerts.
+    const monitoring = config.monitoring;
+    if (monitoring.diagnostics ?? true) {
+      new Diagnostics(this, "diagnostics", {
+        logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id,
+        targets: {
+          mlWorkspaceId: ws.workspaceId,
+          dataFactoryId: factory.id,
+          keyVaultId: ws.keyVaultId,
+          storageAccountId: ws.storageAccountId,
+          containerRegistryId: ws.containerRegistry?.id,
+        },
+      });
+    }
+    new SavedQueries(this, "saved-queries", { logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id });
+    new Alerts(this, "alerts", {
+      namePrefix: `${config.projectPrefix}-${config.name}`,
+      resourceGroupName: ws.resourceGroupName,
+      location: config.location,
+      dataFactoryId: factory.id,
+      mlWorkspaceId: ws.workspaceId,
+      logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id,
+      emailReceivers: monitoring.alertEmailReceivers,
+      settings: monitoring.alerts,
       tags,
     });
 

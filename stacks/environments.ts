@@ -51,6 +51,7 @@ export const dev: EnvironmentConfig = {
   protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 7 },
   data,
   pipeline: { name: "datapath", parallel: { instanceCount: 2, maxConcurrencyPerInstance: 2 }, blobTrigger },
+  monitoring: { logRetentionDays: 30 },
   backend,
 };
 
@@ -72,6 +73,7 @@ export const test: EnvironmentConfig = {
     schedule: { frequency: "Day", interval: 1, relativePath: "parquet/offerpath2", startTime: "2026-12-01T05:00:00Z" },
     blobTrigger,
   },
+  monitoring: { logRetentionDays: 30 },
   backend,
 };
 
@@ -93,6 +95,8 @@ export const prod: EnvironmentConfig = {
     schedule: { frequency: "Day", interval: 1, relativePath: "parquet/offerpath2", startTime: "2026-12-01T05:00:00Z" },
     blobTrigger,
   },
+  // Add the addresses of whoever runs prod: until then every synth warns that alerts notify nobody.
+  monitoring: { logRetentionDays: 90, alertEmailReceivers: [] },
   backend,
 };
 

@@ -117,7 +117,7 @@ describe("model of the dev stack", () => {
     const blobs = box("dev", "azurerm_storage_blob", "prepare-code-prepare.py");
     expect(blobs.label).toBe("Code blobs (datapath-prepare)\n1 file");
     expect(edgesBetween(models.dev, code.id, blobs.id)).toHaveLength(1); // depends_on
-    expect(models.dev.nodes.length).toBeLessThanOrEqual(32);
+    expect(models.dev.nodes.length).toBeLessThanOrEqual(36);
   });
 
   test("role assignments are dashed edges principal → scope, not boxes", () => {

@@ -94,6 +94,75 @@ describe("MlWorkspace", () => {
     expect(ws.resourceGroupName).toBe("rg-demo");
   });
 
+  test("a Premium registry is zone-redundant, purges untagged manifests after 7 days and has dedicated data endpoints", () => {
+    const stack = bareStack();
+    new MlWorkspace(stack, "ws", { ...props, containerRegistry: { name: "crdemo01", sku: "Premium" } });
+    const registry = single(synthJson(stack), "azurerm_container_registry");
+    expect(registry).toMatchObject({
+      sku: "Premium",
+      public_network_access_enabled: false,
+      zone_redundancy_enabled: true,
+      retention_policy_in_days: 7,
+      data_endpoint_enabled: true,
+      // Kept on: AML's copy of images into an AML registry may need export (unconfirmed).
+      export_policy_enabled: true,
+    });
+    // Content trust (deprecated by ACR) and quarantine (blocks AML's own images) stay off: docs/security.md.
+    expect(registry).not.toHaveProperty("trust_policy_enabled");
+    expect(registry).not.toHaveProperty("quarantine_policy_enabled");
+  });
+
+  test("registry settings can be chosen; a Basic registry gets none of the Premium-only ones", () => {
+    const custom = bareStack();
+    new MlWorkspace(custom, "ws", {
+      ...props,
+      containerRegistry: { name: "crdemo01", sku: "Premium", zoneRedundancyEnabled: false, untaggedManifestRetentionDays: 30, dataEndpointEnabled: false, exportPolicyEnabled: false },
+    });
+    expect(single(synthJson(custom), "azurerm_container_registry")).toMatchObject({
+      zone_redundancy_enabled: false,
+      retention_policy_in_days: 30,
+      data_endpoint_enabled: false,
+      export_policy_enabled: false,
+    });
+    const basic = bareStack();
+    new MlWorkspace(basic, "ws", { ...props, publicNetworkAccessEnabled: true, containerRegistry: { name: "crdemo01" } });
+    const registry = single(synthJson(basic), "azurerm_container_registry");
+    expect(registry).toMatchObject({ sku: "Basic", zone_redundancy_enabled: false, data_endpoint_enabled: false, export_policy_enabled: true });
+    expect(registry).not.toHaveProperty("retention_policy_in_days");
+  });
+
+  test("Premium-only registry settings on another SKU, and export off with public access, are reported", () => {
+    expect(
+      problemsOf(() =>
+        new MlWorkspace(bareStack(), "ws", {
+          ...props,
+          publicNetworkAccessEnabled: true,
+          containerRegistry: { name: "crdemo01", sku: "Standard", zoneRedundancyEnabled: true, dataEndpointEnabled: true, untaggedManifestRetentionDays: 7, exportPolicyEnabled: false },
+        }),
+      ),
+    ).toEqual([
+      `test/ws: containerRegistry.zoneRedundancyEnabled true needs sku "Premium"`,
+      `test/ws: containerRegistry.dataEndpointEnabled true needs sku "Premium"`,
+      `test/ws: containerRegistry.untaggedManifestRetentionDays 7 needs sku "Premium" (or 0)`,
+      `test/ws: containerRegistry.exportPolicyEnabled false needs sku "Premium" and public network access off`,
+    ]);
+    expect(
+      problemsOf(() => new MlWorkspace(bareStack(), "ws", { ...props, publicNetworkAccessEnabled: true, containerRegistry: { name: "crdemo01", sku: "Premium", exportPolicyEnabled: false, untaggedManifestRetentionDays: 400 } })),
+    ).toEqual([
+      `test/ws: containerRegistry.untaggedManifestRetentionDays 400 must be an integer from 0 to 365`,
+      `test/ws: containerRegistry.exportPolicyEnabled false needs sku "Premium" and public network access off`,
+    ]);
+  });
+
+  test("Log Analytics retention is a prop: 30 days by default", () => {
+    const byDefault = bareStack();
+    new MlWorkspace(byDefault, "ws", props);
+    expect(single(synthJson(byDefault), "azurerm_log_analytics_workspace").retention_in_days).toBe(30);
+    const prod = bareStack();
+    new MlWorkspace(prod, "ws", { ...props, logRetentionDays: 90 });
+    expect(single(synthJson(prod), "azurerm_log_analytics_workspace").retention_in_days).toBe(90);
+  });
+
   test("reports every invalid prop at once with path, property, value and rule", () => {
     const messages = problemsOf(() =>
       new MlWorkspace(bareStack(), "ws", {

@@ -6,8 +6,9 @@ import { ALL_RULES } from "../lib/aspects/all-rules";
 import { RuleContext, RuleResult } from "../lib/aspects/rule";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { DatapathStack } from "../stacks/datapath-stack";
-import { dev, environments, prod } from "../stacks/environments";
+import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { ConfigValidationError } from "../lib/core/validation";
 
 /** A resource with arbitrary attributes, exactly as they would be written to cdk.tf.json. */
@@ -75,11 +76,16 @@ const CASES: [string, string, Record<string, unknown>, Record<string, unknown>, 
   ["app-insights-local-auth-disabled", "azurerm_application_insights", { local_authentication_disabled: true }, { local_authentication_disabled: false }, PUBLIC],
   ["role-assignment-least-privilege", "azurerm_role_assignment", { role_definition_name: "Storage Blob Data Reader", scope: "/subscriptions/s/resourceGroups/r" }, { role_definition_name: "Contributor", scope: "/subscriptions/s/resourceGroups/r" }, PUBLIC],
   ["stateful-prevent-destroy", "azurerm_key_vault", { lifecycle: { prevent_destroy: true } }, {}, PROD],
+  ["container-registry-zone-redundant", "azurerm_container_registry", { zone_redundancy_enabled: true }, { zone_redundancy_enabled: false }, PROD],
+  ["alert-receiver-configured", "azurerm_monitor_metric_alert", { action: [{ action_group_id: "${azurerm_monitor_action_group.g.id}" }] }, {}, PROD],
 ];
+
+// Rules that look at other resources of the stack have their own tests below.
+const STACK_RULES = ["private-endpoint-configured", "diagnostic-setting-configured"];
 
 describe("each rule", () => {
   test("every rule has cases here", () => {
-    expect(CASES.map((c) => c[0]).sort()).toEqual(ALL_RULES.map((r) => r.id).filter((id) => id !== "private-endpoint-configured").sort());
+    expect(CASES.map((c) => c[0]).sort()).toEqual(ALL_RULES.map((r) => r.id).filter((id) => !STACK_RULES.includes(id)).sort());
   });
 
   test.each(CASES)("%s", (ruleId, type, good, bad, ctx) => {
@@ -100,6 +106,9 @@ describe("each rule", () => {
 
   test("production-only and CMK-only rules are not applicable elsewhere", () => {
     expect(check("stateful-prevent-destroy", "azurerm_key_vault", {}, PRIVATE)).toBe("not-applicable");
+    expect(check("container-registry-zone-redundant", "azurerm_container_registry", { zone_redundancy_enabled: false }, PRIVATE)).toBe("not-applicable");
+    expect(check("alert-receiver-configured", "azurerm_monitor_metric_alert", {}, PRIVATE)).toBe("not-applicable");
+    expect(check("alert-receiver-configured", "azurerm_monitor_action_group", {}, PUBLIC)).toBe("not-applicable");
     expect(check("storage-geo-redundant-replication", "azurerm_storage_account", { account_replication_type: "LRS" }, PRIVATE)).toBe("not-applicable");
     expect(check("ml-workspace-customer-managed-key", "azurerm_machine_learning_workspace", {}, PUBLIC)).toBe("not-applicable");
   });
@@ -109,6 +118,67 @@ describe("each rule", () => {
     expect(
       check("role-assignment-least-privilege", "azurerm_role_assignment", { role_definition_id: "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635", scope: "/subscriptions/s/resourceGroups/r" }, PUBLIC),
     ).toBe("non-compliant");
+  });
+
+  test("alert receivers: log alerts name an action group, action groups have a receiver", () => {
+    const rule = "alert-receiver-configured";
+    expect(check(rule, "azurerm_monitor_scheduled_query_rules_alert_v2", { action: { action_groups: ["${azurerm_monitor_action_group.g.id}"] } }, PROD)).toBe("compliant");
+    expect(check(rule, "azurerm_monitor_scheduled_query_rules_alert_v2", { action: { action_groups: [] } }, PROD)).toBe("non-compliant");
+    expect(check(rule, "azurerm_monitor_scheduled_query_rules_alert_v2", {}, PROD)).toBe("non-compliant");
+    expect(check(rule, "azurerm_monitor_action_group", { email_receiver: [{ name: "ops", email_address: "ops@example.com" }] }, PROD)).toBe("compliant");
+    expect(check(rule, "azurerm_monitor_action_group", { webhook_receiver: [{ name: "hook", service_uri: "https://example.com" }] }, PROD)).toBe("compliant");
+    expect(check(rule, "azurerm_monitor_action_group", { email_receiver: [] }, PROD)).toBe("non-compliant");
+    expect(check(rule, "azurerm_monitor_metric_alert", { action: [] }, PROD)).toBe("non-compliant");
+  });
+
+  describe("diagnostic settings: a resource is compliant only when a setting in the stack targets it with logs", () => {
+    const rule = ALL_RULES.find((r) => r.id === "diagnostic-setting-configured")!;
+    const setting = (stack: TerraformStack, id: string, target: string, logs: boolean, metrics = true) =>
+      new MonitorDiagnosticSetting(stack, id, {
+        name: "to-log-analytics",
+        targetResourceId: target,
+        logAnalyticsWorkspaceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/log",
+        enabledLog: logs ? [{ categoryGroup: "allLogs" }] : undefined,
+        enabledMetric: metrics ? [{ category: "AllMetrics" }] : undefined,
+      });
+
+    test.each(["azurerm_machine_learning_workspace", "azurerm_data_factory", "azurerm_key_vault", "azurerm_container_registry"])("%s", (type) => {
+      const stack = new TerraformStack(Testing.app(), "s");
+      const covered = new RawResource(stack, "covered", type, {});
+      const metricsOnly = new RawResource(stack, "metrics-only", type, {});
+      const bare = new RawResource(stack, "bare", type, {});
+      setting(stack, "d1", covered.getStringAttribute("id"), true);
+      setting(stack, "d2", metricsOnly.getStringAttribute("id"), false);
+      // Every profile and tier: dev's logs matter too.
+      for (const ctx of [PUBLIC, PRIVATE, PROD]) {
+        expect(rule.check(covered, ctx)).toBe("compliant");
+        expect(rule.check(metricsOnly, ctx)).toBe("non-compliant");
+        expect(rule.check(bare, ctx)).toBe("non-compliant");
+      }
+    });
+
+    test("a storage account: metrics on the account and logs on each of its four services", () => {
+      const stack = new TerraformStack(Testing.app(), "s");
+      const full = new RawResource(stack, "full", "azurerm_storage_account", {});
+      const blobOnly = new RawResource(stack, "blob-only", "azurerm_storage_account", {});
+      const servicesOnly = new RawResource(stack, "services-only", "azurerm_storage_account", {});
+      setting(stack, "full-account", full.getStringAttribute("id"), false);
+      for (const svc of ["blob", "queue", "table", "file"]) {
+        setting(stack, `full-${svc}`, `${full.getStringAttribute("id")}/${svc}Services/default`, true);
+        setting(stack, `services-only-${svc}`, `${servicesOnly.getStringAttribute("id")}/${svc}Services/default`, true);
+      }
+      setting(stack, "blob-only-account", blobOnly.getStringAttribute("id"), false);
+      setting(stack, "blob-only-blob", `${blobOnly.getStringAttribute("id")}/blobServices/default`, true);
+      expect(rule.check(full, PUBLIC)).toBe("compliant");
+      expect(rule.check(blobOnly, PUBLIC)).toBe("non-compliant");
+      expect(rule.check(servicesOnly, PUBLIC)).toBe("non-compliant");
+    });
+
+    test("other resource types are not judged", () => {
+      const stack = new TerraformStack(Testing.app(), "s");
+      const other = new RawResource(stack, "la", "azurerm_log_analytics_workspace", {});
+      expect(rule.check(other, PROD)).toBe("not-applicable");
+    });
   });
 
   test("private endpoints: a resource is compliant only when an endpoint in the stack targets it", () => {
@@ -142,11 +212,31 @@ describe("the pack on the environment stacks", () => {
   test("prod: zero unsuppressed findings; every suppression has its reason", () => {
     const stack = new DatapathStack(Testing.app(), "prod", prod);
     const notes = annotationsOf(stack);
-    expect(notes.filter((a) => a.level !== "@cdktf/info")).toEqual([]);
+    // The one warning: prod has no alert receivers configured (the default), so alerts notify nobody.
+    expect(notes.filter((a) => a.level !== "@cdktf/info").map((a) => [a.level, a.constructPath, a.message.includes("monitoring.alertEmailReceivers is empty")])).toEqual([
+      ["@cdktf/warn", "prod", true],
+    ]);
     expect(stack.securityPack.findings.map((f) => [f.ruleId, f.path, (f.suppressedBecause ?? "").length > 20]).sort()).toEqual([
+      ["alert-receiver-configured", "prod/alerts/failed-aml-job", true],
+      ["alert-receiver-configured", "prod/alerts/failed-pipeline-run", true],
+      ["alert-receiver-configured", "prod/alerts/long-run", true],
       ["data-factory-git-integration", "prod/factory/factory", true],
       ["storage-shared-key-disabled", "prod/workspace/storage", true],
     ]);
+  });
+
+  test("test: zero findings beyond the reasoned suppressions", () => {
+    const stack = new DatapathStack(Testing.app(), "test", testEnv);
+    expect(annotationsOf(stack).filter((a) => a.level !== "@cdktf/info")).toEqual([]);
+    expect(stack.securityPack.findings.filter((f) => f.suppressedBecause === undefined)).toEqual([]);
+  });
+
+  test("every environment has a diagnostic setting for each resource kind, dev included", () => {
+    for (const env of environments) {
+      const stack = new DatapathStack(Testing.app(), env.name, env);
+      annotationsOf(stack);
+      expect([env.name, stack.securityPack.findings.filter((f) => f.ruleId === "diagnostic-setting-configured")]).toEqual([env.name, []]);
+    }
   });
 
   test("dev: warnings only, and they name the rule, resource, attribute and fix", () => {

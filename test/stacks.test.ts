@@ -248,6 +248,7 @@ describe("config validation", () => {
       `env: network.profile "public" must be "private" in the prod tier`,
       `env: protection.preventDestroy false must be true in the prod tier (delete protection)`,
       `env: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
+      `env: monitoring.logRetentionDays 30 must be at least 90 in the prod tier (ADF keeps run history only 45 days)`,
     ]);
   });
 

@@ -1,4 +1,5 @@
 // Every rule of the pack, one file each (docs/security.md maps them to checkov, trivy and Azure Policy).
+import { alertReceiverConfigured } from "./rules/alert-receiver-configured";
 import { appInsightsLocalAuthDisabled } from "./rules/app-insights-local-auth-disabled";
 import { computeNoPublicIp } from "./rules/compute-no-public-ip";
 import { computeLocalAuthDisabled } from "./rules/compute-local-auth-disabled";
@@ -7,10 +8,12 @@ import { computeSshDisabled } from "./rules/compute-ssh-disabled";
 import { containerRegistryAdminDisabled } from "./rules/container-registry-admin-disabled";
 import { containerRegistryAnonymousPullDisabled } from "./rules/container-registry-anonymous-pull-disabled";
 import { containerRegistryPublicNetworkDisabled } from "./rules/container-registry-public-network-disabled";
+import { containerRegistryZoneRedundant } from "./rules/container-registry-zone-redundant";
 import { dataFactoryGitIntegration } from "./rules/data-factory-git-integration";
 import { dataFactoryLinkedServiceMsi } from "./rules/data-factory-linked-service-msi";
 import { dataFactoryManagedIdentity } from "./rules/data-factory-managed-identity";
 import { dataFactoryPublicNetworkDisabled } from "./rules/data-factory-public-network-disabled";
+import { diagnosticSettingConfigured } from "./rules/diagnostic-setting-configured";
 import { keyVaultNetworkDefaultDeny } from "./rules/key-vault-network-default-deny";
 import { keyVaultPublicNetworkDisabled } from "./rules/key-vault-public-network-disabled";
 import { keyVaultPurgeProtection } from "./rules/key-vault-purge-protection";
@@ -41,6 +44,7 @@ import { storageTrustedServicesBypass } from "./rules/storage-trusted-services-b
 import { Rule } from "./rule";
 
 export const ALL_RULES: readonly Rule[] = [
+  alertReceiverConfigured,
   appInsightsLocalAuthDisabled,
   computeNoPublicIp,
   computeLocalAuthDisabled,
@@ -49,10 +53,12 @@ export const ALL_RULES: readonly Rule[] = [
   containerRegistryAdminDisabled,
   containerRegistryAnonymousPullDisabled,
   containerRegistryPublicNetworkDisabled,
+  containerRegistryZoneRedundant,
   dataFactoryGitIntegration,
   dataFactoryLinkedServiceMsi,
   dataFactoryManagedIdentity,
   dataFactoryPublicNetworkDisabled,
+  diagnosticSettingConfigured,
   keyVaultNetworkDefaultDeny,
   keyVaultPublicNetworkDisabled,
   keyVaultPurgeProtection,

@@ -21,15 +21,16 @@
  * - `depends_on` counts as a reference (code version → its uploaded blobs, endpoint update → deployment).
  */
 
-export type Group = "storage" | "ml" | "factory" | "network" | "identity" | "other";
+export type Group = "storage" | "ml" | "factory" | "network" | "monitoring" | "identity" | "other";
 
-export const GROUP_ORDER: readonly Group[] = ["factory", "ml", "storage", "network", "identity", "other"];
+export const GROUP_ORDER: readonly Group[] = ["factory", "ml", "storage", "network", "monitoring", "identity", "other"];
 
 export const GROUP_LABELS: Readonly<Record<Group, string>> = {
   storage: "Storage",
   ml: "Machine Learning",
   factory: "Data Factory",
   network: "Network",
+  monitoring: "Monitoring",
   identity: "Identity",
   other: "Other",
 };
@@ -170,6 +171,7 @@ export function groupOf(type: string, armType = ""): Group {
   if (type.startsWith("azapi_") && armType.startsWith("Microsoft.DataFactory/")) return "factory";
   if (type.startsWith("azapi_")) return "ml";
   if (type.startsWith("azurerm_machine_learning_datastore")) return "storage";
+  if (/^azurerm_(monitor_|log_analytics_saved_search)/.test(type)) return "monitoring";
   if (type.startsWith("azurerm_machine_learning_workspace_network_outbound_rule")) return "network";
   if (type.startsWith("azurerm_storage_")) return "storage";
   if (type.startsWith("azurerm_data_factory")) return "factory";
@@ -305,6 +307,9 @@ export function buildModel(tf: TerraformJson): DiagramModel {
       const container = refAt(r, "storage_container_name");
       const containerName = container ? (nameOf(byAddress.get(container.address) as Res) ?? container.address) : String(r.body.storage_container_name ?? "");
       box = `azurerm_storage_blob[${containerName}:${blobFolder(r.body.name)}]`;
+    } else if (r.type === "azurerm_monitor_diagnostic_setting" || r.type === "azurerm_log_analytics_saved_search") {
+      // One box for all of them: each resource's logs go the same way.
+      box = `${r.type}[*]`;
     } else if (r.type.startsWith("azurerm_machine_learning_workspace_network_outbound_rule")) {
       const ws = refAt(r, "workspace_id");
       box = `${r.type}[${ws?.address ?? ""}]`;
@@ -344,6 +349,8 @@ export function buildModel(tf: TerraformJson): DiagramModel {
       const files = `${ms.length} file${ms.length === 1 ? "" : "s"}`;
       return code ? `Code blobs (${step})\n${files}` : `Blobs ${folder}/\n${files}`;
     }
+    if (first.type === "azurerm_monitor_diagnostic_setting") return `Diagnostic settings\n${ms.length} targets to Log Analytics`;
+    if (first.type === "azurerm_log_analytics_saved_search") return `Saved queries\n${ms.length}`;
     const kind = kindOf(first.type, first.body);
     const names = ms.map((m) => (isLiteral(m.body.destination_fqdn) ? m.body.destination_fqdn : nameOf(m))).filter((n): n is string => n !== undefined);
     return [ms.length > 1 ? `${kind}s` : kind, ...names.sort(compare)].join("\n");
@@ -473,6 +480,7 @@ const CLUSTER_STYLE: Readonly<Record<Group, { fill: string; border: string }>> =
   ml: { fill: "#eef3fb", border: "#7d9fd0" },
   storage: { fill: "#ecf7ee", border: "#6fb07d" },
   network: { fill: "#f3eefa", border: "#9a80c4" },
+  monitoring: { fill: "#fdf2f4", border: "#c77a8a" },
   identity: { fill: "#f4f4f4", border: "#a0a0a0" },
   other: { fill: "#ffffff", border: "#a0a0a0" },
 };

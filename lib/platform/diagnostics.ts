@@ -49,6 +49,7 @@ export interface DiagnosticsTargets {
 export interface DiagnosticsProps {
   /** ARM id of the Log Analytics workspace every setting sends to. */
   readonly logAnalyticsWorkspaceId: string;
+  /** The resources whose logs and metrics are sent. */
   readonly targets: DiagnosticsTargets;
   /**
    * Name of every setting (unique per target, so one name serves all). Not "service": a setting of

@@ -24,6 +24,32 @@ export interface ContainerRegistryOptions {
    * @default "Basic" (cheapest; "Premium" is needed for private endpoints)
    */
   readonly sku?: (typeof REGISTRY_SKUS)[number];
+  /**
+   * Zone redundancy (Premium only). Can only be set when the registry is created: changing it
+   * replaces the registry and loses its images.
+   * @default true for "Premium", false otherwise
+   */
+  readonly zoneRedundancyEnabled?: boolean;
+  /**
+   * Days an untagged manifest is kept before it is purged (0-365; 0 turns the policy off). Premium
+   * only. AML tags every image it builds (the tag is the environment's hash), so only manifests a
+   * re-push left without a tag are purged.
+   * @default 7 for "Premium", none otherwise
+   */
+  readonly untaggedManifestRetentionDays?: number;
+  /**
+   * Dedicated data endpoints (`<registry>.<region>.data.azurecr.io`), so firewalls allow this
+   * registry's layers instead of all of `*.blob.core.windows.net`. Premium only.
+   * @default true for "Premium", false otherwise
+   */
+  readonly dataEndpointEnabled?: boolean;
+  /**
+   * Whether images may be exported (`az acr import` from this registry into another, transfer
+   * pipelines). `false` needs "Premium" and public network access off. Left on by default: whether
+   * AML's own copy of environments into an AML registry ("share") uses export is unconfirmed.
+   * @default true
+   */
+  readonly exportPolicyEnabled?: boolean;
 }
 
 export interface MlWorkspaceProps {
@@ -118,7 +144,8 @@ export interface MlWorkspaceProps {
    */
   readonly storageReplicationType?: StorageReplicationType;
   /**
-   * Log Analytics retention (30-730 days).
+   * Log Analytics retention (30-730 days). Above 45 keeps ADF run history longer than the
+   * factory itself does (production: 90 or more).
    * @default 30
    */
   readonly logRetentionDays?: number;
@@ -151,8 +178,23 @@ function validate(path: string, p: MlWorkspaceProps): Checker {
   if (p.containerRegistry !== undefined) {
     checkName(c, "containerRegistry.name", p.containerRegistry.name, "containerRegistry");
     if (p.containerRegistry.sku !== undefined) c.oneOf("containerRegistry.sku", p.containerRegistry.sku, REGISTRY_SKUS);
-    if (p.publicNetworkAccessEnabled !== true && (p.containerRegistry.sku ?? "Basic") !== "Premium") {
-      c.fail("containerRegistry.sku", p.containerRegistry.sku ?? "Basic", 'must be "Premium" when public network access is off (private endpoints need it)');
+    const sku = p.containerRegistry.sku ?? "Basic";
+    if (p.publicNetworkAccessEnabled !== true && sku !== "Premium") {
+      c.fail("containerRegistry.sku", sku, 'must be "Premium" when public network access is off (private endpoints need it)');
+    }
+    const r = p.containerRegistry;
+    c.optionalBoolean("containerRegistry.zoneRedundancyEnabled", r.zoneRedundancyEnabled);
+    c.optionalBoolean("containerRegistry.dataEndpointEnabled", r.dataEndpointEnabled);
+    c.optionalBoolean("containerRegistry.exportPolicyEnabled", r.exportPolicyEnabled);
+    if (r.untaggedManifestRetentionDays !== undefined) c.integer("containerRegistry.untaggedManifestRetentionDays", r.untaggedManifestRetentionDays, 0, 365);
+    // The provider rejects these on other SKUs at plan time; say so at synth instead.
+    if (sku !== "Premium") {
+      if (r.zoneRedundancyEnabled === true) c.fail("containerRegistry.zoneRedundancyEnabled", true, 'needs sku "Premium"');
+      if (r.dataEndpointEnabled === true) c.fail("containerRegistry.dataEndpointEnabled", true, 'needs sku "Premium"');
+      if ((r.untaggedManifestRetentionDays ?? 0) > 0) c.fail("containerRegistry.untaggedManifestRetentionDays", r.untaggedManifestRetentionDays, 'needs sku "Premium" (or 0)');
+    }
+    if (r.exportPolicyEnabled === false && (sku !== "Premium" || p.publicNetworkAccessEnabled === true)) {
+      c.fail("containerRegistry.exportPolicyEnabled", false, 'needs sku "Premium" and public network access off');
     }
   }
   c.optionalBoolean("createResourceGroup", p.createResourceGroup);
@@ -272,13 +314,20 @@ export class MlWorkspace extends Construct {
     });
 
     if (props.containerRegistry) {
+      const registry = props.containerRegistry;
+      const premium = (registry.sku ?? "Basic") === "Premium";
       this.containerRegistry = new ContainerRegistry(this, "container-registry", {
         ...common,
-        name: props.containerRegistry.name,
-        sku: props.containerRegistry.sku ?? "Basic",
+        name: registry.name,
+        sku: registry.sku ?? "Basic",
         adminEnabled: false,
         anonymousPullEnabled: false,
         publicNetworkAccessEnabled: isPublic,
+        zoneRedundancyEnabled: registry.zoneRedundancyEnabled ?? premium,
+        // Other SKUs take no retention policy: the attribute is left out rather than set to 0.
+        retentionPolicyInDays: registry.untaggedManifestRetentionDays ?? (premium ? 7 : undefined),
+        dataEndpointEnabled: registry.dataEndpointEnabled ?? premium,
+        exportPolicyEnabled: registry.exportPolicyEnabled ?? true,
       });
     }
 

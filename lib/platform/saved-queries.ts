@@ -162,25 +162,27 @@ const KQL_KEYWORDS = new Set([
   "render", "print", "range", "step", "from", "to", "$left", "$right",
 ]);
 
-interface Token {
+/** One KQL token. */
+export interface KqlToken {
   readonly kind: "ident" | "string" | "number" | "punct";
   readonly text: string;
 }
 
 /** Splits KQL into tokens; comments are dropped, string literals kept as one token. */
-export function tokenizeKql(query: string): Token[] {
-  const tokens: Token[] = [];
+export function tokenizeKql(query: string): KqlToken[] {
+  const tokens: KqlToken[] = [];
   const re =
     /\s+|\/\/[^\n]*|@?"(?:[^"\\\n]|\\.)*"|@?'(?:[^'\\\n]|\\.)*'|(project-(?:away|keep|rename|reorder)|mv-expand)\b|(\$?[A-Za-z_][A-Za-z0-9_]*)|(\d+(?:\.\d+)?[A-Za-z]*)|(==|!=|=~|!~|<=|>=|[=|(),.;:<>+\-*/%[\]!{}])/y;
-  let m: RegExpExecArray | null;
-  while (re.lastIndex < query.length && (m = re.exec(query)) !== null) {
+  for (let at = 0; at < query.length; at = re.lastIndex) {
+    re.lastIndex = at;
+    const m = re.exec(query);
+    if (m === null) throw new Error(`cannot tokenize KQL at: ${query.slice(at, at + 20)}`);
     const [text, hyphenOp, ident, num, punct] = m;
     if (hyphenOp || ident) tokens.push({ kind: "ident", text });
     else if (num) tokens.push({ kind: "number", text });
     else if (punct) tokens.push({ kind: "punct", text });
-    else if (text.startsWith('"') || text.startsWith("'") || text.startsWith("@")) tokens.push({ kind: "string", text });
+    else if (/^@?["']/.test(text)) tokens.push({ kind: "string", text });
   }
-  if (re.lastIndex < query.length) throw new Error(`cannot tokenize KQL at: ${query.slice(re.lastIndex, re.lastIndex + 20)}`);
   return tokens;
 }
 
