@@ -305,3 +305,43 @@ describe("docs/security.md", () => {
     }
   });
 });
+
+describe("a rule pack that cannot crash the synth", () => {
+  const { StorageAccount } = require("@cdktf/provider-azurerm/lib/storage-account") as typeof import("@cdktf/provider-azurerm/lib/storage-account");
+  const { TerraformVariable } = require("cdktf") as typeof import("cdktf");
+  const { attributeRule } = require("../lib/aspects/rule") as typeof import("../lib/aspects/rule");
+  const account = (stack: TerraformStack, tls: string) =>
+    new StorageAccount(stack, "st", { name: "stdemo", resourceGroupName: "rg", location: "westeurope", accountTier: "Standard", accountReplicationType: "LRS", minTlsVersion: tls });
+  const synthWith = (rules: ConstructorParameters<typeof SecurityRulePack>[0]["rules"], build: (s: TerraformStack) => void) => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    build(stack);
+    const pack = new SecurityRulePack({ context: { profile: "private" }, severity: "warning", rules });
+    Aspects.of(stack).add(pack);
+    Testing.synth(stack, false);
+    return { pack, stack };
+  };
+
+  test("a rule that throws becomes a finding naming the rule and the resource; the other rules still run", () => {
+    const broken = { id: "broken-rule", mirrors: [], attribute: "anything", fix: "n/a", check: () => { throw new Error("boom"); } };
+    const tls = ALL_RULES.find((r) => r.id === "storage-min-tls-1-2")!;
+    const { pack } = synthWith([broken, tls], (s) => account(s, "TLS1_0"));
+    expect(pack.findings.map((f) => [f.ruleId, f.path, f.attribute])).toEqual([
+      ["broken-rule", "s/st", "anything: the rule failed on this resource (boom), so it was not checked"],
+      ["storage-min-tls-1-2", "s/st", "min_tls_version"],
+    ]);
+  });
+
+  test("a value that is only a reference cannot be judged at synth: info, not a finding", () => {
+    const tls = ALL_RULES.find((r) => r.id === "storage-min-tls-1-2")!;
+    const { pack, stack } = synthWith([tls], (s) => account(s, new TerraformVariable(s, "tls", { type: "string" }).stringValue));
+    expect(pack.findings).toEqual([]);
+    const infos = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/info").map((m) => String(m.data)));
+    expect(infos).toEqual([expect.stringContaining("[storage-min-tls-1-2] azurerm_storage_account s/st: min_tls_version is a reference known only at apply time: cannot check at synth")]);
+  });
+
+  test("attribute rules see a partly literal string (e.g. JSON with a reference inside) and judge it", () => {
+    const rule = attributeRule({ id: "x", mirrors: [], attribute: "min_tls_version", fix: "f", resourceType: "azurerm_storage_account", ok: (v) => String(v).startsWith("TLS1_2") });
+    const { pack } = synthWith([rule], (s) => account(s, `TLS1_2-${new TerraformVariable(s, "suffix", { type: "string" }).stringValue}`));
+    expect(pack.findings).toEqual([]);
+  });
+});

@@ -1,7 +1,8 @@
 import { IConstruct } from "constructs";
 import { TerraformResource, Token } from "cdktf";
 
-export type RuleResult = "compliant" | "non-compliant" | "not-applicable";
+/** `unknown`: the value is a reference resolved only at apply time, so the rule cannot judge it at synth. */
+export type RuleResult = "compliant" | "non-compliant" | "not-applicable" | "unknown";
 
 /** Network profiles: `public` works without private networking (dev); `private` is production-ready. */
 export const NETWORK_PROFILES = ["public", "private"] as const;
@@ -75,6 +76,10 @@ export function get(attrs: Record<string, unknown>, path: string): unknown {
 
 export const isToken = (v: unknown): boolean => typeof v === "string" && Token.isUnresolved(v);
 
+/** A value that is nothing but references (no literal part a rule could read), e.g. `${var.x}`. */
+export const isOnlyReference = (v: unknown): boolean =>
+  (typeof v === "string" && isToken(v) && v.replace(/\$\{TfToken\[[^\]]*\]\}/g, "").trim() === "") || (typeof v === "number" && Token.isUnresolved(v));
+
 /**
  * A rule that checks one attribute of one resource type: compliant when `ok(value)`.
  * `when` narrows it (e.g. to the private profile); otherwise it is not applicable.
@@ -96,7 +101,9 @@ export function attributeRule(
       const attrs = attributesOf(node, spec.resourceType);
       if (!attrs) return "not-applicable";
       if (spec.when && !spec.when(ctx, attrs)) return "not-applicable";
-      return spec.ok(get(attrs, spec.attribute), attrs) ? "compliant" : "non-compliant";
+      const value = get(attrs, spec.attribute);
+      if (isOnlyReference(value)) return "unknown";
+      return spec.ok(value, attrs) ? "compliant" : "non-compliant";
     },
   };
 }

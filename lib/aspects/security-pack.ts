@@ -1,7 +1,7 @@
 import { IConstruct } from "constructs";
 import { Annotations, IAspect, TerraformResource } from "cdktf";
 import { ALL_RULES } from "./all-rules";
-import { Rule, RuleContext, withAttributeCache } from "./rule";
+import { Rule, RuleContext, RuleResult, withAttributeCache } from "./rule";
 import { ConfigValidationError } from "../core/validation";
 
 export type FindingSeverity = "error" | "warning";
@@ -74,15 +74,32 @@ export class SecurityRulePack implements IAspect {
 
   private checkAll(node: TerraformResource): void {
     for (const rule of this.rules) {
-      if (rule.check(node, this.options.context) !== "non-compliant") continue;
-      const because = suppressionFor(node, rule.id);
+      let result: RuleResult;
+      try {
+        result = rule.check(node, this.options.context);
+      } catch (e) {
+        // A broken rule must not abort the synth (nor pass silently): it becomes a finding of its own.
+        this.report(node, rule, `the rule failed on this resource (${e instanceof Error ? e.message : String(e)}), so it was not checked`);
+        continue;
+      }
+      if (result === "unknown") {
+        Annotations.of(node).addInfo(`[${rule.id}] ${node.terraformResourceType} ${node.node.path}: ${rule.attribute} is a reference known only at apply time: cannot check at synth`);
+        continue;
+      }
+      if (result !== "non-compliant") continue;
+      this.report(node, rule);
+    }
+  }
+
+  private report(node: TerraformResource, rule: Rule, problem?: string): void {
+    const because = suppressionFor(node, rule.id);
       const finding: Finding = {
         ruleId: rule.id,
         path: node.node.path,
         resourceType: node.terraformResourceType,
-        attribute: rule.attribute,
+        attribute: problem ? `${rule.attribute}: ${problem}` : rule.attribute,
         mirrors: rule.mirrors,
-        fix: rule.fix,
+        fix: problem ? "fix the rule (lib/aspects/rules), or suppress it here with a reason" : rule.fix,
         suppressedBecause: because,
       };
       this.findings.push(finding);
@@ -90,7 +107,6 @@ export class SecurityRulePack implements IAspect {
       if (because !== undefined) Annotations.of(node).addInfo(text);
       else if (this.options.severity === "error") Annotations.of(node).addError(text);
       else Annotations.of(node).addWarning(text);
-    }
   }
 }
 
