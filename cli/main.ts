@@ -10,7 +10,7 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
 import { NAME_RULES } from "../lib/core/naming";
-import { relativePathProblem } from "../lib/core/validation";
+import { GUID_PATTERN, relativePathProblem } from "../lib/core/validation";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
 import { COMMANDS, commandHelp, EXIT, usage } from "./help";
@@ -19,7 +19,7 @@ import type { EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 
 const TERMINAL = new Set(["Succeeded", "Failed", "Cancelled"]);
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RUN_ID = GUID_PATTERN;
 
 export { EXIT } from "./help";
 

@@ -6,7 +6,7 @@ import { StorageReplicationType } from "../lib/platform/ml-workspace";
 import { VmPriority } from "../lib/platform/compute-cluster";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
-import { Checker, Problem } from "../lib/core/validation";
+import { Checker, GUID_PATTERN, isSubnetOf, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
 import { AlertSettings } from "../lib/platform/alerts";
 import { AZURE_REGIONS } from "../lib/core/azure-lists";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
@@ -252,7 +252,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   }
   checkDerivedNames(c, cfg);
   if (cfg.subscriptionId !== undefined) {
-    c.name("subscriptionId", cfg.subscriptionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a subscription GUID");
+    c.name("subscriptionId", cfg.subscriptionId, GUID_PATTERN, "must be a subscription GUID");
   }
   if (cfg.network === null || typeof cfg.network !== "object") c.fail("network", cfg.network, "must be an object");
   else if (c.oneOf("network.profile", cfg.network.profile, NETWORK_PROFILES) && cfg.network.profile === "private") {
@@ -266,8 +266,8 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   (cfg.suppressions ?? []).forEach((sup, i) => {
     c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId);
     c.nonEmptyString(`suppressions[${i}].path`, sup.path);
-    if (typeof sup.reason !== "string" || sup.reason.trim().length < 20) {
-      c.fail(`suppressions[${i}].reason`, sup.reason, "must explain the exception (at least 20 characters)");
+    if (reasonTooShort(sup.reason)) {
+      c.fail(`suppressions[${i}].reason`, sup.reason, `must explain the exception (at least ${MIN_REASON_LENGTH} characters)`);
     }
   });
   for (const key of ["cluster", "protection", "data", "pipeline", "monitoring"] as const) {
@@ -325,8 +325,7 @@ export function validateEnvironmentSet(path: string, configs: readonly Environme
   return c.problems;
 }
 
-const GUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-const VNET_ID = new RegExp(`^/subscriptions/${GUID}/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+$`, "i");
+const VNET_ID = new RegExp(`^/subscriptions/${GUID_PATTERN.source.slice(1, -1)}/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+$`, "i");
 const PLACEHOLDER_GUID = /\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\//i;
 
 /** Exactly one of an existing network or one to create; no placeholder ids; public deployer addresses only. */
@@ -341,7 +340,7 @@ function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
     }
     const vnetOk = c.name("network.virtualNetworkId", n.virtualNetworkId, VNET_ID, "must be a virtual network id (/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)");
     const subnetOk = c.resourceId("network.subnetId", n.subnetId);
-    if (subnetOk && vnetOk && !new RegExp(`^${escapeRegExp(String(n.virtualNetworkId))}/subnets/[^/]+$`, "i").test(String(n.subnetId))) {
+    if (subnetOk && vnetOk && !isSubnetOf(String(n.subnetId), String(n.virtualNetworkId))) {
       c.fail("network.subnetId", n.subnetId, "must be a subnet of network.virtualNetworkId");
     }
   } else {
@@ -357,8 +356,6 @@ function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
     }
   });
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Longest name Azure allows for each derived name, and how messages call it. */
 const DERIVED: Readonly<Record<keyof DerivedNames, { readonly label: string; readonly max: number }>> = {

@@ -2,7 +2,7 @@ import { IConstruct } from "constructs";
 import { Annotations, IAspect, TerraformResource } from "cdktf";
 import { ALL_RULES } from "./all-rules";
 import { Rule, RuleContext, RuleResult, withAttributeCache } from "./rule";
-import { ConfigValidationError } from "../core/validation";
+import { ConfigValidationError, MIN_REASON_LENGTH, reasonTooShort } from "../core/validation";
 
 export type FindingSeverity = "error" | "warning";
 
@@ -29,8 +29,8 @@ const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
 export function suppressRule(scope: IConstruct, ruleId: string, reason: string): void {
   const problems = [];
   if (!KNOWN_RULES.has(ruleId)) problems.push({ path: scope.node.path, property: "ruleId", value: ruleId, rule: "must name a rule of the pack" });
-  if (typeof reason !== "string" || reason.trim().length < 20) {
-    problems.push({ path: scope.node.path, property: `suppression of ${ruleId}`, value: reason, rule: "needs a reason of at least 20 characters" });
+  if (reasonTooShort(reason)) {
+    problems.push({ path: scope.node.path, property: `suppression of ${ruleId}`, value: reason, rule: `needs a reason of at least ${MIN_REASON_LENGTH} characters` });
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   const map = suppressions.get(scope) ?? new Map<string, string>();

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, TerraformStack } from "cdktf";
 import { resolvedText } from "../core/tokens";
+import { containerIdOf } from "../core/validation";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
@@ -83,7 +84,7 @@ export class WorkspaceCodeStore extends Construct {
       responseExportValues: ["properties.containerName"],
     });
     this.containerName = datastore.exported("properties.containerName");
-    this.containerId = `${props.storageAccountId}/blobServices/default/containers/${this.containerName}`;
+    this.containerId = containerIdOf(props.storageAccountId, this.containerName);
     const deps: ITerraformDependable[] = [...(props.uploadDependsOn ?? [])];
     if (props.grantDeployerUpload ?? true) {
       const me = new DataAzurermClientConfig(this, "deployer", {});

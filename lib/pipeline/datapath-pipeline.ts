@@ -31,7 +31,7 @@ import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName, pipelineDefaults } from "../core/naming";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, GUID_PATTERN, reportProblems } from "../core/validation";
 
 
 /**
@@ -469,7 +469,7 @@ export class DatapathPipeline extends Construct {
         if (inv.pollIntervalSeconds !== undefined) c.integer("invocation.pollIntervalSeconds", inv.pollIntervalSeconds, POLL_INTERVAL.min, POLL_INTERVAL.max);
         if (inv.jobTimeout !== undefined) c.name("invocation.jobTimeout", inv.jobTimeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
       } else {
-        c.name("invocation.pipelineEndpointId", inv.pipelineEndpointId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be the GUID of an AML v1 published pipeline endpoint");
+        c.name("invocation.pipelineEndpointId", inv.pipelineEndpointId, GUID_PATTERN, "must be the GUID of an AML v1 published pipeline endpoint");
         if (inv.timeout !== undefined) c.name("invocation.timeout", inv.timeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
         if (inv.dataPathParameterName !== undefined) c.name("invocation.dataPathParameterName", inv.dataPathParameterName, /^[A-Za-z_][A-Za-z0-9_]*$/, "must be a pipeline parameter name (letters, digits, '_')");
         if (inv.experimentName !== undefined) c.name("invocation.experimentName", inv.experimentName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, "must be 1-255 letters, digits, '_' or '-'");

@@ -4,7 +4,7 @@ import { MachineLearningDatastoreBlobstorage } from "@cdktf/provider-azurerm/lib
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { checkName } from "../core/naming";
 import { ROLES } from "../core/roles";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, containerIdOf, reportProblems } from "../core/validation";
 
 export interface BlobDatastoreProps {
   /** ARM id of the Machine Learning workspace that owns the datastore. */
@@ -80,7 +80,7 @@ export class BlobDatastore extends Construct {
       // same value, is deprecated in azurerm 4.x and gone in 5.0).
       this.containerId = this.container.id;
     } else {
-      this.containerId = `${props.storageAccountId}/blobServices/default/containers/${props.containerName}`;
+      this.containerId = containerIdOf(props.storageAccountId, props.containerName);
     }
 
     this.datastore = new MachineLearningDatastoreBlobstorage(this, "datastore", {

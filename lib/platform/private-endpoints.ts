@@ -3,7 +3,7 @@ import { Token } from "cdktf";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, isSubnetOf, reportProblems } from "../core/validation";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
 export const PRIVATE_DNS_ZONES = {
@@ -59,7 +59,7 @@ export class PrivateEndpoints extends Construct {
     c.resourceId("subnetId", props.subnetId);
     c.resourceId("virtualNetworkId", props.virtualNetworkId);
     const literal = (v: unknown): v is string => typeof v === "string" && !Token.isUnresolved(v);
-    if (literal(props.subnetId) && literal(props.virtualNetworkId) && !props.subnetId.toLowerCase().startsWith(`${props.virtualNetworkId.toLowerCase()}/subnets/`)) {
+    if (literal(props.subnetId) && literal(props.virtualNetworkId) && !isSubnetOf(props.subnetId, props.virtualNetworkId)) {
       c.fail("subnetId", props.subnetId, "must be a subnet of virtualNetworkId (the DNS zones are linked to that network)");
     }
     for (const [key, t] of Object.entries(props.targets)) {
