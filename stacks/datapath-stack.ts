@@ -37,6 +37,17 @@ export interface DatapathStackOptions {
   readonly localStatePath?: string;
 }
 
+/** What `build` made: assigned to the stack's readonly members in its constructor. */
+interface Built {
+  readonly workspace: MlWorkspace;
+  readonly inputData: BlobDatastore;
+  readonly outputData: BlobDatastore;
+  readonly cluster: ComputeCluster;
+  readonly factory: DataFactory;
+  readonly pipeline: DatapathPipeline;
+  readonly securityPack: SecurityRulePack;
+}
+
 /** State key of an environment inside the shared state container. */
 export function stateKey(env: string): string {
   return `aml-datapath/${env}.tfstate`;
@@ -67,14 +78,14 @@ export function startRunCommand(resourceGroup: string, factory: string, pipeline
 export class DatapathStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly names: DerivedNames;
-  readonly workspace!: MlWorkspace;
-  readonly inputData!: BlobDatastore;
-  readonly outputData!: BlobDatastore;
-  readonly cluster!: ComputeCluster;
-  readonly factory!: DataFactory;
-  readonly pipeline!: DatapathPipeline;
+  readonly workspace: MlWorkspace;
+  readonly inputData: BlobDatastore;
+  readonly outputData: BlobDatastore;
+  readonly cluster: ComputeCluster;
+  readonly factory: DataFactory;
+  readonly pipeline: DatapathPipeline;
   /** The security rule pack applied to this stack; its findings are filled in at synth. */
-  readonly securityPack!: SecurityRulePack;
+  readonly securityPack: SecurityRulePack;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig, options: DatapathStackOptions = {}) {
     super(scope, id);
@@ -84,21 +95,30 @@ export class DatapathStack extends TerraformStack {
     // (so every other problem is found too) with stand-in names its constructs accept.
     const namesBroken = problems.some((p) => ["name", "projectPrefix", "nameSuffix", ...DERIVED_NAME_PROPERTIES].includes(p.property));
     this.names = namesBroken ? deriveNames("invalid", "invalid") : deriveNames(String(config?.projectPrefix), String(config?.name), config?.nameSuffix ?? "");
-    collectProblems(this, () => {
+    const built = collectProblems(this, () => {
       reportProblems(this, problems);
-      // Without the basic shape there is nothing sensible to build (the problems say why).
-      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) return;
-      this.build(config, options);
+      // Without the basic shape there is nothing sensible to build (the problems say why): the
+      // collected problems are thrown when this returns.
+      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) return undefined;
+      return this.build(config, options);
     });
+    // collectProblems throws when anything was reported, so here the stack is built.
+    if (!built) throw new Error(`${this.node.path}: the stack was not built`);
+    this.workspace = built.workspace;
+    this.inputData = built.inputData;
+    this.outputData = built.outputData;
+    this.cluster = built.cluster;
+    this.factory = built.factory;
+    this.pipeline = built.pipeline;
+    this.securityPack = built.securityPack;
   }
 
-  private applySecurityPack(config: EnvironmentConfig): void {
+  private applySecurityPack(config: EnvironmentConfig): SecurityRulePack {
     const pack = new SecurityRulePack({
       context: { profile: config.network.profile, production: config.tier === "prod" },
       severity: config.securityFindings ?? (config.tier === "dev" ? "warning" : "error"),
     });
     Aspects.of(this).add(pack);
-    Object.assign(this, { securityPack: pack });
     const c = new Checker(this.node.path);
     const allowList = config.network.profile === "private" ? (config.network.deployerIpAllowList ?? []) : [];
     const derived = allowList.length > 0
@@ -138,9 +158,10 @@ export class DatapathStack extends TerraformStack {
       }
     }
     reportProblems(this, c.problems);
+    return pack;
   }
 
-  private build(config: EnvironmentConfig, options: DatapathStackOptions): void {
+  private build(config: EnvironmentConfig, options: DatapathStackOptions): Built {
     const n = this.names;
     const tags = { ...(config.tags ?? {}), environment: config.name, project: config.projectPrefix };
 
@@ -368,8 +389,7 @@ export class DatapathStack extends TerraformStack {
       tags,
     });
 
-    this.applySecurityPack(config);
-    Object.assign(this, { workspace: ws, inputData: input, outputData: output, cluster, factory, pipeline });
+    const securityPack = this.applySecurityPack(config);
 
     new TerraformOutput(this, "workspace_name", { value: ws.workspaceName });
     new TerraformOutput(this, "data_factory_name", { value: factory.name });
@@ -385,5 +405,6 @@ export class DatapathStack extends TerraformStack {
       description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
       value: startRunCommand(n.resourceGroup, n.dataFactory, pipeline.adfPipelineName, config.data.inputDatastore, config.data.defaultRelativePath),
     });
+    return { workspace: ws, inputData: input, outputData: output, cluster, factory, pipeline, securityPack };
   }
 }
