@@ -80,6 +80,26 @@ const CASES: [string, string, Record<string, unknown>, Record<string, unknown>, 
   ["alert-receiver-configured", "azurerm_monitor_metric_alert", { action: [{ action_group_id: "${azurerm_monitor_action_group.g.id}" }] }, {}, PROD],
 ];
 
+// An explicit bad value, for the rules whose case above leaves the attribute out: a rule weakened to
+// "any value present" passes an absent attribute's test, not these.
+const EXPLICIT_BAD: [string, string, Record<string, unknown>, RuleContext][] = [
+  ["ml-workspace-public-network-disabled", "azurerm_machine_learning_workspace", { public_network_access_enabled: true }, PUBLIC],
+  ["compute-local-auth-disabled", "azurerm_machine_learning_compute_cluster", { local_auth_enabled: true }, PUBLIC],
+  ["storage-no-public-blob-access", "azurerm_storage_account", { allow_nested_items_to_be_public: true }, PUBLIC],
+  ["storage-container-soft-delete", "azurerm_storage_account", { blob_properties: { container_delete_retention_policy: { days: 0 } } }, PUBLIC],
+  ["storage-shared-key-disabled", "azurerm_storage_account", { shared_access_key_enabled: true }, PUBLIC],
+  ["storage-network-default-deny", "azurerm_storage_account", { network_rules: { default_action: "Allow" } }, PRIVATE],
+  ["storage-infrastructure-encryption", "azurerm_storage_account", { infrastructure_encryption_enabled: false }, PUBLIC],
+  ["storage-local-users-disabled", "azurerm_storage_account", { local_user_enabled: true }, PUBLIC],
+  ["storage-sas-expiration-policy", "azurerm_storage_account", { shared_access_key_enabled: true, sas_policy: { expiration_period: "" } }, PUBLIC],
+  ["key-vault-public-network-disabled", "azurerm_key_vault", { public_network_access_enabled: true }, PRIVATE],
+  ["data-factory-managed-identity", "azurerm_data_factory", { identity: { type: "" } }, PUBLIC],
+  ["data-factory-public-network-disabled", "azurerm_data_factory", { public_network_enabled: true }, PUBLIC],
+  ["container-registry-public-network-disabled", "azurerm_container_registry", { public_network_access_enabled: true }, PRIVATE],
+  ["stateful-prevent-destroy", "azurerm_key_vault", { lifecycle: { prevent_destroy: false } }, PROD],
+  ["alert-receiver-configured", "azurerm_monitor_metric_alert", { action: [] }, PROD],
+];
+
 // Rules that look at other resources of the stack have their own tests below.
 const STACK_RULES = ["private-endpoint-configured", "diagnostic-setting-configured"];
 
@@ -93,6 +113,15 @@ describe("each rule", () => {
     expect(check(ruleId, type, bad, ctx)).toBe("non-compliant");
     // Another resource type is never judged.
     expect(check(ruleId, "azurerm_log_analytics_workspace", bad, ctx)).toBe("not-applicable");
+  });
+
+  test("every rule whose bad case leaves the attribute out has an explicit bad value too", () => {
+    const absent = CASES.filter((c) => Object.keys(c[3]).length === 0).map((c) => c[0]).sort();
+    expect(EXPLICIT_BAD.map((c) => c[0]).filter((id) => absent.includes(id)).sort()).toEqual(absent);
+  });
+
+  test.each(EXPLICIT_BAD)("%s: an explicit bad value is a finding", (ruleId, type, bad, ctx) => {
+    expect(check(ruleId, type, bad, ctx)).toBe("non-compliant");
   });
 
   test.each([
