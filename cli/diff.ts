@@ -34,7 +34,7 @@ interface Resource {
   readonly body: { [key: string]: Json };
 }
 
-function resourcesOf(cfg: EnvironmentConfig): Map<string, Resource> {
+function resourcesOf(cfg: EnvironmentConfig): { resources: Map<string, Resource>; suppressed: string } {
   const stack = new DatapathStack(Testing.app(), cfg.name, cfg);
   const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, { [key: string]: Json }>> };
   // Construct paths below the stack, by address: the same in every environment.
@@ -48,7 +48,10 @@ function resourcesOf(cfg: EnvironmentConfig): Map<string, Resource> {
   for (const [type, byId] of Object.entries(json.resource)) {
     for (const [id, body] of Object.entries(byId)) out.set(`${type}.${id}`, { label: `${type} ${paths.get(`${type}.${id}`) ?? id}`, body });
   }
-  return out;
+  // Every accepted exception, the config's and the ones the stack derives (allow-list, receivers), by rule and place.
+  const below = (p: string) => p.split("/").slice(1).join("/");
+  const suppressed = [...new Set(stack.securityPack.findings.filter((f) => f.suppressedBecause !== undefined).map((f) => `${f.ruleId} on ${below(f.path)}`))].sort().join("; ");
+  return { resources: out, suppressed: suppressed || "(none)" };
 }
 
 /** Replace what only names the environment, and content hashes, so equal settings compare equal. */
@@ -76,8 +79,8 @@ function flatten(value: Json, norm: (s: string) => string, at: string, out: Map<
 }
 
 export function diffEnvironments(a: EnvironmentConfig, b: EnvironmentConfig): EnvironmentDiff {
-  const ra = resourcesOf(a);
-  const rb = resourcesOf(b);
+  const { resources: ra, suppressed: sa } = resourcesOf(a);
+  const { resources: rb, suppressed: sb } = resourcesOf(b);
   const [na, nb] = [normaliser(a), normaliser(b)];
   const settings: SettingDifference[] = [];
   for (const [address, resA] of ra) {
@@ -97,15 +100,16 @@ export function diffEnvironments(a: EnvironmentConfig, b: EnvironmentConfig): En
     tier: c.tier,
     "network.profile": c.network.profile,
     securityFindings: c.securityFindings ?? (c.tier === "dev" ? "warning" : "error"),
-    suppressions: (c.suppressions ?? []).map((x) => `${x.ruleId} on ${x.path}`).sort().join("; ") || "(none)",
   });
-  const [pa, pb] = [policy(a), policy(b)];
+  const [pa, pb]: Record<string, string>[] = [{ ...policy(a), suppressions: sa }, { ...policy(b), suppressions: sb }];
   for (const key of Object.keys(pa)) if (pa[key] !== pb[key]) settings.push({ resource: "environment config", setting: key, a: pa[key], b: pb[key] });
   const only = (x: Map<string, Resource>, y: Map<string, Resource>) => [...x].filter(([k]) => !y.has(k)).map(([, r]) => r.label).sort();
   return { a: a.name, b: b.name, settings: settings.sort((x, y) => x.resource.localeCompare(y.resource) || x.setting.localeCompare(y.setting)), onlyIn: { a: only(ra, rb), b: only(rb, ra) } };
 }
 
 const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// Setting paths differ at their end: keep the tail.
+const clipStart = (s: string, n = 60) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s);
 
 /** The report as text: one block per resource, then the resources only one side has. */
 export function formatDiff(d: EnvironmentDiff): string {
@@ -118,7 +122,7 @@ export function formatDiff(d: EnvironmentDiff): string {
       current = s.resource;
       lines.push("", current, `  ${"SETTING".padEnd(width)}  ${d.a.toUpperCase().padEnd(widthA)}  ${d.b.toUpperCase()}`);
     }
-    lines.push(`  ${clip(s.setting).padEnd(width)}  ${clip(s.a, 40).padEnd(widthA)}  ${clip(s.b, 40)}`);
+    lines.push(`  ${clipStart(s.setting).padEnd(width)}  ${clip(s.a, 40).padEnd(widthA)}  ${clip(s.b, 40)}`);
   }
   const only = (env: string, list: readonly string[]) => (list.length === 0 ? [] : ["", `Only in ${env} (${list.length}):`, ...list.map((r) => `  ${r}`)]);
   lines.push(...only(d.a, d.onlyIn.a), ...only(d.b, d.onlyIn.b));

@@ -6,7 +6,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, unknown: 4, auth: 
 
 const EXIT_CODES = `Exit codes:
   0    success
-  1    the run failed (or was cancelled); the failing activity and AML step are printed
+  1    the run failed (or was cancelled), or Azure returned an error; the failing activity and AML step are printed
   2    usage error (nothing was sent to Azure)
   3    --timeout reached while following (the run keeps running)
   4    the outcome is unknown (Azure could not be read repeatedly)

@@ -7,6 +7,7 @@
  *   aml-datapath cancel <run id> --env dev
  */
 import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
 import { NAME_RULES } from "../lib/core/naming";
@@ -118,6 +119,11 @@ async function follow(c: Clients, t: Target, runId: string, o: FollowOptions, io
         );
         failures = 0;
       } catch (e) {
+        // Sign-in and permission failures do not pass: say so at once.
+        if (azure().isAuthError(e)) {
+          io.err(azure().explain(e, t, o.requestTimeoutMs / 1000));
+          return EXIT.auth;
+        }
         // A long follow should survive a passing network error; the outcome is unknown only after several.
         if (++failures >= 3) {
           io.err(`${azure().explain(e, t, o.requestTimeoutMs / 1000)} The run's outcome is unknown: ${portalLink(t, runId)}`);
@@ -218,7 +224,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   });
   const [command, ...rest] = positionals;
   if (values.version) {
-    io.out(String((require("../package.json") as { version: string }).version));
+    io.out(packageVersion());
     return EXIT.ok;
   }
   if (command === "help") {
@@ -322,6 +328,15 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   }
 }
 
+/** The package's version: package.json is two folders up from dist/cli, one from cli/. */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) return String((JSON.parse(fs.readFileSync(file, "utf8")) as { version?: string }).version);
+    if (path.dirname(dir) === dir) return "unknown";
+  }
+}
+
 /** `diff`: offline, from the configs and their synthesized stacks. */
 function diffCommand(args: readonly string[], json: boolean, configs: readonly EnvironmentConfig[], io: Io): number {
   if (args.length !== 2) throw new UsageError(`diff needs two environments (of ${configs.map((c) => c.name).join(", ")}), got ${args.length}`);
@@ -399,8 +414,9 @@ async function honourRetryAfter<T>(io: Io, send: () => Promise<T>, attempts = 4)
       if (err.statusCode !== 429 || i >= attempts) throw e;
       const header = err.response?.headers.get("retry-after");
       const seconds = header !== undefined && /^\d+$/.test(header) ? Number(header) : header ? Math.max(0, (Date.parse(header) - Date.now()) / 1000) : 2 ** i;
-      io.err(`throttled, retrying in ${Math.ceil(seconds)} s`);
-      await sleep(seconds * 1000);
+      const wait = Number.isFinite(seconds) ? seconds : 2 ** i;
+      io.err(`throttled, retrying in ${Math.ceil(wait)} s`);
+      await sleep(wait * 1000);
     }
   }
 }

@@ -218,7 +218,8 @@ export class DatapathStack extends TerraformStack {
       // Private profile: compute without public IPs needs the managed network up before the cluster.
       provisionManagedNetworkOnCreation: privateNet !== undefined,
       // A registry behind a private endpoint cannot build images itself: the cluster does.
-      containerRegistry: privateNet ? { name: n.containerRegistry, sku: "Premium" } : undefined,
+      // Zone redundancy can only be chosen when the registry is created: on in the prod tier from the start.
+      containerRegistry: privateNet ? { name: n.containerRegistry, sku: "Premium", zoneRedundancyEnabled: config.tier === "prod" } : undefined,
       imageBuildComputeName: privateNet ? n.computeCluster : undefined,
       purgeProtectionEnabled: protect.purgeProtection,
       preventDestroy: protect.preventDestroy,

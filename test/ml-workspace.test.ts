@@ -94,14 +94,14 @@ describe("MlWorkspace", () => {
     expect(ws.resourceGroupName).toBe("rg-demo");
   });
 
-  test("a Premium registry is zone-redundant, purges untagged manifests after 7 days and has dedicated data endpoints", () => {
+  test("a Premium registry purges untagged manifests after 7 days and has dedicated data endpoints; zone redundancy only when asked (create-time)", () => {
     const stack = bareStack();
     new MlWorkspace(stack, "ws", { ...props, containerRegistry: { name: "crdemo01", sku: "Premium" } });
     const registry = single(synthJson(stack), "azurerm_container_registry");
     expect(registry).toMatchObject({
       sku: "Premium",
       public_network_access_enabled: false,
-      zone_redundancy_enabled: true,
+      zone_redundancy_enabled: false,
       retention_policy_in_days: 7,
       data_endpoint_enabled: true,
       // Kept on: AML's copy of images into an AML registry may need export (unconfirmed).

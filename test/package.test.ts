@@ -82,6 +82,15 @@ describe("the packed library in another team's app", () => {
     expect(String(blob.source_content).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).toBe(fs.readFileSync(path.join(ROOT, "pipeline", "process.py"), "utf8"));
   });
 
+  test("the installed CLI runs from the compiled JavaScript and knows its version", () => {
+    const bin = path.join(consumerDir, "node_modules", "aml-datapath-pipeline", "bin", "aml-datapath.js");
+    const r = spawnSync(process.execPath, [bin, "--version"], { cwd: consumerDir, encoding: "utf8" });
+    expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version, ""]);
+    const help = spawnSync(process.execPath, [bin, "--help"], { cwd: consumerDir, encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("aml-datapath run --env <");
+  });
+
   test("the README's reuse example is this consumer's code", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     expect(readme).toContain(fs.readFileSync(path.join(__dirname, "fixtures", "consumer", "main.js"), "utf8").trim());

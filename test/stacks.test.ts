@@ -199,6 +199,13 @@ describe("environment differences", () => {
     }
   });
 
+  test("the registry is zone-redundant in the prod tier only (it can only be chosen at creation)", () => {
+    for (const e of environments) {
+      const registry = Object.values(resourcesOf(get(e.name), "azurerm_container_registry"))[0];
+      if (registry) expect([e.name, registry.zone_redundancy_enabled]).toEqual([e.name, e.tier === "prod"]);
+    }
+  });
+
   test("every shipped cluster is dedicated: a preempted low-priority job ends Canceled and fails the run", () => {
     for (const e of environments) expect([e.name, single(get(e.name), "azurerm_machine_learning_compute_cluster").vm_priority]).toEqual([e.name, "Dedicated"]);
   });

@@ -27,7 +27,7 @@ export interface ContainerRegistryOptions {
   /**
    * Zone redundancy (Premium only). Can only be set when the registry is created: changing it
    * replaces the registry and loses its images.
-   * @default true for "Premium", false otherwise
+   * @default false (a consumer's existing registry is never replaced by an upgrade; DatapathStack turns it on in the prod tier)
    */
   readonly zoneRedundancyEnabled?: boolean;
   /**
@@ -323,7 +323,8 @@ export class MlWorkspace extends Construct {
         adminEnabled: false,
         anonymousPullEnabled: false,
         publicNetworkAccessEnabled: isPublic,
-        zoneRedundancyEnabled: registry.zoneRedundancyEnabled ?? premium,
+        // Create-time only (changing it replaces the registry, and with it the workspace): off unless asked.
+        zoneRedundancyEnabled: registry.zoneRedundancyEnabled ?? false,
         // Other SKUs take no retention policy: the attribute is left out rather than set to 0.
         retentionPolicyInDays: registry.untaggedManifestRetentionDays ?? (premium ? 7 : undefined),
         dataEndpointEnabled: registry.dataEndpointEnabled ?? premium,
