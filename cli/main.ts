@@ -12,6 +12,7 @@ import { parseArgs } from "util";
 import type { ActivityRun, PipelineRun } from "@azure/arm-datafactory";
 import { NAME_RULES } from "../lib/core/naming";
 import { GUID_PATTERN, relativePathProblem } from "../lib/core/validation";
+import { findUp } from "../lib/core/paths";
 import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
 import { COMMANDS, commandHelp, EXIT, usage } from "./help";
@@ -330,11 +331,8 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
 
 /** The package's version: package.json is two folders up from dist/cli, one from cli/. */
 function packageVersion(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) return String((JSON.parse(fs.readFileSync(file, "utf8")) as { version?: string }).version);
-    if (path.dirname(dir) === dir) return "unknown";
-  }
+  const dir = findUp(__dirname, "package.json");
+  return dir ? String((JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: string }).version) : "unknown";
 }
 
 /** `diff`: offline, from the configs and their synthesized stacks. */

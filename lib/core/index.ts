@@ -7,3 +7,4 @@ export * from "./providers";
 export * from "./tokens";
 export * from "./azure-lists";
 export * from "./moves";
+export * from "./paths";

@@ -3,6 +3,7 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
 import { resolvedText } from "../core/tokens";
+import { findUp } from "../core/paths";
 import {
   COMPONENT_NAME,
   ParallelSettings,
@@ -38,14 +39,7 @@ import { Checker, GUID_PATTERN, reportProblems } from "../core/validation";
  * The reference steps shipped with this library: the package's pipeline/ folder, found from here
  * whether this runs as TypeScript (lib/pipeline/) or compiled (dist/lib/pipeline/).
  */
-export const DEFAULT_PIPELINE_DIR = findUp(__dirname, path.join("pipeline", "prepare.py"));
-
-function findUp(from: string, relative: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, relative))) return path.join(dir, path.dirname(relative));
-    if (path.dirname(dir) === dir) return path.join(from, "..", "..", path.dirname(relative));
-  }
-}
+export const DEFAULT_PIPELINE_DIR = path.join(findUp(__dirname, path.join("pipeline", "prepare.py")) ?? path.join(__dirname, "..", ".."), "pipeline");
 /** AML's base image for MPI/parallel jobs, pinned to a dated tag so a rebuild gives the same image. */
 export const DEFAULT_BASE_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1";
 

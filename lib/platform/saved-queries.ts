@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
+import { findUp } from "../core/paths";
 import { LogAnalyticsSavedSearch } from "@cdktf/provider-azurerm/lib/log-analytics-saved-search";
 import { Checker, reportProblems } from "../core/validation";
 import { DiagnosticTargetKind } from "./diagnostics";
@@ -72,10 +73,7 @@ export const SAVED_QUERIES: readonly SavedQueryDefinition[] = [
  * or compiled (dist/lib/platform/). Looked up when a construct is built, not on import.
  */
 export function queriesDirectory(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "queries", SAVED_QUERIES[0].file))) return path.join(dir, "queries");
-    if (path.dirname(dir) === dir) return path.join(__dirname, "..", "..", "queries");
-  }
+  return path.join(findUp(__dirname, path.join("queries", SAVED_QUERIES[0].file)) ?? path.join(__dirname, "..", ".."), "queries");
 }
 
 /** The KQL of a shipped query, as it is saved. */
