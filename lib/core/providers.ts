@@ -15,7 +15,8 @@ const ADDERS: Record<ManagedProvider, (stack: TerraformStack) => TerraformProvid
 const defaults = (stack: TerraformStack, type: string) =>
   stack.node.findAll().filter((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === type && c.alias === undefined);
 
-const checked = new WeakMap<TerraformStack, Set<ManagedProvider>>();
+// The provider each stack uses per type, found (or added) once: constructs ask many times per stack.
+const known = new WeakMap<TerraformStack, Map<ManagedProvider, TerraformProvider>>();
 
 /**
  * Make sure the stack of `scope` configures `type`: a construct that emits azapi or time resources
@@ -26,19 +27,19 @@ const checked = new WeakMap<TerraformStack, Set<ManagedProvider>>();
  */
 export function ensureProvider(scope: IConstruct, type: ManagedProvider): TerraformProvider {
   const stack = TerraformStack.of(scope);
-  const existing = defaults(stack, type)[0] ?? ADDERS[type](stack);
-  const seen = checked.get(stack) ?? new Set<ManagedProvider>();
-  if (!seen.has(type)) {
-    seen.add(type);
-    checked.set(stack, seen);
-    stack.node.addValidation({
-      validate: () => {
-        const all = defaults(stack, type);
-        return all.length > 1
-          ? [`${stack.node.path}: ${all.length} default ${type} providers (${all.map((p) => p.node.path).join(", ")}): create your own ${type} provider before the first aml-datapath construct that needs it (it is then used), or give yours an alias`]
-          : [];
-      },
-    });
-  }
-  return existing;
+  const byType = known.get(stack) ?? new Map<ManagedProvider, TerraformProvider>();
+  known.set(stack, byType);
+  const cached = byType.get(type);
+  if (cached) return cached;
+  const provider = defaults(stack, type)[0] ?? ADDERS[type](stack);
+  byType.set(type, provider);
+  stack.node.addValidation({
+    validate: () => {
+      const all = defaults(stack, type);
+      return all.length > 1
+        ? [`${stack.node.path}: ${all.length} default ${type} providers (${all.map((p) => p.node.path).join(", ")}): create your own ${type} provider before the first aml-datapath construct that needs it (it is then used), or give yours an alias`]
+        : [];
+    },
+  });
+  return provider;
 }
