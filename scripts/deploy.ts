@@ -53,8 +53,8 @@ export function deployCommands(o: DeployOptions): Command[] {
   const dir = path.join("cdktf.out", "stacks", o.env);
   const tf = (...args: string[]) => ({ cmd: "terraform", args: [`-chdir=${dir}`, ...args] });
   const synthEnv: Record<string, string> = o.localState ? { AML_DATAPATH_LOCAL_STATE: "1" } : {};
+  // `npm run plan/deploy` build dist/ before this runs (it is dist/scripts/deploy.js itself).
   const commands: Command[] = [
-    { cmd: "npm", args: ["run", "--silent", "build"] },
     { cmd: "node", args: ["dist/main.js"], env: { CHECKPOINT_DISABLE: "1", ...synthEnv } },
     // -reconfigure: switching between the configured backend and --local-state never migrates state by surprise.
     tf("init", "-input=false", "-reconfigure"),
@@ -101,7 +101,6 @@ async function main(): Promise<number> {
       console.error("Not applied.");
       return 1;
     }
-    if (c.cmd === "npm" && process.env.npm_lifecycle_event === options.action) continue; // npm run already built it
     console.error(`> ${[c.cmd, ...c.args].join(" ")}`);
     const r = spawnSync(c.cmd, [...c.args], { cwd: root, stdio: "inherit", env: { ...process.env, ...(c.env ?? {}) } });
     if (r.error) {

@@ -9,14 +9,16 @@ const line = (c: { cmd: string; args: readonly string[] }) => [c.cmd, ...c.args]
 
 describe("npm run plan / deploy: the commands they run", () => {
   test("plan: build, synthesize with plain node, init with the configured backend, plan to a file", () => {
+    // The npm scripts build first; the commands then run the compiled app.
+    const scripts = JSON.parse(require("fs").readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts;
+    expect([scripts.plan, scripts.deploy]).toEqual(["npm run --silent build && node dist/scripts/deploy.js plan", "npm run --silent build && node dist/scripts/deploy.js deploy"]);
     const commands = deployCommands(parseDeployArgs("plan", [env], environments));
     expect(commands.map(line)).toEqual([
-      "npm run --silent build",
       "node dist/main.js",
       `terraform -chdir=${dir} init -input=false -reconfigure`,
       `terraform -chdir=${dir} plan -input=false -out=tfplan`,
     ]);
-    expect(commands[1].env).toEqual({ CHECKPOINT_DISABLE: "1" });
+    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1" });
   });
 
   test("deploy: applies exactly the reviewed plan, after asking, unless --auto-approve", () => {
@@ -29,7 +31,7 @@ describe("npm run plan / deploy: the commands they run", () => {
 
   test("--local-state synthesizes a local backend instead of the configured one", () => {
     const commands = deployCommands(parseDeployArgs("deploy", [env, "--local-state"], environments));
-    expect(commands[1].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_LOCAL_STATE: "1" });
+    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_LOCAL_STATE: "1" });
   });
 
   test.each([
