@@ -133,16 +133,18 @@ def sha256sum_rates(tree: Path, work_list: Path, scratch: Path, repeat: int, pro
     return rates[0], rates[1]
 
 
+def real_spec() -> dict:
+    """The spec `aml-datapath local` runs with: built by the component-spec functions, for the first environment."""
+    script = ('require("ts-node").register({ transpileOnly: true });'
+              'const { localSpec } = require("./cli/local");'
+              'console.log(JSON.stringify(localSpec(require("./stacks/environments").environments[0])));')
+    out = subprocess.run(["node", "-e", script], cwd=PIPELINE.parent, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 def local_run_rate(tree: Path, scratch: Path, workers: int) -> float:
     """files/s of local_run's process step, from its summary line."""
-    spec = {
-        "prepare": {"code_dir": str(PIPELINE), "command": "python prepare.py --input_folder ${{inputs.input_datapath}} "
-                    "--work_list ${{outputs.work_list}} --max_files_per_item 1000 --max_bytes_per_item 1073741824"},
-        "process": {"code_dir": str(PIPELINE), "entry_script": "process.py",
-                    "program_arguments": "--input_root ${{inputs.input_root}}", "mini_batch_size": "4",
-                    "error_threshold": -1, "mini_batch_error_threshold": 0, "max_retries": 2},
-        "check": {"code_dir": str(PIPELINE), "command": "python check_results.py --results ${{inputs.results}} --max_failed_files 0"},
-    }
+    spec = real_spec()
     spec_path = scratch / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     out = scratch / f"local-{workers}"
