@@ -1,7 +1,7 @@
 import { Diagnostics, DiagnosticsProps, STORAGE_LOG_CATEGORIES } from "../lib/platform/diagnostics";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { DataFactory } from "../lib/platform/data-factory";
-import { bareStack, problemsOf, refTo, resourcesOf, synthJson, TfJson } from "./helpers";
+import { bareStack, problemsOf, refTo, resourcesOf, synthJson, TfJson, WORKSPACE_PROPS } from "./helpers";
 
 const rg = "/subscriptions/5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f/resourceGroups/rg-demo/providers";
 const ids = {
@@ -81,13 +81,7 @@ describe("Diagnostics", () => {
   test("targets the platform's own resources by reference", () => {
     const stack = bareStack();
     const ws = new MlWorkspace(stack, "ws", {
-      location: "westeurope",
-      resourceGroupName: "rg-demo",
-      workspaceName: "mlw-demo",
-      storageAccountName: "stdemo01",
-      keyVaultName: "kv-demo",
-      logAnalyticsWorkspaceName: "log-demo",
-      applicationInsightsName: "appi-demo",
+      ...WORKSPACE_PROPS,
       containerRegistry: { name: "crdemo01", sku: "Premium" },
       tenantId: "00000000-0000-0000-0000-000000000001",
     });

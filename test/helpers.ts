@@ -71,3 +71,14 @@ export function adfPipelineOf(json: TfJson, index = 0): { address: string; resou
   const activities = (resource.body as { properties: { activities: Record<string, unknown>[] } }).properties.activities;
   return { address: `azapi_resource.${id}`, resource, activities };
 }
+
+/** Props of a small MlWorkspace for construct tests (names valid, nothing shared with the environment configs). */
+export const WORKSPACE_PROPS = {
+  location: "westeurope",
+  resourceGroupName: "rg-demo",
+  workspaceName: "mlw-demo",
+  storageAccountName: "stdemo01",
+  keyVaultName: "kv-demo",
+  logAnalyticsWorkspaceName: "log-demo",
+  applicationInsightsName: "appi-demo",
+} as const;

@@ -1,16 +1,8 @@
 import { Testing } from "cdktf";
 import { MlWorkspace, MlWorkspaceProps } from "../lib/platform/ml-workspace";
-import { bareStack, problemsOf, refTo, single, synthJson } from "./helpers";
+import { bareStack, problemsOf, refTo, single, synthJson, WORKSPACE_PROPS } from "./helpers";
 
-const props: MlWorkspaceProps = {
-  location: "westeurope",
-  resourceGroupName: "rg-demo",
-  workspaceName: "mlw-demo",
-  storageAccountName: "stdemo01",
-  keyVaultName: "kv-demo",
-  logAnalyticsWorkspaceName: "log-demo",
-  applicationInsightsName: "appi-demo",
-};
+const props: MlWorkspaceProps = WORKSPACE_PROPS;
 
 describe("MlWorkspace", () => {
   test("defaults are secure: every security-relevant attribute is written explicitly", () => {
