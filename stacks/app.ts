@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
-import { collectProblems, ConfigValidationError, reportProblems } from "../lib/core/validation";
+import { ConfigValidationError, explainBuildFailure, reportProblems, throwIfProblems } from "../lib/core/validation";
 import { EnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
 
@@ -15,10 +15,15 @@ export const localStatePath = (env: string): string => `../../../state/${env}.tf
  */
 export function addEnvironments(app: App, configs: readonly EnvironmentConfig[], vars: NodeJS.ProcessEnv = process.env): DatapathStack[] {
   const local = vars.AML_DATAPATH_LOCAL_STATE === "1";
-  return collectProblems(app, () => {
-    reportProblems(app, validateEnvironmentSet("app", configs));
-    return configs.map((cfg) => new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
-  });
+  reportProblems(app, validateEnvironmentSet("app", configs));
+  let stacks: DatapathStack[];
+  try {
+    stacks = configs.map((cfg) => new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
+  } catch (e) {
+    throw explainBuildFailure(app, e);
+  }
+  throwIfProblems(app);
+  return stacks;
 }
 
 /** Error annotations (e.g. security findings in prod) stopped the synthesis: nothing is written. */
@@ -86,7 +91,13 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     fs.rmSync(scratch, { recursive: true, force: true });
     // Stack traces in annotations would put this machine's absolute paths into the manifest.
     const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
-    build(app);
+    try {
+      build(app);
+    } catch (e) {
+      throw explainBuildFailure(app, e);
+    }
+    // Every problem of every stack at once, before cdktf writes the first one.
+    throwIfProblems(app);
     app.synth();
     const annotations = readAnnotations(scratch);
     // The same rule as without the CLI: an error finding fails the synth and nothing is written.

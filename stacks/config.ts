@@ -370,8 +370,8 @@ const DERIVED: Readonly<Record<keyof DerivedNames, { readonly label: string; rea
   dataFactory: { label: "data factory name", max: 63 },
   batchEndpoint: { label: "batch endpoint name", max: 32 },
 };
-/** Properties whose problems make the derived names meaningless to build with. */
-export const DERIVED_NAME_PROPERTIES = Object.values(DERIVED).map((d) => d.label);
+/** The property under which a problem with each derived name is reported (its label). */
+export const DERIVED_NAME_LABELS = Object.fromEntries(Object.entries(DERIVED).map(([kind, d]) => [kind, d.label])) as Readonly<Record<keyof DerivedNames, string>>;
 
 /** Every name derived from prefix, environment and suffix fits Azure's rules; a problem names its inputs. */
 function checkDerivedNames(c: Checker, cfg: EnvironmentConfig): void {

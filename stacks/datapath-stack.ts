@@ -11,7 +11,7 @@ import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { ROLES } from "../lib/core/roles";
 import { AzapiProvider } from "../lib/core/azapi";
 import { deriveNames, DerivedNames } from "../lib/core/naming";
-import { Checker, collectProblems, ConfigValidationError, reportProblems } from "../lib/core/validation";
+import { Checker, ConfigValidationError, declareOrigin, reportProblems, throwIfProblems } from "../lib/core/validation";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { EnvironmentNetwork } from "../lib/platform/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
@@ -20,7 +20,7 @@ import { Alerts } from "../lib/platform/alerts";
 import { SavedQueries } from "../lib/platform/saved-queries";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
-import { DERIVED_NAME_PROPERTIES, EnvironmentConfig, validateEnvironmentConfig } from "./config";
+import { DERIVED_NAME_LABELS, EnvironmentConfig, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
   /**
@@ -35,17 +35,6 @@ export interface DatapathStackOptions {
    * @default - the backend from config, or Terraform's default local state
    */
   readonly localStatePath?: string;
-}
-
-/** What `build` made: assigned to the stack's readonly members in its constructor. */
-interface Built {
-  readonly workspace: MlWorkspace;
-  readonly inputData: BlobDatastore;
-  readonly outputData: BlobDatastore;
-  readonly cluster: ComputeCluster;
-  readonly factory: DataFactory;
-  readonly pipeline: DatapathPipeline;
-  readonly securityPack: SecurityRulePack;
 }
 
 /** State key of an environment inside the shared state container. */
@@ -71,6 +60,79 @@ export function startRunCommand(resourceGroup: string, factory: string, pipeline
   return `az datafactory pipeline create-run --resource-group ${resourceGroup} --factory-name ${factory} --name ${pipeline} --parameters '${parameters}'`;
 }
 
+/** The config fields a derived name is made from, and the name's own label. */
+const nameFrom = (kind: keyof DerivedNames): string[] => ["projectPrefix", "name", "nameSuffix", DERIVED_NAME_LABELS[kind]];
+
+/**
+ * Which config field each construct prop is made from: a construct's problem with a prop whose
+ * field the config check already rejected is the same mistake, reported once under the field's name.
+ */
+function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void {
+  const origins: Record<string, Record<string, readonly string[]>> = {
+    workspace: {
+      location: ["location"],
+      resourceGroupName: nameFrom("resourceGroup"),
+      workspaceName: nameFrom("mlWorkspace"),
+      storageAccountName: nameFrom("storageAccount"),
+      keyVaultName: nameFrom("keyVault"),
+      logAnalyticsWorkspaceName: nameFrom("logAnalyticsWorkspace"),
+      applicationInsightsName: nameFrom("applicationInsights"),
+      "containerRegistry.name": nameFrom("containerRegistry"),
+      imageBuildComputeName: nameFrom("computeCluster"),
+      purgeProtectionEnabled: ["protection.purgeProtection"],
+      preventDestroy: ["protection.preventDestroy"],
+      blobSoftDeleteRetentionDays: ["protection.blobSoftDeleteRetentionDays"],
+      storageReplicationType: ["storageReplicationType"],
+      storageIpAllowList: ["network.deployerIpAllowList"],
+      logRetentionDays: ["monitoring.logRetentionDays"],
+      tags: ["tags", "name", "projectPrefix"],
+    },
+    "input-data": { containerName: ["data.inputContainer"], datastoreName: ["data.inputDatastore"], preventDestroy: ["protection.preventDestroy"] },
+    "output-data": { containerName: ["data.outputContainer"], datastoreName: ["data.outputDatastore"], preventDestroy: ["protection.preventDestroy"] },
+    cluster: {
+      location: ["location"],
+      name: nameFrom("computeCluster"),
+      ...Object.fromEntries(Object.keys(config.cluster).map((key) => [key, [`cluster.${key}`]])),
+    },
+    factory: {
+      location: ["location"],
+      name: nameFrom("dataFactory"),
+      resourceGroupName: nameFrom("resourceGroup"),
+      "workspace.name": nameFrom("mlWorkspace"),
+      "workspace.resourceGroupName": nameFrom("resourceGroup"),
+      authentication: ["dataFactoryAuthentication"],
+    },
+    network: { name: nameFrom("resourceGroup"), location: ["location"], addressSpace: ["network.addressSpace"], subnetPrefix: ["network.subnetPrefix"] },
+    "private-endpoints": {
+      location: ["location"],
+      subnetId: ["network.subnetId", "network.subnetPrefix"],
+      virtualNetworkId: ["network.virtualNetworkId", "network.addressSpace"],
+      existingDnsZoneIds: ["network.existingDnsZoneIds"],
+      namePrefix: ["projectPrefix", "name"],
+    },
+    alerts: { namePrefix: ["projectPrefix", "name"], location: ["location"], emailReceivers: ["monitoring.alertEmailReceivers"], settings: ["monitoring.alerts"] },
+    pipeline: {
+      name: ["pipeline.name"],
+      endpointName: nameFrom("batchEndpoint"),
+      location: ["location"],
+      computeMaxNodes: ["cluster.maxNodes"],
+      storageAccountName: nameFrom("storageAccount"),
+      inputDatastoreName: ["data.inputDatastore"],
+      outputDatastoreName: ["data.outputDatastore"],
+      defaultRelativePath: ["data.defaultRelativePath"],
+      invocation: ["pipeline.invocation"],
+      parallel: ["pipeline.parallel"],
+      workItems: ["pipeline.workItems"],
+      scheduleTrigger: ["pipeline.schedule"],
+      blobTrigger: ["pipeline.blobTrigger", "data.inputContainer"],
+      ...Object.fromEntries(["prepareStep", "processStep", "checkStep", "condaFile"].map((key) => [key, ["pipeline.codeDirectory"]])),
+    },
+  };
+  for (const [child, props] of Object.entries(origins)) {
+    for (const [property, from] of Object.entries(props)) declareOrigin(stack, child, property, from);
+  }
+}
+
 /**
  * The whole platform for one environment: workspace (+ storage, key vault, monitoring), input and
  * output datastores, compute cluster and data factory, with its own remote state.
@@ -91,26 +153,25 @@ export class DatapathStack extends TerraformStack {
     super(scope, id);
     this.config = config;
     const problems = validateEnvironmentConfig(this.node.path, config);
-    // A bad prefix, name or suffix is reported once, by the config check: the stack is still built
-    // (so every other problem is found too) with stand-in names its constructs accept.
-    const namesBroken = problems.some((p) => ["name", "projectPrefix", "nameSuffix", ...DERIVED_NAME_PROPERTIES].includes(p.property));
-    this.names = namesBroken ? deriveNames("invalid", "invalid") : deriveNames(String(config?.projectPrefix), String(config?.name), config?.nameSuffix ?? "");
-    const built = collectProblems(this, () => {
-      reportProblems(this, problems);
-      // Without the basic shape there is nothing sensible to build (the problems say why): the
-      // collected problems are thrown when this returns.
-      if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) return undefined;
-      return this.build(config, options);
-    });
-    // collectProblems throws when anything was reported, so here the stack is built.
-    if (!built) throw new Error(`${this.node.path}: the stack was not built`);
-    this.workspace = built.workspace;
-    this.inputData = built.inputData;
-    this.outputData = built.outputData;
-    this.cluster = built.cluster;
-    this.factory = built.factory;
-    this.pipeline = built.pipeline;
-    this.securityPack = built.securityPack;
+    reportProblems(this, problems);
+    // Without the basic shape there is nothing sensible to build: stop with every problem so far.
+    if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) throwIfProblems(this);
+    // Names are derived even from a rejected prefix: the constructs' checks of them are the same
+    // mistake (declared origins), so each is reported once, by the config check.
+    this.names = deriveNames(String(config.projectPrefix), String(config.name), config.nameSuffix ?? "");
+    declareConfigOrigins(this, config);
+    this.addProviders(config, options);
+    const tags = { ...(config.tags ?? {}), environment: config.name, project: config.projectPrefix };
+    this.workspace = this.addWorkspace(config, tags);
+    this.inputData = this.addDatastore("input-data", config.data.inputContainer, config.data.inputDatastore, tags);
+    this.outputData = this.addDatastore("output-data", config.data.outputContainer, config.data.outputDatastore, tags);
+    this.cluster = this.addCluster(config, tags);
+    this.factory = this.addFactory(config, tags);
+    this.addMonitoring(config, tags);
+    const blobEndpoint = config.network.profile === "private" ? this.addPrivateNetwork(config, config.network, tags) : undefined;
+    this.pipeline = this.addPipeline(config, tags, blobEndpoint);
+    this.securityPack = this.applySecurityPack(config);
+    this.addOutputs(config);
   }
 
   private applySecurityPack(config: EnvironmentConfig): SecurityRulePack {
@@ -153,18 +214,16 @@ export class DatapathStack extends TerraformStack {
       try {
         suppressRule(target, sup.ruleId, sup.reason);
       } catch (e) {
-        if (e instanceof ConfigValidationError) c.problems.push(...e.problems);
-        else throw e;
+        if (!(e instanceof ConfigValidationError)) throw e;
+        // Under the config's names, so a reason the config check rejected is not reported twice.
+        for (const p of e.problems) c.fail(`${property}.${p.property === "ruleId" ? "ruleId" : "reason"}`, p.value, p.rule);
       }
     }
     reportProblems(this, c.problems);
     return pack;
   }
 
-  private build(config: EnvironmentConfig, options: DatapathStackOptions): Built {
-    const n = this.names;
-    const tags = { ...(config.tags ?? {}), environment: config.name, project: config.projectPrefix };
-
+  private addProviders(config: EnvironmentConfig, options: DatapathStackOptions): void {
     new AzurermProvider(this, "azurerm", {
       subscriptionId: config.subscriptionId,
       // Containers and blobs are created with Entra ID, not account keys.
@@ -202,10 +261,13 @@ export class DatapathStack extends TerraformStack {
         useAzureadAuth: true,
       });
     }
+  }
 
+  private addWorkspace(config: EnvironmentConfig, tags: Record<string, string>): MlWorkspace {
+    const n = this.names;
     const protect = config.protection;
     const privateNet = config.network.profile === "private" ? config.network : undefined;
-    const ws = new MlWorkspace(this, "workspace", {
+    return new MlWorkspace(this, "workspace", {
       location: config.location,
       resourceGroupName: n.resourceGroup,
       workspaceName: n.mlWorkspace,
@@ -229,47 +291,58 @@ export class DatapathStack extends TerraformStack {
       logRetentionDays: config.monitoring.logRetentionDays,
       tags,
     });
-    const datastore = (id: string, container: string, name: string) =>
-      new BlobDatastore(this, id, {
-        workspaceId: ws.workspaceId,
-        storageAccountId: ws.storageAccountId,
-        containerName: container,
-        datastoreName: name,
-        workspacePrincipalId: ws.workspacePrincipalId,
-        preventDestroy: protect.preventDestroy,
-        tags,
-      });
-    const input = datastore("input-data", config.data.inputContainer, config.data.inputDatastore);
-    const output = datastore("output-data", config.data.outputContainer, config.data.outputDatastore);
+  }
 
-    const cluster = new ComputeCluster(this, "cluster", {
-      workspaceId: ws.workspaceId,
-      location: config.location,
-      name: n.computeCluster,
-      ...config.cluster,
-      inManagedNetwork: privateNet !== undefined,
-      inputContainerIds: [input.containerId],
-      outputContainerIds: [output.containerId],
+  private addDatastore(id: string, container: string, name: string, tags: Record<string, string>): BlobDatastore {
+    return new BlobDatastore(this, id, {
+      workspaceId: this.workspace.workspaceId,
+      storageAccountId: this.workspace.storageAccountId,
+      containerName: container,
+      datastoreName: name,
+      workspacePrincipalId: this.workspace.workspacePrincipalId,
+      preventDestroy: this.config.protection.preventDestroy,
       tags,
     });
+  }
 
-    const factory = new DataFactory(this, "factory", {
+  private addCluster(config: EnvironmentConfig, tags: Record<string, string>): ComputeCluster {
+    return new ComputeCluster(this, "cluster", {
+      workspaceId: this.workspace.workspaceId,
+      location: config.location,
+      name: this.names.computeCluster,
+      ...config.cluster,
+      inManagedNetwork: config.network.profile === "private",
+      inputContainerIds: [this.inputData.containerId],
+      outputContainerIds: [this.outputData.containerId],
+      tags,
+    });
+  }
+
+  private addFactory(config: EnvironmentConfig, tags: Record<string, string>): DataFactory {
+    const n = this.names;
+    const ws = this.workspace;
+    const privateNet = config.network.profile === "private";
+    return new DataFactory(this, "factory", {
       name: n.dataFactory,
       location: config.location,
       resourceGroupName: ws.resourceGroupName,
       workspace: { id: ws.workspaceId, name: n.mlWorkspace, resourceGroupName: n.resourceGroup },
       publicNetworkEnabled: !privateNet,
       // Private profile: Web activities run in the factory's managed VNet and reach the workspace privately.
-      managedVirtualNetworkEnabled: privateNet !== undefined,
+      managedVirtualNetworkEnabled: privateNet,
       managedPrivateEndpoints: privateNet ? [{ name: "aml-workspace", targetResourceId: ws.workspaceId, subresourceName: "amlworkspace" }] : undefined,
       authentication: config.dataFactoryAuthentication,
-      inputContainerIds: [input.containerId],
+      inputContainerIds: [this.inputData.containerId],
       // Batch jobs access data as their caller: the factory writes each run's output.
-      outputContainerIds: [output.containerId],
+      outputContainerIds: [this.outputData.containerId],
       tags,
     });
+  }
 
-    // Logs of every resource into the environment's workspace, the queries over them, and alerts.
+  /** Logs of every resource into the environment's workspace, the queries over them, and alerts. */
+  private addMonitoring(config: EnvironmentConfig, tags: Record<string, string>): void {
+    const ws = this.workspace;
+    const factory = this.factory;
     const monitoring = config.monitoring;
     if (monitoring.diagnostics ?? true) {
       new Diagnostics(this, "diagnostics", {
@@ -295,62 +368,72 @@ export class DatapathStack extends TerraformStack {
       settings: monitoring.alerts,
       tags,
     });
+  }
 
-    // Private profile: endpoints into the subnet for every service, DNS zones, and the outbound
-    // rules the managed network needs; the code upload waits for the storage endpoint.
-    let blobEndpoint: PrivateEndpoints["endpoints"][string] | undefined;
-    if (privateNet) {
-      // An existing network, or the environment's own (validated: exactly one of the two).
-      const created =
-        privateNet.addressSpace !== undefined
-          ? new EnvironmentNetwork(this, "network", {
-              name: `vnet-${n.resourceGroup.replace(/^rg-/, "")}`,
-              resourceGroupName: ws.resourceGroupName,
-              location: config.location,
-              addressSpace: privateNet.addressSpace,
-              subnetPrefix: String(privateNet.subnetPrefix),
-              tags,
-            })
-          : undefined;
-      const endpoints = new PrivateEndpoints(this, "private-endpoints", {
-        resourceGroupName: ws.resourceGroupName,
-        location: config.location,
-        subnetId: created?.subnetId ?? String(privateNet.subnetId),
-        virtualNetworkId: created?.virtualNetworkId ?? String(privateNet.virtualNetworkId),
-        existingDnsZoneIds: privateNet.existingDnsZoneIds,
-        namePrefix: `${config.projectPrefix}-${config.name}`,
-        targets: {
-          workspace: { resourceId: ws.workspaceId, subresource: "amlworkspace" },
-          "storage-blob": { resourceId: ws.storageAccountId, subresource: "blob" },
-          "storage-file": { resourceId: ws.storageAccountId, subresource: "file" },
-          "storage-queue": { resourceId: ws.storageAccountId, subresource: "queue" },
-          "storage-table": { resourceId: ws.storageAccountId, subresource: "table" },
-          "key-vault": { resourceId: ws.keyVaultId, subresource: "vault" },
-          registry: { resourceId: ws.containerRegistry!.id, subresource: "registry" },
-          "data-factory": { resourceId: factory.id, subresource: "dataFactory" },
-          "data-factory-portal": { resourceId: factory.id, subresource: "portal" },
-        },
-        tags,
-      });
-      blobEndpoint = endpoints.endpoints["storage-blob"];
-      // With storage public access off, the workspace identity reads storage through these endpoints.
-      for (const key of ["storage-blob", "storage-file"]) {
-        new RoleAssignment(this, `workspace-reader-${key}`, {
-          scope: endpoints.endpoints[key].id,
-          roleDefinitionName: ROLES.reader,
-          principalId: ws.workspacePrincipalId,
-          principalType: "ServicePrincipal",
-        });
-      }
-      new WorkspaceOutboundRules(this, "outbound-rules", {
-        workspaceId: ws.workspaceId,
-        // Batch endpoints and parallel steps use the storage's queues and tables (AML adds blob and file).
-        privateEndpoints: ["queue", "table"].map((sub) => ({ name: `storage-${sub}`, serviceResourceId: ws.storageAccountId, subResourceTarget: sub })),
+  /**
+   * Private profile: endpoints into the subnet for every service, DNS zones, and the outbound rules
+   * the managed network needs. Returns the storage's blob endpoint, which the code upload waits for.
+   */
+  private addPrivateNetwork(config: EnvironmentConfig, privateNet: PrivateNetworkConfig, tags: Record<string, string>): PrivateEndpoints["endpoints"][string] {
+    const n = this.names;
+    const ws = this.workspace;
+    const factory = this.factory;
+    // An existing network, or the environment's own (validated: exactly one of the two).
+    const created =
+      privateNet.addressSpace !== undefined
+        ? new EnvironmentNetwork(this, "network", {
+            name: `vnet-${n.resourceGroup.replace(/^rg-/, "")}`,
+            resourceGroupName: ws.resourceGroupName,
+            location: config.location,
+            addressSpace: privateNet.addressSpace,
+            subnetPrefix: String(privateNet.subnetPrefix),
+            tags,
+          })
+        : undefined;
+    const endpoints = new PrivateEndpoints(this, "private-endpoints", {
+      resourceGroupName: ws.resourceGroupName,
+      location: config.location,
+      subnetId: created?.subnetId ?? String(privateNet.subnetId),
+      virtualNetworkId: created?.virtualNetworkId ?? String(privateNet.virtualNetworkId),
+      existingDnsZoneIds: privateNet.existingDnsZoneIds,
+      namePrefix: `${config.projectPrefix}-${config.name}`,
+      targets: {
+        workspace: { resourceId: ws.workspaceId, subresource: "amlworkspace" },
+        "storage-blob": { resourceId: ws.storageAccountId, subresource: "blob" },
+        "storage-file": { resourceId: ws.storageAccountId, subresource: "file" },
+        "storage-queue": { resourceId: ws.storageAccountId, subresource: "queue" },
+        "storage-table": { resourceId: ws.storageAccountId, subresource: "table" },
+        "key-vault": { resourceId: ws.keyVaultId, subresource: "vault" },
+        registry: { resourceId: ws.containerRegistry!.id, subresource: "registry" },
+        "data-factory": { resourceId: factory.id, subresource: "dataFactory" },
+        "data-factory-portal": { resourceId: factory.id, subresource: "portal" },
+      },
+      tags,
+    });
+    // With storage public access off, the workspace identity reads storage through these endpoints.
+    for (const key of ["storage-blob", "storage-file"]) {
+      new RoleAssignment(this, `workspace-reader-${key}`, {
+        scope: endpoints.endpoints[key].id,
+        roleDefinitionName: ROLES.reader,
+        principalId: ws.workspacePrincipalId,
+        principalType: "ServicePrincipal",
       });
     }
+    new WorkspaceOutboundRules(this, "outbound-rules", {
+      workspaceId: ws.workspaceId,
+      // Batch endpoints and parallel steps use the storage's queues and tables (AML adds blob and file).
+      privateEndpoints: ["queue", "table"].map((sub) => ({ name: `storage-${sub}`, serviceResourceId: ws.storageAccountId, subResourceTarget: sub })),
+    });
+    return endpoints.endpoints["storage-blob"];
+  }
 
+  private addPipeline(config: EnvironmentConfig, tags: Record<string, string>, blobEndpoint: PrivateEndpoints["endpoints"][string] | undefined): DatapathPipeline {
+    const n = this.names;
+    const ws = this.workspace;
+    const cluster = this.cluster;
+    const factory = this.factory;
     const p = config.pipeline;
-    const pipeline = new DatapathPipeline(this, "pipeline", {
+    return new DatapathPipeline(this, "pipeline", {
       name: p.name,
       endpointName: n.batchEndpoint,
       workspaceId: ws.workspaceId,
@@ -389,9 +472,11 @@ export class DatapathStack extends TerraformStack {
       uploadDependsOn: blobEndpoint ? [blobEndpoint] : undefined,
       tags,
     });
+  }
 
-    const securityPack = this.applySecurityPack(config);
-
+  private addOutputs(config: EnvironmentConfig): void {
+    const n = this.names;
+    const { workspace: ws, factory, cluster, inputData: input, pipeline } = this;
     new TerraformOutput(this, "workspace_name", { value: ws.workspaceName });
     new TerraformOutput(this, "data_factory_name", { value: factory.name });
     new TerraformOutput(this, "compute_cluster_name", { value: cluster.name });
@@ -406,6 +491,5 @@ export class DatapathStack extends TerraformStack {
       description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
       value: startRunCommand(n.resourceGroup, n.dataFactory, pipeline.adfPipelineName, config.data.inputDatastore, config.data.defaultRelativePath),
     });
-    return { workspace: ws, inputData: input, outputData: output, cluster, factory, pipeline, securityPack };
   }
 }

@@ -1,7 +1,8 @@
 import { Testing, TerraformStack } from "cdktf";
 import { EnvironmentConfig } from "../stacks/config";
 import { DatapathStack } from "../stacks/datapath-stack";
-import { ConfigValidationError } from "../lib/core/validation";
+import { IConstruct } from "constructs";
+import { ConfigValidationError, formatProblem, problemsIn } from "../lib/core/validation";
 
 /** The synthesized stack as written to cdk.tf.json. */
 export interface TfJson {
@@ -43,17 +44,23 @@ export function envStack(config: EnvironmentConfig): DatapathStack {
   return new DatapathStack(Testing.app(), config.name, config, { useBackend: true });
 }
 
-/** Run `build` and return the validation error messages it throws (fails when it does not throw one). */
+/**
+ * Run `build` and return the problems it reported: thrown as a ConfigValidationError, or recorded
+ * in the app of the construct (or first of the constructs) it returns. Fails when there are none.
+ */
 export function problemsOf(build: () => unknown): string[] {
+  let built: unknown;
   try {
-    build();
+    built = build();
   } catch (e) {
     if (e instanceof ConfigValidationError) return e.message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
     throw e;
   }
-  throw new Error("expected a ConfigValidationError, but nothing was thrown");
+  const scope = (Array.isArray(built) ? built[0] : built) as IConstruct | undefined;
+  const problems = scope?.node ? problemsIn(scope.node.root) : [];
+  if (problems.length === 0) throw new Error("expected problems, but none were reported");
+  return problems.map(formatProblem);
 }
-
 
 /**
  * Parse a JSON document that Terraform will template: `${...}` interpolations may contain quotes

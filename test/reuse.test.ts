@@ -76,3 +76,48 @@ describe("providers the constructs need", () => {
     expect(() => Testing.synth(stack, true)).toThrow(/2 default azapi providers .*create your own azapi provider before the first aml-datapath construct/);
   });
 });
+
+describe("bad props in another team's app", () => {
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const path = require("path") as typeof import("path");
+  const { App } = require("cdktf") as typeof import("cdktf");
+  const { synthToDisk } = require("../stacks/app") as typeof import("../stacks/app");
+
+  const teamB = (app: InstanceType<typeof App>, id: string, maxNodes: number) => {
+    const stack = new TerraformStack(app, id);
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new ComputeCluster(stack, "cluster", { workspaceId: WS, location: "northeurope", name: "team-b-cpu", maxNodes });
+  };
+
+  test("a plain app.synth() fails with the construct's problem before the stack is written", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "reuse-bad-"));
+    try {
+      const app = new App({ outdir });
+      teamB(app, "team-b", 0);
+      expect(() => app.synth()).toThrow(/team-b\/cluster: maxNodes 0 must be an integer from 1 to 1000/);
+      expect(fs.existsSync(path.join(outdir, "stacks", "team-b", "cdk.tf.json"))).toBe(false);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test("synthToDisk lists every stack's problems at once and writes nothing", () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reuse-bad-")), "out");
+    const outcome = synthToDisk((app) => {
+      teamB(app, "good", 2);
+      teamB(app, "bad-a", 0);
+      teamB(app, "bad-b", 5000);
+    }, outdir);
+    expect(outcome).toEqual({
+      ok: false,
+      message: [
+        "Invalid configuration (2 problems):",
+        "  - bad-a/cluster: maxNodes 0 must be an integer from 1 to 1000",
+        "  - bad-b/cluster: maxNodes 5000 must be an integer from 1 to 1000",
+      ].join("\n"),
+    });
+    expect(fs.existsSync(outdir)).toBe(false);
+    fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+  });
+});

@@ -10,6 +10,7 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { DatapathStack } from "../stacks/datapath-stack";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { ConfigValidationError } from "../lib/core/validation";
+import { problemsOf } from "./helpers";
 
 /** A resource with arbitrary attributes, exactly as they would be written to cdk.tf.json. */
 class RawResource extends TerraformResource {
@@ -319,9 +320,20 @@ describe("suppressions", () => {
   });
 
   test("a config suppression must point at a construct of the stack", () => {
-    expect(() => new DatapathStack(Testing.app(), "prod", { ...prod, suppressions: [{ ruleId: "storage-shared-key-disabled", path: "workspace/nope", reason: "a reason that is long enough" }] })).toThrow(
-      /prod: suppressions\[0\]\.path "workspace\/nope" must name a construct of the stack/,
-    );
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "prod", { ...prod, suppressions: [{ ruleId: "storage-shared-key-disabled", path: "workspace/nope", reason: "a reason that is long enough" }] }))).toEqual([
+      `prod: suppressions[0].path "workspace/nope" must name a construct of the stack (e.g. workspace/storage)`,
+    ]);
+  });
+
+  test("a short reason is one mistake, reported once under the config's name; an unknown rule too", () => {
+    const suppressions = [
+      { ruleId: "storage-shared-key-disabled", path: "workspace/storage", reason: "short" },
+      { ruleId: "no-such-rule", path: "workspace", reason: "a reason that is long enough" },
+    ];
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "prod", { ...prod, suppressions }))).toEqual([
+      `prod: suppressions[0].reason "short" must explain the exception (at least 20 characters)`,
+      `prod: suppressions[1].ruleId "no-such-rule" must name a rule of the pack`,
+    ]);
   });
 });
 

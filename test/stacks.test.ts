@@ -9,6 +9,7 @@ import { addEnvironments } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, resourcesOf, single, synthJson, TfJson } from "./helpers";
+import { MlWorkspace } from "../lib/platform/ml-workspace";
 
 const ROOT = path.resolve(__dirname, "..");
 const PLATFORM_TYPES = [
@@ -280,6 +281,19 @@ describe("config validation", () => {
     expect(problemsOf(build({ ...dev, data: { ...dev.data, defaultRelativePath: value } }))).toEqual([
       `env: data.defaultRelativePath ${JSON.stringify(value)} ${rule}`,
     ]);
+  });
+
+  test.each([
+    ["projectPrefix", { projectPrefix: "X_" }, `env: projectPrefix "X_" must be 2-12 lowercase letters or digits, starting with a letter`],
+    ["name", { name: "Dev!" }, `env: name "Dev!" must be 2-10 lowercase letters or digits, starting with a letter`],
+    ["nameSuffix", { nameSuffix: "TOOLONGX" }, `env: nameSuffix "TOOLONGX" must be 0-6 lowercase letters or digits`],
+  ])("a bad %s is reported once: the constructs built with names made from it do not repeat it", (_, change, message) => {
+    // The stack is still built (every construct checks the names it gets), without stand-in names.
+    let stack: DatapathStack | undefined;
+    expect(problemsOf(() => (stack = build({ ...dev, ...change } as EnvironmentConfig)()))).toEqual([message]);
+    const cfg = { ...dev, ...change } as EnvironmentConfig;
+    expect(stack?.names).toEqual(deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? ""));
+    expect(stack?.workspace).toBeInstanceOf(MlWorkspace);
   });
 
   test("a derived name that is too long names the inputs it came from, once", () => {

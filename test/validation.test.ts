@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { collectProblems, ConfigValidationError, relativePathProblem, reportProblems } from "../lib/core/validation";
+import { declareOrigin, explainBuildFailure, ConfigValidationError, problemsIn, relativePathProblem, reportProblems, throwIfProblems } from "../lib/core/validation";
 import { deriveNames, NAME_RULES, NameKind } from "../lib/core/naming";
 
 describe("relativePathProblem", () => {
@@ -35,39 +35,72 @@ describe("deriveNames", () => {
 
 describe("problem collection", () => {
   class Thing extends Construct {
-    constructor(scope: Construct, id: string, bad: boolean) {
+    constructor(scope: Construct, id: string, bad: boolean, property = "p") {
       super(scope, id);
-      if (bad) reportProblems(this, [{ path: this.node.path, property: "p", value: id, rule: "must be good" }]);
+      if (bad) reportProblems(this, [{ path: this.node.path, property, value: id, rule: "must be good" }]);
     }
   }
+  const listed = (scope: Construct) => problemsIn(scope.node.root).map((p) => `${p.path}: ${p.property}`);
 
-  test("a construct on its own throws at once", () => {
-    expect(() => new Thing(new TerraformStack(Testing.app(), "s"), "a", true)).toThrow(ConfigValidationError);
+  test("a construct on its own builds, and cdktf's validation fails the synth with its problems", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new Thing(stack, "a", true);
+    new Thing(stack, "ok", false);
+    expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\] s\/a: p "a" must be good/);
+    expect(() => Testing.synth(stack, true)).not.toThrow(/s\/ok/);
   });
 
-  test("inside a collecting scope every problem is gathered, nested scopes defer to the outermost", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+  test("every problem of every stack of an app is listed together, in tree order", () => {
+    const app = Testing.app();
+    new Thing(new TerraformStack(app, "s1"), "a", true);
+    new Thing(new TerraformStack(app, "s2"), "b", true);
     let err: unknown;
     try {
-      collectProblems(stack, () => {
-        new Thing(stack, "a", true);
-        new Thing(stack, "ok", false);
-        collectProblems(stack, () => new Thing(stack, "b", true));
-      });
+      throwIfProblems(app);
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigValidationError);
-    expect((err as Error).message).toBe('Invalid configuration (2 problems):\n  - s/a: p "a" must be good\n  - s/b: p "b" must be good');
+    expect((err as Error).message).toBe('Invalid configuration (2 problems):\n  - s1/a: p "a" must be good\n  - s2/b: p "b" must be good');
   });
 
-  test("an unrelated failure after bad input reports the bad input", () => {
+  test("the same construct path and property is reported once, whatever the wording", () => {
     const stack = new TerraformStack(Testing.app(), "s");
-    expect(() =>
-      collectProblems(stack, () => {
-        new Thing(stack, "a", true);
-        throw new TypeError("cannot read properties of undefined");
-      }),
-    ).toThrow(/s\/a: p "a" must be good/);
+    const thing = new Thing(stack, "a", true);
+    reportProblems(thing, [{ path: "s/a", property: "p", value: "a", rule: "is worded differently" }, { path: "s/a", property: "q", value: 1, rule: "must be 2" }]);
+    expect(listed(stack)).toEqual(["s/a: p", "s/a: q"]);
+    expect(() => Testing.synth(stack, true)).toThrow(/s\/a: q 1 must be 2/);
+  });
+
+  test("a prop declared as made from a reported field is not reported again; from an unreported one it is", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    reportProblems(stack, [{ path: "s", property: "cfg.x", value: 0, rule: "must be positive" }]);
+    declareOrigin(stack, "a", "x", ["cfg.x"]);
+    declareOrigin(stack, "b", "x", ["cfg.y"]);
+    declareOrigin(stack, "c", "limits", ["cfg"]);
+    new Thing(stack, "a", true, "x");
+    new Thing(stack, "b", true, "x");
+    new Thing(stack, "c", true, "limits.max");
+    new Thing(stack, "d", true, "x");
+    expect(listed(stack)).toEqual(["s: cfg.x", "s/b: x", "s/d: x"]);
+  });
+
+  test("problems live in their app: another app's synth does not see them", () => {
+    const bad = Testing.app();
+    new Thing(new TerraformStack(bad, "s"), "a", true);
+    const good = Testing.app();
+    new Thing(new TerraformStack(good, "s"), "a", false);
+    expect(() => throwIfProblems(good)).not.toThrow();
+    expect(() => throwIfProblems(bad)).toThrow(ConfigValidationError);
+  });
+
+  test("an unrelated failure after bad input reports the bad input; without bad input the failure itself", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const failure = new TypeError("cannot read properties of undefined");
+    expect(explainBuildFailure(stack, failure)).toBe(failure);
+    new Thing(stack, "a", true);
+    const explained = explainBuildFailure(stack, failure);
+    expect(explained).toBeInstanceOf(ConfigValidationError);
+    expect((explained as Error).message).toMatch(/s\/a: p "a" must be good/);
   });
 });

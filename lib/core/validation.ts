@@ -51,61 +51,82 @@ export class ConfigValidationError extends Error {
   }
 }
 
-// Scopes currently collecting problems (an App or a stack being built). Constructs inside such a
-// scope add their problems to it instead of throwing, so the user sees all problems at once.
-const collectors = new WeakMap<IConstruct, Problem[]>();
+// Problems live on the construct tree (node metadata of the construct that found them), not in
+// module state: every app, so every synth, has its own list, and two copies of this library in one
+// program share it. Each reporting construct also gets a cdktf validation, so a plain `app.synth()`
+// fails with the problems before it writes the stack.
+const PROBLEM = "aml-datapath/problem";
+const ORIGIN = "aml-datapath/origin";
 
-function findCollector(scope: IConstruct): Problem[] | undefined {
-  const chain = scope.node.scopes;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const list = collectors.get(chain[i]);
-    if (list) return list;
-  }
-  return undefined;
+/** `property` of the construct at `path` is made from `from`, properties its ancestor reports on. */
+interface Origin {
+  readonly path: string;
+  readonly property: string;
+  readonly from: readonly string[];
+}
+
+const entries = <T>(scope: IConstruct, type: string): T[] => scope.node.metadata.filter((m) => m.type === type).map((m) => m.data as T);
+
+/** `property` names `name` or a part of it (`cluster` covers `cluster.maxNodes` and `cluster[0]`). */
+const covers = (name: string, property: string): boolean => property === name || property.startsWith(`${name}.`) || property.startsWith(`${name}[`);
+
+/**
+ * Declare that `property` of the construct `childId` (created later under `scope`) is made from
+ * `from`, properties `scope` reports its own problems on: when any of those was reported, a problem
+ * with the derived value is the same mistake, reported once, under the name the user wrote.
+ */
+export function declareOrigin(scope: IConstruct, childId: string, property: string, from: readonly string[]): void {
+  const origin: Origin = { path: `${scope.node.path}/${childId}`, property, from };
+  scope.node.addMetadata(ORIGIN, origin);
+}
+
+/** Reported already: the same construct path and property, or a value derived from a reported one. */
+function alreadyReported(scope: IConstruct, p: Problem): boolean {
+  if (entries<Problem>(scope, PROBLEM).some((q) => q.path === p.path && q.property === p.property)) return true;
+  return scope.node.scopes.some((ancestor) => {
+    const reported = entries<Problem>(ancestor, PROBLEM);
+    return entries<Origin>(ancestor, ORIGIN).some(
+      (o) => o.path === p.path && covers(o.property, p.property) && reported.some((q) => o.from.some((f) => covers(f, q.property))),
+    );
+  });
 }
 
 /**
- * Report problems found by `scope`. Inside `collectProblems` they are gathered; otherwise
- * (a construct used on its own) they are thrown at once.
+ * Record problems `scope` found in its input. They fail the synth: `synthToDisk` lists every problem
+ * of the app before anything is written, and a plain `app.synth()` reports each stack's through
+ * cdktf's validation. A problem already reported (same path and property, or declared as derived
+ * from a reported one with `declareOrigin`) is not repeated.
  */
 export function reportProblems(scope: IConstruct, problems: readonly Problem[]): void {
-  if (problems.length === 0) return;
-  const list = findCollector(scope);
-  if (!list) throw new ConfigValidationError(problems);
-  for (const p of problems) if (!list.some((q) => sameRootCause(q, p))) list.push(p);
-}
-
-/**
- * A value an enclosing scope already rejected for the same rule (a stack's config field that a
- * construct inside it receives again) is reported once, under the name the user wrote.
- */
-function sameRootCause(reported: Problem, p: Problem): boolean {
-  const same = p.rule === reported.rule && JSON.stringify(p.value) === JSON.stringify(reported.value);
-  if (p.path === reported.path) return same && p.property === reported.property;
-  return same && p.path.startsWith(`${reported.path}/`);
-}
-
-/**
- * Run `build` with `scope` collecting every problem reported beneath it, then throw them together.
- * Nested calls defer to the outermost collector.
- */
-export function collectProblems<T>(scope: IConstruct, build: () => T): T {
-  if (findCollector(scope)) return build();
-  const list: Problem[] = [];
-  collectors.set(scope, list);
-  let result: T;
-  try {
-    result = build();
-  } catch (e) {
-    // Bad input often causes the later failure: report the collected problems first.
-    if (list.length > 0 && !(e instanceof ConfigValidationError)) throw new ConfigValidationError(list);
-    if (e instanceof ConfigValidationError && list.length > 0) throw new ConfigValidationError([...list, ...e.problems]);
-    throw e;
-  } finally {
-    collectors.delete(scope);
+  for (const p of problems) {
+    if (alreadyReported(scope, p)) continue;
+    if (entries<Problem>(scope, PROBLEM).length === 0) {
+      scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map(formatProblem) });
+    }
+    scope.node.addMetadata(PROBLEM, p);
   }
-  if (list.length > 0) throw new ConfigValidationError(list);
-  return result;
+}
+
+/** Every problem reported under `scope`, in tree order (a stack's config before its constructs). */
+export function problemsIn(scope: IConstruct): Problem[] {
+  return scope.node.findAll().flatMap((n) => entries<Problem>(n, PROBLEM));
+}
+
+/** Throw every problem reported in `scope`'s app at once (nothing to do when there is none). */
+export function throwIfProblems(scope: IConstruct): void {
+  const problems = problemsIn(scope.node.root);
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+}
+
+/**
+ * What to report for `thrown`, an error while building the app: bad input often causes a later
+ * failure, so the reported problems come first when there are any.
+ */
+export function explainBuildFailure(scope: IConstruct, thrown: unknown): unknown {
+  const problems = problemsIn(scope.node.root);
+  if (problems.length === 0) return thrown;
+  const more = thrown instanceof ConfigValidationError ? thrown.problems.filter((p) => !problems.some((q) => q.path === p.path && q.property === p.property)) : [];
+  return new ConfigValidationError([...problems, ...more]);
 }
 
 /**

@@ -500,10 +500,13 @@ export class DatapathPipeline extends Construct {
   private readStep(c: Checker, property: string, code: StepCode): StepSource {
     const files = code.files ?? [code.script];
     if (!files.includes(code.script)) c.fail(`${property}.files`, files, `must include the script "${code.script}"`);
-    for (const f of files) {
+    const outside = files.filter((f, i) => {
       const bad = f.startsWith("/") || f.split("/").some((s) => s === ".." || s === "") || f.includes("\\");
-      if (bad) c.fail(`${property}.files`, f, "must be relative to the step's directory, without '..'");
-    }
+      if (bad) c.fail(`${property}.files[${i}]`, f, "must be relative to the step's directory, without '..'");
+      return bad;
+    });
+    // A file outside the folder is not read: the problem above is the whole mistake.
+    if (outside.length > 0) return { script: code.script, files: [] };
     try {
       return { script: code.script, files: readSourceFiles(code.directory, files) };
     } catch (e) {
