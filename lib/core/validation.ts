@@ -184,12 +184,39 @@ export class Checker {
       : this.fail(property, value, "must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)");
   }
 
+  /** An optional list: the value, or no items when it is not an array (reported). */
+  list<T>(property: string, value: readonly T[] | undefined): readonly T[] {
+    if (value === undefined) return [];
+    if (Array.isArray(value)) return value;
+    this.fail(property, value, "must be a list");
+    return [];
+  }
+
+  /** An optional list of objects: the items that are objects; any other item is reported and left out. */
+  objects<T extends object>(property: string, value: readonly T[] | undefined): readonly T[] {
+    return this.list(property, value).filter((item, i) => isObject(item) || this.fail(`${property}[${i}]`, item, "must be an object"));
+  }
+
+  /** An optional list of ARM ids: the valid ones (or references); any other item is reported and left out. */
+  resourceIds(property: string, value: readonly string[] | undefined): readonly string[] {
+    return this.list(property, value).filter((id, i) => this.resourceId(`${property}[${i}]`, id));
+  }
+
   /** A folder path relative to a datastore/container root. */
   relativePath(property: string, value: unknown): boolean {
     const problem = relativePathProblem(value);
     return problem ? this.fail(property, value, problem) : true;
   }
 }
+
+/** A plain object (not null, not a list). */
+export const isObject = (value: unknown): value is object => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * `value` when it is a string, else "": lets a construct go on building after a wrong-typed prop,
+ * whose problem its checks have already reported (every other problem is still found).
+ */
+export const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 /** Returns why `value` is not a safe datastore-relative folder path, or undefined when it is. */
 export function relativePathProblem(value: unknown): string | undefined {

@@ -32,7 +32,7 @@ import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName, pipelineDefaults } from "../core/naming";
-import { Checker, GUID_PATTERN, reportProblems } from "../core/validation";
+import { Checker, GUID_PATTERN, reportProblems, text } from "../core/validation";
 
 
 /**
@@ -276,10 +276,12 @@ export class DatapathPipeline extends Construct {
   private readonly outputDatastore: string;
   private readonly batchActivityOptions?: BatchEndpointActivitiesOptions;
 
-  constructor(scope: Construct, id: string, props: DatapathPipelineProps) {
+  constructor(scope: Construct, id: string, given: DatapathPipelineProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
-    const { prepare, process, check, conda } = this.validate(c, props);
+    const { prepare, process, check, conda } = this.validate(c, given);
+    // Names every resource is named from: reported above when they are not strings, built on regardless.
+    const props = { ...given, name: text(given.name), inputDatastoreName: text(given.inputDatastoreName) };
     this.parallelSettings = resolveParallelSettings(c, "parallel", props.parallel);
     this.workItemSettings = resolveWorkItemSettings(c, "workItems", props.workItems);
     if (props.computeMaxNodes !== undefined && this.parallelSettings.instanceCount > props.computeMaxNodes) {

@@ -125,8 +125,8 @@ export class Alerts extends Construct {
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
     const s = props.settings ?? {};
-    const receivers = props.emailReceivers ?? [];
     const c = new Checker(this.node.path);
+    const receivers = c.list("emailReceivers", props.emailReceivers);
     c.name("namePrefix", props.namePrefix, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,59}$/, "must be 1-60 letters, digits, '_', '.' or '-', starting with a letter or digit");
     c.nonEmptyString("resourceGroupName", props.resourceGroupName);
     c.nonEmptyString("location", props.location);

@@ -125,8 +125,8 @@ export class ComputeCluster extends Construct {
     if (uai.length > 0 && props.principalId === undefined) {
       c.fail("principalId", props.principalId, "is required with userAssignedIdentityIds (the identity that gets the data roles)");
     }
-    (props.inputContainerIds ?? []).forEach((x, i) => c.resourceId(`inputContainerIds[${i}]`, x));
-    (props.outputContainerIds ?? []).forEach((x, i) => c.resourceId(`outputContainerIds[${i}]`, x));
+    const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
+    const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
     reportProblems(this, c.problems);
 
     // Without public IPs only inside a subnet or a provisioned managed network (Azure rejects it otherwise).
@@ -156,8 +156,8 @@ export class ComputeCluster extends Construct {
     });
     this.principalId = props.principalId ?? this.cluster.identity.principalId;
 
-    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, props.inputContainerIds);
-    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, props.outputContainerIds);
+    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, inputIds);
+    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, outputIds);
   }
 
   get name(): string {

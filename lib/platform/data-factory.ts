@@ -8,7 +8,7 @@ import { DataFactoryIntegrationRuntimeAzure } from "@cdktf/provider-azurerm/lib/
 import { DataFactoryManagedPrivateEndpoint } from "@cdktf/provider-azurerm/lib/data-factory-managed-private-endpoint";
 import { checkName } from "../core/naming";
 import { grantOnEach, ROLES } from "../core/roles";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, reportProblems, text } from "../core/validation";
 
 /** The factory authenticates to the AML workspace with its own managed identity. */
 export interface MsiAuthentication {
@@ -147,17 +147,19 @@ export class DataFactory extends Construct {
       c.resourceId("authentication.keyVaultId", auth.keyVaultId);
       c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
     }
-    (props.inputContainerIds ?? []).forEach((x, i) => c.resourceId(`inputContainerIds[${i}]`, x));
-    (props.outputContainerIds ?? []).forEach((x, i) => c.resourceId(`outputContainerIds[${i}]`, x));
+    const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
+    const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
     if (props.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", props.integrationRuntimeName, "dataFactoryChild");
-    (props.managedPrivateEndpoints ?? []).forEach((m, i) => {
+    const managedEndpoints = c.objects("managedPrivateEndpoints", props.managedPrivateEndpoints);
+    managedEndpoints.forEach((m, i) => {
       c.name(`managedPrivateEndpoints[${i}].name`, m.name, /^[A-Za-z0-9_][A-Za-z0-9_-]{0,126}$/, "must be 1-127 letters, digits, '_' or '-'");
       c.resourceId(`managedPrivateEndpoints[${i}].targetResourceId`, m.targetResourceId);
       c.nonEmptyString(`managedPrivateEndpoints[${i}].subresourceName`, m.subresourceName);
     });
-    if ((props.managedPrivateEndpoints ?? []).length > 0 && props.managedVirtualNetworkEnabled !== true) {
-      c.fail("managedPrivateEndpoints", props.managedPrivateEndpoints!.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
+    if (managedEndpoints.length > 0 && props.managedVirtualNetworkEnabled !== true) {
+      c.fail("managedPrivateEndpoints", managedEndpoints.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
     }
+    const workspace = { id: text(props.workspace?.id), name: text(props.workspace?.name), resourceGroupName: text(props.workspace?.resourceGroupName) };
     reportProblems(this, c.problems);
 
     const tags = props.tags ? { ...props.tags } : undefined;
@@ -179,7 +181,7 @@ export class DataFactory extends Construct {
         virtualNetworkEnabled: true,
         timeToLiveMin: 10,
       });
-      for (const m of props.managedPrivateEndpoints ?? []) {
+      for (const m of managedEndpoints) {
         new DataFactoryManagedPrivateEndpoint(this, `mpe-${m.name}`, {
           name: m.name,
           dataFactoryId: this.factory.id,
@@ -190,20 +192,19 @@ export class DataFactory extends Construct {
     }
 
     new RoleAssignment(this, "workspace-data-scientist", {
-      scope: props.workspace.id,
+      scope: workspace.id,
       roleDefinitionName: ROLES.azureMlDataScientist,
       principalId: this.principalId,
       principalType: "ServicePrincipal",
     });
-    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, props.inputContainerIds);
-
-    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, props.outputContainerIds);
+    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, inputIds);
+    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, outputIds);
 
     const base = {
       // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".
-      subscriptionId: Fn.element(Fn.split("/", props.workspace.id), 2),
-      resourceGroupName: props.workspace.resourceGroupName,
-      mlWorkspaceName: props.workspace.name,
+      subscriptionId: Fn.element(Fn.split("/", workspace.id), 2),
+      resourceGroupName: workspace.resourceGroupName,
+      mlWorkspaceName: workspace.name,
     };
     if (auth.type === "ServicePrincipal") {
       this.keyVaultLinkedService = new DataFactoryLinkedServiceKeyVault(this, "key-vault-linked-service", {

@@ -3,7 +3,7 @@ import { Token } from "cdktf";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
-import { Checker, isSubnetOf, reportProblems } from "../core/validation";
+import { Checker, isObject, isSubnetOf, reportProblems } from "../core/validation";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
 export const PRIVATE_DNS_ZONES = {
@@ -62,7 +62,9 @@ export class PrivateEndpoints extends Construct {
     if (literal(props.subnetId) && literal(props.virtualNetworkId) && !isSubnetOf(props.subnetId, props.virtualNetworkId)) {
       c.fail("subnetId", props.subnetId, "must be a subnet of virtualNetworkId (the DNS zones are linked to that network)");
     }
-    for (const [key, t] of Object.entries(props.targets)) {
+    if (!isObject(props.targets)) c.fail("targets", props.targets, "must be an object of endpoint targets by name");
+    const targets = Object.entries(isObject(props.targets) ? props.targets : {}).filter(([key, t]) => isObject(t) || c.fail(`targets.${key}`, t, "must be an object"));
+    for (const [key, t] of targets) {
       c.resourceId(`targets.${key}.resourceId`, t.resourceId);
       c.oneOf(`targets.${key}.subresource`, t.subresource, Object.keys(PRIVATE_DNS_ZONES) as PrivateLinkSubresource[]);
     }
@@ -70,7 +72,7 @@ export class PrivateEndpoints extends Construct {
 
     const tags = props.tags ? { ...props.tags } : undefined;
     const zoneIds: Record<string, string> = {};
-    const zonesNeeded = [...new Set(Object.values(props.targets).flatMap((t) => PRIVATE_DNS_ZONES[t.subresource] ?? []))].sort();
+    const zonesNeeded = [...new Set(targets.flatMap(([, t]) => PRIVATE_DNS_ZONES[t.subresource] ?? []))].sort();
     for (const zone of zonesNeeded) {
       const existing = props.existingDnsZoneIds?.[zone];
       if (existing !== undefined) {
@@ -91,7 +93,7 @@ export class PrivateEndpoints extends Construct {
     this.dnsZoneIds = zoneIds;
 
     const endpoints: Record<string, PrivateEndpoint> = {};
-    for (const [key, t] of Object.entries(props.targets)) {
+    for (const [key, t] of targets) {
       endpoints[key] = new PrivateEndpoint(this, `pe-${key}`, {
         name: `pe-${props.namePrefix}-${key}`,
         location: props.location,
@@ -103,7 +105,8 @@ export class PrivateEndpoints extends Construct {
           subresourceNames: [t.subresource],
           isManualConnection: false,
         },
-        privateDnsZoneGroup: { name: "default", privateDnsZoneIds: PRIVATE_DNS_ZONES[t.subresource].map((z) => zoneIds[z]) },
+        // An unknown sub-resource is reported above; the endpoint is still built (without zones) so every other problem is found too.
+        privateDnsZoneGroup: { name: "default", privateDnsZoneIds: (PRIVATE_DNS_ZONES[t.subresource] ?? []).map((z) => zoneIds[z]) },
         tags,
       });
     }

@@ -30,11 +30,12 @@ export interface WorkspaceOutboundRulesProps {
 export class WorkspaceOutboundRules extends Construct {
   constructor(scope: Construct, id: string, props: WorkspaceOutboundRulesProps) {
     super(scope, id);
-    const fqdns = props.fqdns ?? PIPELINE_OUTBOUND_FQDNS;
     const c = new Checker(this.node.path);
+    const fqdns = props.fqdns === undefined ? PIPELINE_OUTBOUND_FQDNS : c.list("fqdns", props.fqdns);
+    const privateEndpoints = c.objects("privateEndpoints", props.privateEndpoints);
     c.resourceId("workspaceId", props.workspaceId);
     fqdns.forEach((f, i) => c.name(`fqdns[${i}]`, f, /^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a host name, optionally starting with '*.'"));
-    (props.privateEndpoints ?? []).forEach((pe, i) => {
+    privateEndpoints.forEach((pe, i) => {
       c.name(`privateEndpoints[${i}].name`, pe.name, /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, "must be 1-64 letters, digits, '_' or '-'");
       c.resourceId(`privateEndpoints[${i}].serviceResourceId`, pe.serviceResourceId);
       c.nonEmptyString(`privateEndpoints[${i}].subResourceTarget`, pe.subResourceTarget);
@@ -43,7 +44,7 @@ export class WorkspaceOutboundRules extends Construct {
     // One at a time: concurrent rule updates on a workspace are known to drop rules (azapi issue #453).
     let previous: ITerraformDependable | undefined;
     const chain = () => (previous ? [previous] : undefined);
-    for (const pe of props.privateEndpoints ?? []) {
+    for (const pe of privateEndpoints) {
       previous = new MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint(this, `pe-${pe.name}`, {
         name: pe.name,
         workspaceId: props.workspaceId,
@@ -52,7 +53,7 @@ export class WorkspaceOutboundRules extends Construct {
         dependsOn: chain(),
       });
     }
-    for (const fqdn of fqdns) {
+    for (const fqdn of fqdns.filter((f) => typeof f === "string")) {
       previous = new MachineLearningWorkspaceNetworkOutboundRuleFqdn(this, fqdn, {
         name: `allow-${fqdn.replace(/^\*\./, "wildcard-").replace(/\./g, "-")}`,
         workspaceId: props.workspaceId,
