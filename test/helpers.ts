@@ -35,6 +35,20 @@ export function refTo(json: TfJson, type: string, attr: string, index = 0): stri
   return `\${${type}.${id}.${attr}}`;
 }
 
+/**
+ * A value made on first use and shared by a file's tests. Under StrykerJS (`npm run mutation`) it is
+ * made afresh in every test that asks: Stryker credits code to the test running while it executes,
+ * so a value made once (at load, or by the first test) would hide which tests check a mutant's code.
+ */
+export function shared<T>(make: () => T): () => T {
+  let made: { readonly value: T } | undefined;
+  return () => {
+    if (process.env.STRYKER_MUTATOR_WORKER !== undefined) return make();
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
 /** A bare stack for testing one construct on its own. */
 export function bareStack(id = "test"): TerraformStack {
   return new TerraformStack(Testing.app(), id);

@@ -2,7 +2,10 @@ import { Testing } from "cdktf";
 import { DatapathStack } from "../stacks/datapath-stack";
 import { EnvironmentConfig, PrivateNetworkConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
-import { refTo, resourcesOf, single, synthJson } from "./helpers";
+import { problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
+import { PrivateEndpoints } from "../lib/platform/private-endpoints";
+import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
+import { bareStack } from "./helpers";
 import { armIds } from "./azure-ids";
 
 const privateEnvs = environments.filter((e) => e.network.profile === "private");
@@ -10,10 +13,11 @@ const withNetwork = (cfg: EnvironmentConfig, network: PrivateNetworkConfig): Env
 const synth = (cfg: EnvironmentConfig) => synthJson(new DatapathStack(Testing.app(), cfg.name, cfg));
 
 describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: a private environment deployable without pre-existing networking", (_name, cfg) => {
-  const json = synth(cfg);
+  const synthed = shared(() => synth(cfg));
   const net = cfg.network as PrivateNetworkConfig;
 
   test("creates its virtual network and subnet from the configured ranges", () => {
+    const json = synthed();
     expect(single(json, "azurerm_virtual_network")).toMatchObject({ address_space: [net.addressSpace] });
     expect(single(json, "azurerm_subnet")).toMatchObject({
       address_prefixes: [net.subnetPrefix],
@@ -23,6 +27,7 @@ describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: a private envir
   });
 
   test("every private endpoint sits in that subnet and every DNS zone is linked to that network", () => {
+    const json = synthed();
     const endpoints = Object.values(resourcesOf(json, "azurerm_private_endpoint"));
     expect(endpoints.length).toBeGreaterThan(0);
     for (const e of endpoints) expect(e.subnet_id).toBe(refTo(json, "azurerm_subnet", "id"));
@@ -30,10 +35,12 @@ describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: a private envir
   });
 
   test("no placeholder or zero-GUID id anywhere in the stack", () => {
+    const json = synthed();
     expect(JSON.stringify(json)).not.toContain("00000000-0000-0000-0000-000000000000");
   });
 
   test("the storage account has no public endpoint unless a deployer allow-list is given", () => {
+    const json = synthed();
     expect(single(json, "azurerm_storage_account")).toMatchObject({ public_network_access_enabled: false, network_rules: { default_action: "Deny" } });
     expect(single(json, "azurerm_storage_account").network_rules).not.toHaveProperty("ip_rules");
   });
@@ -60,5 +67,210 @@ describe("network variants", () => {
     });
     const findings = stack.securityPack.findings.filter((f) => f.ruleId === "storage-public-network-disabled");
     expect(findings.map((f) => f.suppressedBecause)).toEqual([expect.stringContaining("203.0.113.7, 198.51.100.0/28")]);
+  });
+});
+
+/**
+ * Azure's private DNS zone for each Private Link sub-resource (learn.microsoft.com "Azure Private
+ * Endpoint private DNS zone values", public cloud): written out here, not taken from the construct.
+ */
+const AZURE_ZONES: Record<string, string[]> = {
+  amlworkspace: ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
+  blob: ["privatelink.blob.core.windows.net"],
+  file: ["privatelink.file.core.windows.net"],
+  queue: ["privatelink.queue.core.windows.net"],
+  table: ["privatelink.table.core.windows.net"],
+  vault: ["privatelink.vaultcore.azure.net"],
+  registry: ["privatelink.azurecr.io"],
+  dataFactory: ["privatelink.datafactory.azure.net"],
+  portal: ["privatelink.adf.azure.com"],
+};
+
+type Res = Record<string, unknown>;
+const byAddress = (json: TfJson, type: string): [string, Res][] => Object.entries(resourcesOf(json, type)).map(([id, r]) => [`${type}.${id}`, r]);
+const zoneRef = (json: TfJson, zone: string, attr: string) => {
+  const id = Object.entries(resourcesOf(json, "azurerm_private_dns_zone")).find(([, z]) => z.name === zone)?.[0];
+  if (!id) throw new Error(`no private DNS zone ${zone}`);
+  return `\${azurerm_private_dns_zone.${id}.${attr}}`;
+};
+
+describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: the private network, resource by resource", (_name, cfg) => {
+  const synthed = shared(() => synth(cfg));
+  const prefix = `${cfg.projectPrefix}-${cfg.name}`;
+  /** What must be reachable privately from the subnet: each service and its sub-resource. */
+  const expected = (json: TfJson): [string, string, string][] => [
+    ["workspace", refTo(json, "azurerm_machine_learning_workspace", "id"), "amlworkspace"],
+    ["storage-blob", refTo(json, "azurerm_storage_account", "id"), "blob"],
+    ["storage-file", refTo(json, "azurerm_storage_account", "id"), "file"],
+    ["storage-queue", refTo(json, "azurerm_storage_account", "id"), "queue"],
+    ["storage-table", refTo(json, "azurerm_storage_account", "id"), "table"],
+    ["key-vault", refTo(json, "azurerm_key_vault", "id"), "vault"],
+    ["registry", refTo(json, "azurerm_container_registry", "id"), "registry"],
+    ["data-factory", refTo(json, "azurerm_data_factory", "id"), "dataFactory"],
+    ["data-factory-portal", refTo(json, "azurerm_data_factory", "id"), "portal"],
+  ];
+
+  test("one private endpoint per service and sub-resource, in the subnet, resolving through that sub-resource's zones", () => {
+    const json = synthed();
+    const endpoints = Object.values(resourcesOf(json, "azurerm_private_endpoint"));
+    expect(endpoints).toHaveLength(expected(json).length);
+    for (const [key, target, sub] of expected(json)) {
+      const pe = endpoints.find((e) => e.name === `pe-${prefix}-${key}`);
+      expect([key, pe]).toEqual([
+        key,
+        expect.objectContaining({
+          location: cfg.location,
+          subnet_id: refTo(json, "azurerm_subnet", "id"),
+          private_service_connection: { name: `${prefix}-${key}`, private_connection_resource_id: target, subresource_names: [sub], is_manual_connection: false },
+          private_dns_zone_group: { name: "default", private_dns_zone_ids: AZURE_ZONES[sub].map((z) => zoneRef(json, z, "id")) },
+        }),
+      ]);
+    }
+  });
+
+  test("every zone those endpoints need exists once and is linked to the network, without auto-registration", () => {
+    const json = synthed();
+    const zones = [...new Set(expected(json).flatMap(([, , sub]) => AZURE_ZONES[sub]))].sort();
+    expect(Object.values(resourcesOf(json, "azurerm_private_dns_zone")).map((z) => z.name).sort()).toEqual(zones);
+    const links = Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link"));
+    expect(links.map((l) => l.private_dns_zone_name).sort()).toEqual(zones.map((z) => zoneRef(json, z, "name")).sort());
+    for (const l of links) expect(l).toMatchObject({ virtual_network_id: refTo(json, "azurerm_virtual_network", "id"), registration_enabled: false });
+  });
+
+  test("the workspace's managed network allows only approved outbound, is provisioned on creation, and has a rule for the storage's queue and table", () => {
+    const json = synthed();
+    const ws = refTo(json, "azurerm_machine_learning_workspace", "id");
+    expect(single(json, "azurerm_machine_learning_workspace")).toMatchObject({
+      public_network_access_enabled: false,
+      managed_network: { isolation_mode: "AllowOnlyApprovedOutbound", provision_on_creation_enabled: true },
+    });
+    const rules = Object.values(resourcesOf(json, "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"));
+    expect(rules.map((r) => [r.workspace_id, r.service_resource_id, r.sub_resource_target]).sort()).toEqual([
+      [ws, refTo(json, "azurerm_storage_account", "id"), "queue"],
+      [ws, refTo(json, "azurerm_storage_account", "id"), "table"],
+    ]);
+    const fqdns = Object.values(resourcesOf(json, "azurerm_machine_learning_workspace_network_outbound_rule_fqdn"));
+    // conda.yaml installs from conda-forge and PyPI.
+    expect(fqdns.map((r) => [r.workspace_id, r.destination_fqdn]).sort()).toEqual([ws, ws, ws].map((w, i) => [w, ["conda.anaconda.org", "files.pythonhosted.org", "pypi.org"][i]]));
+  });
+
+  test("the outbound rules are created one after another: each depends on exactly one other, in a single chain", () => {
+    const json = synthed();
+    const rules = [
+      ...byAddress(json, "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"),
+      ...byAddress(json, "azurerm_machine_learning_workspace_network_outbound_rule_fqdn"),
+    ];
+    const deps = new Map(rules.map(([address, r]) => [address, (r.depends_on as string[] | undefined) ?? []]));
+    const first = rules.filter(([address]) => deps.get(address)!.length === 0).map(([a]) => a);
+    expect(first).toHaveLength(1);
+    // Follow the chain from the first rule: it visits every rule once.
+    const next = new Map([...deps].flatMap(([address, d]) => d.map((on) => [on, address] as const)));
+    expect(next.size).toBe(rules.length - 1);
+    const visited = [first[0]];
+    while (next.has(visited[visited.length - 1])) visited.push(next.get(visited[visited.length - 1])!);
+    expect(visited.sort()).toEqual(rules.map(([a]) => a).sort());
+  });
+
+  test("the factory reaches the workspace through a managed private endpoint in its managed VNet", () => {
+    const json = synthed();
+    const factory = refTo(json, "azurerm_data_factory", "id");
+    expect(single(json, "azurerm_data_factory")).toMatchObject({ public_network_enabled: false, managed_virtual_network_enabled: true });
+    expect(single(json, "azurerm_data_factory_integration_runtime_azure")).toMatchObject({ data_factory_id: factory, virtual_network_enabled: true });
+    expect(single(json, "azurerm_data_factory_managed_private_endpoint")).toMatchObject({
+      data_factory_id: factory,
+      target_resource_id: refTo(json, "azurerm_machine_learning_workspace", "id"),
+      subresource_name: "amlworkspace",
+    });
+  });
+
+  test("the workspace identity may read the storage endpoints; the code upload waits for the blob endpoint", () => {
+    const json = synthed();
+    const endpointRef = (key: string) => {
+      const id = Object.entries(resourcesOf(json, "azurerm_private_endpoint")).find(([, e]) => e.name === `pe-${prefix}-${key}`)![0];
+      return `azurerm_private_endpoint.${id}`;
+    };
+    const readers = Object.values(resourcesOf(json, "azurerm_role_assignment")).filter((r) => r.role_definition_name === "Reader");
+    expect(readers.map((r) => r.scope).sort()).toEqual([`\${${endpointRef("storage-blob")}.id}`, `\${${endpointRef("storage-file")}.id}`].sort());
+    for (const r of readers) expect(r.principal_id).toBe(refTo(json, "azurerm_machine_learning_workspace", "identity[0].principal_id"));
+    const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob"));
+    expect(blobs.length).toBeGreaterThan(0);
+    for (const b of blobs) expect(b.depends_on).toContain(endpointRef("storage-blob"));
+  });
+});
+
+describe("a public environment has none of it", () => {
+  const publicEnvs = environments.filter((e) => e.network.profile === "public");
+  test.each(publicEnvs.map((e) => [e.name, e] as const))("%s", (_name, cfg) => {
+    const json = synth(cfg);
+    for (const type of [
+      "azurerm_private_endpoint",
+      "azurerm_private_dns_zone",
+      "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint",
+      "azurerm_machine_learning_workspace_network_outbound_rule_fqdn",
+      "azurerm_data_factory_managed_private_endpoint",
+      "azurerm_data_factory_integration_runtime_azure",
+    ]) {
+      expect([type, resourcesOf(json, type)]).toEqual([type, {}]);
+    }
+    expect(single(json, "azurerm_machine_learning_workspace")).toMatchObject({ managed_network: { isolation_mode: "AllowInternetOutbound", provision_on_creation_enabled: false } });
+    expect(single(json, "azurerm_data_factory")).toMatchObject({ managed_virtual_network_enabled: false });
+  });
+});
+
+describe("PrivateEndpoints on its own", () => {
+  const ids = armIds("5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f", "rg-hub");
+  const vnet = ids.subnet("vnet-hub", "x").replace(/\/subnets\/x$/, "");
+  const props = {
+    resourceGroupName: "rg-hub",
+    location: "westeurope",
+    subnetId: `${vnet}/subnets/snet-pe`,
+    virtualNetworkId: vnet,
+    namePrefix: "team",
+    targets: { vault: { resourceId: ids.keyVault("kv-team"), subresource: "vault" as const }, blob: { resourceId: ids.storage("stteam"), subresource: "blob" as const } },
+  };
+
+  test("existing DNS zones are used, not created or linked again; the others are created and linked", () => {
+    const hubZone = `${ids.resourceGroup}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net`;
+    const stack = bareStack();
+    new PrivateEndpoints(stack, "pe", { ...props, existingDnsZoneIds: { "privatelink.vaultcore.azure.net": hubZone } });
+    const json = synthJson(stack);
+    expect(Object.values(resourcesOf(json, "azurerm_private_dns_zone")).map((z) => z.name)).toEqual(["privatelink.blob.core.windows.net"]);
+    expect(Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link")).map((l) => l.private_dns_zone_name)).toEqual([zoneRef(json, "privatelink.blob.core.windows.net", "name")]);
+    const groups = Object.fromEntries(Object.values(resourcesOf(json, "azurerm_private_endpoint")).map((e) => [e.name, (e.private_dns_zone_group as { private_dns_zone_ids: string[] }).private_dns_zone_ids]));
+    expect(groups).toEqual({ "pe-team-vault": [hubZone], "pe-team-blob": [zoneRef(json, "privatelink.blob.core.windows.net", "id")] });
+  });
+
+  test("a subnet of another network is rejected (its DNS zones would be linked to the wrong network)", () => {
+    const other = `${ids.resourceGroup}/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-pe`;
+    expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...props, subnetId: other }))).toEqual([
+      `test/pe: subnetId "${other}" must be a subnet of virtualNetworkId (the DNS zones are linked to that network)`,
+    ]);
+  });
+
+  test("an unknown sub-resource and a target that is not an ARM id are rejected", () => {
+    const targets = { x: { resourceId: "kv-team", subresource: "sql" as never } };
+    expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...props, targets }))).toEqual([
+      `test/pe: targets.x.resourceId "kv-team" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+      expect.stringMatching(/^test\/pe: targets\.x\.subresource "sql" must be one of "amlworkspace", /),
+    ]);
+  });
+});
+
+describe("WorkspaceOutboundRules on its own", () => {
+  const ws = armIds("5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f", "rg-ml").workspace("mlw");
+  test("custom host names replace the defaults, wildcards get a valid rule name, bad names are rejected", () => {
+    const stack = bareStack();
+    new WorkspaceOutboundRules(stack, "rules", { workspaceId: ws, fqdns: ["*.example.org", "repo.example.com"] });
+    const json = synthJson(stack);
+    expect(Object.values(resourcesOf(json, "azurerm_machine_learning_workspace_network_outbound_rule_fqdn")).map((r) => [r.name, r.destination_fqdn])).toEqual([
+      ["allow-wildcard-example-org", "*.example.org"],
+      ["allow-repo-example-com", "repo.example.com"],
+    ]);
+    expect(problemsOf(() => new WorkspaceOutboundRules(bareStack(), "rules", { workspaceId: ws, fqdns: ["https://pypi.org"], privateEndpoints: [{ name: "bad name", serviceResourceId: "x", subResourceTarget: "" }] }))).toEqual([
+      `test/rules: fqdns[0] "https://pypi.org" must be a host name, optionally starting with '*.'`,
+      `test/rules: privateEndpoints[0].name "bad name" must be 1-64 letters, digits, '_' or '-'`,
+      `test/rules: privateEndpoints[0].serviceResourceId "x" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+      `test/rules: privateEndpoints[0].subResourceTarget "" must be a non-empty string`,
+    ]);
   });
 });

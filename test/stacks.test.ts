@@ -8,7 +8,7 @@ import { EnvironmentConfig } from "../stacks/config";
 import { addEnvironments } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
-import { envStack, problemsOf, resourcesOf, single, synthJson, TfJson } from "./helpers";
+import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -32,19 +32,19 @@ const PLATFORM_TYPES = [
   "azurerm_data_factory_trigger_blob_event",
 ];
 
-const synthed = new Map<string, TfJson>(environments.map((e) => [e.name, synthJson(envStack(e))]));
-const get = (env: string): TfJson => synthed.get(env)!;
+const synthed = new Map(environments.map((e) => [e.name, shared(() => synthJson(envStack(e)))]));
+const get = (env: string): TfJson => synthed.get(env)!();
 
 describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, cfg) => {
-  const json = get(name);
+  const json = () => get(name);
 
   test("contains the whole platform", () => {
-    for (const t of PLATFORM_TYPES) expect(Object.keys(resourcesOf(json, t)).length).toBeGreaterThan(0);
-    expect(Object.keys(resourcesOf(json, "azurerm_machine_learning_datastore_blobstorage"))).toHaveLength(2);
+    for (const t of PLATFORM_TYPES) expect(Object.keys(resourcesOf(json(), t)).length).toBeGreaterThan(0);
+    expect(Object.keys(resourcesOf(json(), "azurerm_machine_learning_datastore_blobstorage"))).toHaveLength(2);
     // Every grant, by the construct that makes it: least privilege, nothing at subscription scope.
     const grants = Object.fromEntries(
       // Logical ids are the construct path joined by "_" plus a hash suffix.
-      Object.entries(resourcesOf(json, "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name]),
+      Object.entries(resourcesOf(json(), "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name]),
     );
     expect(grants).toEqual({
       "input-data_workspace-reader": "Storage Blob Data Reader",
@@ -60,12 +60,12 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       // Private profile: the workspace identity reads storage through its private endpoints.
       ...(cfg.network.profile === "private" ? { "workspace-reader-storage-blob": "Reader", "workspace-reader-storage-file": "Reader" } : {}),
     });
-    for (const r of Object.values(resourcesOf(json, "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
+    for (const r of Object.values(resourcesOf(json(), "azurerm_role_assignment"))) expect(String(r.scope)).not.toMatch(/^\/subscriptions\/[^/]+$/);
   });
 
   test("publishes the pipeline: code, environment, four components, endpoint + deployment, ADF pipeline and triggers", () => {
     const kind = (r: { type?: unknown }) => String(r.type).replace(/^Microsoft\.(MachineLearningServices|DataFactory)\/(workspaces|factories)\//, "").replace(/@.*$/, "");
-    expect(Object.values(resourcesOf(json, "azapi_resource")).map(kind).sort()).toEqual([
+    expect(Object.values(resourcesOf(json(), "azapi_resource")).map(kind).sort()).toEqual([
       "batchEndpoints",
       "batchEndpoints/deployments",
       "codes",
@@ -79,26 +79,26 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "pipelines",
     ]);
     // Immutable versions are PUT once and never deleted by Terraform.
-    const versions = Object.values(resourcesOf(json, "azapi_resource_action"));
+    const versions = Object.values(resourcesOf(json(), "azapi_resource_action"));
     expect(versions.map((r) => [kind(r), r.method, r.when]).sort()).toEqual(
       ["codes/versions", "codes/versions", "codes/versions", "components/versions", "components/versions", "components/versions", "components/versions", "environments/versions"].map((k) => [k, "PUT", "apply"]),
     );
-    const adf = single(json, "azapi_resource", (r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
+    const adf = single(json(), "azapi_resource", (r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
     const props = (adf.body as { properties: { parameters: Record<string, { type: string; defaultValue: string }> } }).properties;
     expect(props.parameters).toMatchObject({
       relative_path: { type: "String", defaultValue: cfg.data.defaultRelativePath },
       datastore_name: { type: "String", defaultValue: cfg.data.inputDatastore },
     });
-    expect(Object.keys(resourcesOf(json, "azurerm_data_factory_trigger_schedule")).length).toBe(cfg.pipeline.schedule ? 1 : 0);
+    expect(Object.keys(resourcesOf(json(), "azurerm_data_factory_trigger_schedule")).length).toBe(cfg.pipeline.schedule ? 1 : 0);
     const process = versions.find((r) => JSON.stringify(r.body).includes('"type":"parallel","version"'));
     expect(process).toBeDefined();
-    expect(json.provider!.azapi).toBeDefined();
-    expect((json.terraform.required_providers as Record<string, unknown>).azapi).toEqual({ source: "Azure/azapi", version: "~> 2.0" });
-    expect((json.terraform.required_providers as Record<string, unknown>).time).toMatchObject({ source: "hashicorp/time" });
+    expect(json().provider!.azapi).toBeDefined();
+    expect((json().terraform.required_providers as Record<string, unknown>).azapi).toEqual({ source: "Azure/azapi", version: "~> 2.0" });
+    expect((json().terraform.required_providers as Record<string, unknown>).time).toMatchObject({ source: "hashicorp/time" });
   });
 
   test("outputs: pipeline and endpoint names, scoring URI, invoke body template and a start-run command", () => {
-    expect(Object.keys(json.output!).sort()).toEqual([
+    expect(Object.keys(json().output!).sort()).toEqual([
       "adf_pipeline_name",
       "batch_endpoint_name",
       "batch_endpoint_scoring_uri",
@@ -109,17 +109,17 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "start_run_command",
       "workspace_name",
     ]);
-    expect(json.output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
-    const template = JSON.parse(String(json.output!.invoke_body_template.value));
+    expect(json().output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
+    const template = JSON.parse(String(json().output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
-    const cmd = String(json.output!.start_run_command.value);
+    const cmd = String(json().output!.start_run_command.value);
     const n = deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? "");
     expect(cmd).toContain(`az datafactory pipeline create-run --resource-group ${n.resourceGroup} --factory-name ${n.dataFactory} --name `);
     expect(JSON.parse(cmd.slice(cmd.indexOf("--parameters '") + 14, -1))).toEqual({ datastore_name: "input_data", relative_path: cfg.data.defaultRelativePath });
   });
 
   test("provider features never purge and never delete non-empty groups; no hard-coded subscription", () => {
-    const provider = json.provider!.azurerm[0];
+    const provider = json().provider!.azurerm[0];
     expect(provider).toEqual({
       features: [
         {
@@ -142,7 +142,7 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
   });
 
   test("has its own remote state key", () => {
-    expect(json.terraform.backend).toEqual({
+    expect(json().terraform.backend).toEqual({
       azurerm: {
         resource_group_name: cfg.backend!.resourceGroupName,
         storage_account_name: cfg.backend!.storageAccountName,
@@ -163,14 +163,14 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       ["azurerm_resource_group", "resourceGroup"],
     ];
     for (const [type, rule] of checks) {
-      const n = single(json, type).name as string;
+      const n = single(json(), type).name as string;
       expect(n).toMatch(NAME_RULES[rule].pattern);
       expect(n).toContain(name);
     }
   });
 
   test("cluster matches the environment's config", () => {
-    expect(single(json, "azurerm_machine_learning_compute_cluster")).toMatchObject({
+    expect(single(json(), "azurerm_machine_learning_compute_cluster")).toMatchObject({
       vm_size: cfg.cluster.vmSize.toUpperCase(),
       vm_priority: cfg.cluster.vmPriority,
       scale_settings: { min_node_count: 0, max_node_count: cfg.cluster.maxNodes },

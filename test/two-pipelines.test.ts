@@ -2,42 +2,45 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
-import { adfPipelineOf, resourcesOf, synthJson, TfJson } from "./helpers";
+import { adfPipelineOf, resourcesOf, shared, synthJson, TfJson } from "./helpers";
 import { copyOfPipelineDir, platform } from "./pipeline-fixtures";
 
 // Another team adds two pipelines, with their own step code and data paths, to an existing workspace
 // and factory (referenced by id) in a stack of its own.
 describe("two pipelines in one stack", () => {
-  const otherCode = copyOfPipelineDir();
-  fs.appendFileSync(path.join(otherCode, "process.py"), "\n# team B's variant\n");
-  const stack = new TerraformStack(Testing.app(), "team-b");
-  const offers = new DatapathPipeline(stack, "offers", { ...platform, name: "offers", endpointName: "ep-offers", defaultRelativePath: "parquet/offerpath2" });
-  const clicks = new DatapathPipeline(stack, "clicks", {
-    ...platform,
-    name: "clicks",
-    endpointName: "ep-clicks",
-    defaultRelativePath: "events/clicks",
-    processStep: { directory: otherCode, script: "process.py" },
+  const built = shared(() => {
+    const otherCode = copyOfPipelineDir();
+    fs.appendFileSync(path.join(otherCode, "process.py"), "\n# team B's variant\n");
+    const stack = new TerraformStack(Testing.app(), "team-b");
+    const offers = new DatapathPipeline(stack, "offers", { ...platform, name: "offers", endpointName: "ep-offers", defaultRelativePath: "parquet/offerpath2" });
+    const clicks = new DatapathPipeline(stack, "clicks", {
+      ...platform,
+      name: "clicks",
+      endpointName: "ep-clicks",
+      defaultRelativePath: "events/clicks",
+      processStep: { directory: otherCode, script: "process.py" },
+    });
+    const json = synthJson(stack);
+    fs.rmSync(otherCode, { recursive: true, force: true });
+    return { offers, clicks, json };
   });
-  const json = synthJson(stack);
-  fs.rmSync(otherCode, { recursive: true, force: true });
 
   const all = (j: TfJson) => Object.entries(j.resource).flatMap(([type, rs]) => Object.entries(rs).map(([id, r]) => ({ type, id, r })));
 
   test("no Terraform address and no Azure name is used twice", () => {
-    const addresses = all(json).map((x) => `${x.type}.${x.id}`);
+    const addresses = all(built().json).map((x) => `${x.type}.${x.id}`);
     expect(new Set(addresses).size).toBe(addresses.length);
     // Azure identity of a resource: its type, its parent and its name.
-    const azureNames = all(json)
+    const azureNames = all(built().json)
       .filter((x) => x.r.name !== undefined && x.type !== "azurerm_role_assignment")
       .map((x) => `${x.type}|${String(x.r.type ?? "")}|${String(x.r.parent_id ?? x.r.data_factory_id ?? x.r.storage_account_id ?? x.r.storage_container_name ?? "")}|${String(x.r.name)}`);
     expect(new Set(azureNames).size).toBe(azureNames.length);
     // Azure rejects a second assignment of the same role to the same principal on the same scope.
-    const grants = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}|${r.scope}`);
+    const grants = Object.values(resourcesOf(built().json, "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}|${r.scope}`);
     expect(grants.length).toBeGreaterThan(0);
     expect(new Set(grants).size).toBe(grants.length);
     // Both upload into the workspace's default datastore, under their own folders.
-    const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob")).map((b) => String(b.name).split("/").slice(2).join("/"));
+    const blobs = Object.values(resourcesOf(built().json, "azurerm_storage_blob")).map((b) => String(b.name).split("/").slice(2).join("/"));
     expect(blobs.sort()).toEqual([
       "clicks-check/check_results.py",
       "clicks-prepare/prepare.py",
@@ -49,11 +52,11 @@ describe("two pipelines in one stack", () => {
   });
 
   test("one code store per workspace: one datastore read, one upload grant and wait, one read grant per identity", () => {
-    expect(Object.keys((json.data as Record<string, object>).azapi_resource)).toHaveLength(1);
-    const grants = Object.keys(resourcesOf(json, "azurerm_role_assignment")).map((id) => id.replace(/_[0-9A-F]{8}$/, ""));
+    expect(Object.keys((built().json.data as Record<string, object>).azapi_resource)).toHaveLength(1);
+    const grants = Object.keys(resourcesOf(built().json, "azurerm_role_assignment")).map((id) => id.replace(/_[0-9A-F]{8}$/, ""));
     expect(grants.sort()).toEqual(["offers_code-access_compute-reader", "offers_code-access_deployer-upload"]);
-    expect(Object.keys(resourcesOf(json, "time_sleep"))).toHaveLength(1);
-    for (const b of Object.values(resourcesOf(json, "azurerm_storage_blob"))) expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.offers_code-access_/)]);
+    expect(Object.keys(resourcesOf(built().json, "time_sleep"))).toHaveLength(1);
+    for (const b of Object.values(resourcesOf(built().json, "azurerm_storage_blob"))) expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.offers_code-access_/)]);
   });
 
   test("a second pipeline running as another identity gets its own read grant", () => {
@@ -69,14 +72,14 @@ describe("two pipelines in one stack", () => {
   });
 
   test("each ADF pipeline has its own name, default data path and endpoint", () => {
-    const pipelines = [0, 1].map((i) => adfPipelineOf(json, i));
+    const pipelines = [0, 1].map((i) => adfPipelineOf(built().json, i));
     const relativePath = (r: Record<string, unknown>) => (r.body as { properties: { parameters: Record<string, { defaultValue: string }> } }).properties.parameters.relative_path.defaultValue;
     expect(pipelines.map((p) => [p.resource.name, relativePath(p.resource)]).sort()).toEqual([
       ["clicks", "events/clicks"],
       ["offers", "parquet/offerpath2"],
     ]);
     const endpointOf = (name: string) =>
-      Object.entries(resourcesOf(json, "azapi_resource")).find(([, r]) => r.name === name && String(r.type).includes("batchEndpoints@"))![0];
+      Object.entries(resourcesOf(built().json, "azapi_resource")).find(([, r]) => r.name === name && String(r.type).includes("batchEndpoints@"))![0];
     for (const p of pipelines) {
       const url = (p.activities[1].typeProperties as { url: string }).url;
       expect(url).toBe(`\${azapi_resource.${endpointOf(`ep-${p.resource.name}`)}.output.properties.scoringUri}`);
@@ -92,8 +95,8 @@ describe("two pipelines in one stack", () => {
   });
 
   test("different step code gives different process code versions; the shared prepare code is the same content", () => {
-    expect(clicks.assets!.processCode.versionName).not.toBe(offers.assets!.processCode.versionName);
-    expect(clicks.assets!.prepareCode.versionName).toBe(offers.assets!.prepareCode.versionName);
-    expect(clicks.assets!.processComponent.versionName).not.toBe(offers.assets!.processComponent.versionName);
+    expect(built().clicks.assets!.processCode.versionName).not.toBe(built().offers.assets!.processCode.versionName);
+    expect(built().clicks.assets!.prepareCode.versionName).toBe(built().offers.assets!.prepareCode.versionName);
+    expect(built().clicks.assets!.processComponent.versionName).not.toBe(built().offers.assets!.processComponent.versionName);
   });
 });
