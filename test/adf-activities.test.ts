@@ -12,6 +12,7 @@ import { folderWithoutContainer } from "../lib/pipeline/adf-triggers";
 import { evaluate } from "./adf-expression";
 import { adfRoundTrip } from "./azure-models";
 import { SimResult, simulatePipeline, WebCall, World } from "./adf-pipeline-sim";
+import { shared } from "./helpers";
 
 const workspaceId = "/subscriptions/0f3c9d1e-2b4a-4c6d-8e0f-1a2b3c4d5e6f/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
 const options = {
@@ -285,7 +286,7 @@ describe("batch endpoint activities", () => {
 });
 
 describe("classic pipeline endpoint activity", () => {
-  const wire = classicPipelineActivities({
+  const wire = shared(() => classicPipelineActivities({
     linkedServiceName: "AzureMLService",
     pipelineEndpointId: "7e5c1c1c-6f0e-4b8e-9a47-0a0b0c0d0e0f",
     pipelineVersion: "3",
@@ -294,10 +295,10 @@ describe("classic pipeline endpoint activity", () => {
     pipelineParameters: { mode: "full" },
     timeout: "0.06:00:00",
     allowedDatastores: ["input_data"],
-  }).map(toWire);
+  }).map(toWire));
 
   test("dataPathAssignments come from the ADF parameters, one expression per value", () => {
-    const run = wire[1];
+    const run = wire()[1];
     expect(run).toMatchObject({
       type: "AzureMLExecutePipeline",
       linkedServiceName: { referenceName: "AzureMLService", type: "LinkedServiceReference" },
@@ -314,7 +315,7 @@ describe("classic pipeline endpoint activity", () => {
   });
 
   test("passes Azure's REST-spec model", () => {
-    const doc = { properties: { activities: wire } };
+    const doc = { properties: { activities: wire() } };
     expect(adfRoundTrip("PipelineResource", doc)).toEqual(doc);
   });
 });
