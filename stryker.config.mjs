@@ -1,0 +1,34 @@
+// Mutation testing with StrykerJS: `npm run mutation` (scripts/mutation.ts, docs/mutation.md). Not part
+// of `npm test` or CI: a whole run takes hours on 2 cores. MUTATION_PART (set by the script) names the
+// folder or file one run mutates; each part has its own incremental file in mutation/.
+const part = process.env.MUTATION_PART;
+const key = part ? part.replace(/\.ts$/, "").replace(/[^A-Za-z0-9]+/g, "-") : "all";
+// The diagram model only draws pictures of the stacks (a wrong arrow breaks no deploy); barrels only re-export.
+const everything = ["lib/**/*.ts", "stacks/**/*.ts", "cli/**/*.ts", "!lib/diagram/**", "!**/index.ts"];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: "npm",
+  testRunner: "jest",
+  // Every mutant runs only the tests that executed its code (test/helpers.ts shared() makes that exact).
+  jest: { configFile: "jest.mutation.config.js", enableFindRelatedTests: false },
+  coverageAnalysis: "perTest",
+  checkers: ["typescript"],
+  tsconfigFile: "tsconfig.json",
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  mutate: part ? (part.endsWith(".ts") ? [part] : [`${part}/**/*.ts`, "!**/index.ts", "!lib/diagram/**"]) : everything,
+  incremental: true,
+  incrementalFile: `mutation/${key}.json`,
+  reporters: ["clear-text", "progress-append-only", "json", "html"],
+  jsonReporter: { fileName: `reports/mutation/${key}.json` },
+  htmlReporter: { fileName: `reports/mutation/${key}.html` },
+  thresholds: { high: 90, low: 80, break: null },
+  // Stryker gives half the slots to type checkers: 2 checkers (idle once their first pass is done) and 2 test runners.
+  concurrency: 4,
+  // Generous: a mutant that only runs slowly on a busy machine must not count as detected (timed out).
+  timeoutFactor: 3,
+  timeoutMS: 60000,
+  ignorePatterns: ["dist", "cdktf.out", "cdktf.out.partial", "state", "reports", "mutation", ".stryker-tmp"],
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};
