@@ -39,7 +39,7 @@ export function addressChanges(recorded: readonly string[], json: TfJson): strin
     if (move && now.includes(move[1])) continue;
     problems.push(
       `${address} is gone: Terraform would destroy it and create a new one (data loss). If the rename is intended, ` +
-        `declare it on the new resource with .moveFromId("${address}") (or .moveTo on the old one), then record the new address in test/stateful-addresses.json.`,
+        `declare it with declareMove(scope, "${address}", "<new address>") (lib/core/moves.ts), then record the new address in test/stateful-addresses.json.`,
     );
   }
   for (const address of now) {

@@ -6,6 +6,7 @@ import { DatapathStack } from "../stacks/datapath-stack";
 import { environments } from "../stacks/environments";
 import { addressChanges, statefulAddresses } from "./address-stability";
 import { synthJson } from "./helpers";
+import { declareMove } from "../lib/core/moves";
 
 // The recorded addresses are a lock file: a change to them is a reviewed decision, never a side effect of a refactor.
 const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, "stateful-addresses.json"), "utf8")) as Record<string, string[]>;
@@ -30,16 +31,17 @@ describe("the address check", () => {
     account(after, "renamed-data");
     const problems = addressChanges(recorded, synthJson(after));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^azurerm_storage_account\.data(_[0-9A-F]{8})? is gone: .* declare it on the new resource with \.moveFromId\("azurerm_storage_account\.data/);
+    expect(problems[0]).toMatch(/^azurerm_storage_account\.data(_[0-9A-F]{8})? is gone: .* declare it with declareMove\(scope, "azurerm_storage_account\.data/);
     expect(problems[1]).toMatch(/^azurerm_storage_account\.renamed-data(_[0-9A-F]{8})? is new/);
   });
 
-  test("an intentional move is declared with moveFromId and accepted", () => {
+  test("an intentional move is declared with declareMove (a moved block) and accepted", () => {
     const before = new TerraformStack(Testing.app(), "s");
     account(before, "data");
     const recorded = statefulAddresses(synthJson(before));
     const after = new TerraformStack(Testing.app(), "s");
-    account(after, "renamed-data").moveFromId(recorded[0]);
+    const renamed = account(after, "renamed-data");
+    declareMove(renamed, recorded[0], `${renamed.terraformResourceType}.${renamed.friendlyUniqueId}`);
     const json = synthJson(after);
     expect((json as unknown as { moved: unknown[] }).moved).toEqual([{ from: recorded[0], to: statefulAddresses(json)[0] }]);
     expect(addressChanges(recorded, json)).toEqual([]);

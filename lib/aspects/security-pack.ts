@@ -18,8 +18,9 @@ export interface Finding {
   readonly suppressedBecause?: string;
 }
 
-// Suppressions live beside the constructs they apply to (and everything below them).
-const suppressions = new WeakMap<IConstruct, Map<string, string>>();
+// Suppressions live on the constructs they apply to (node metadata), for them and everything below.
+const SUPPRESSION = "aml-datapath/suppression";
+type Suppression = { readonly ruleId: string; readonly reason: string };
 const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
 
 /**
@@ -33,15 +34,14 @@ export function suppressRule(scope: IConstruct, ruleId: string, reason: string):
     problems.push({ path: scope.node.path, property: `suppression of ${ruleId}`, value: reason, rule: `needs a reason of at least ${MIN_REASON_LENGTH} characters` });
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  const map = suppressions.get(scope) ?? new Map<string, string>();
-  map.set(ruleId, reason.trim());
-  suppressions.set(scope, map);
+  scope.node.addMetadata(SUPPRESSION, { ruleId, reason: reason.trim() });
 }
 
+/** The reason of the nearest suppression of `ruleId` on `node` or a scope above it (the last one given wins). */
 function suppressionFor(node: IConstruct, ruleId: string): string | undefined {
   for (const s of [...node.node.scopes].reverse()) {
-    const reason = suppressions.get(s)?.get(ruleId);
-    if (reason !== undefined) return reason;
+    const mine = s.node.metadata.filter((m) => m.type === SUPPRESSION && (m.data as Suppression).ruleId === ruleId);
+    if (mine.length > 0) return (mine[mine.length - 1].data as Suppression).reason;
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 import { IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 
-const MOVES = new WeakMap<TerraformStack, { from: string; to: string }[]>();
+// Kept on the stack itself (node metadata), like the problems in validation.ts: no module state.
+const MOVE = "aml-datapath/move";
+type Move = { readonly from: string; readonly to: string };
 
 /**
  * Declare that the resource now at `to` was at `from` (a Terraform `moved` block), so a refactor that
@@ -12,9 +14,8 @@ const MOVES = new WeakMap<TerraformStack, { from: string; to: string }[]>();
 export function declareMove(scope: IConstruct, from: string, to: string): void {
   if (from === to) return;
   const stack = TerraformStack.of(scope);
-  const moves = MOVES.get(stack) ?? [];
+  const moves = stack.node.metadata.filter((m) => m.type === MOVE).map((m) => m.data as Move);
   if (moves.some((m) => m.to === to)) return;
-  moves.push({ from, to });
-  MOVES.set(stack, moves);
-  stack.addOverride("moved", [...moves].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)));
+  stack.node.addMetadata(MOVE, { from, to });
+  stack.addOverride("moved", [...moves, { from, to }].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)));
 }
