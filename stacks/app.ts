@@ -16,11 +16,14 @@ export const localStatePath = (env: string): string => `../../../state/${env}.tf
 export function addEnvironments(app: App, configs: readonly EnvironmentConfig[], vars: NodeJS.ProcessEnv = process.env): DatapathStack[] {
   const local = vars.AML_DATAPATH_LOCAL_STATE === "1";
   reportProblems(app, validateEnvironmentSet("app", configs));
-  let stacks: DatapathStack[];
-  try {
-    stacks = configs.map((cfg) => new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
-  } catch (e) {
-    throw explainBuildFailure(app, e);
+  const stacks: DatapathStack[] = [];
+  for (const cfg of configs) {
+    try {
+      stacks.push(new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
+    } catch (e) {
+      // A config too broken to build (its problems are recorded): go on, so the others are checked too.
+      if (!(e instanceof ConfigValidationError)) throw explainBuildFailure(app, e);
+    }
   }
   throwIfProblems(app);
   return stacks;

@@ -6,7 +6,7 @@ import { StorageReplicationType } from "../lib/platform/ml-workspace";
 import { VmPriority } from "../lib/platform/compute-cluster";
 import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
-import { Checker, GUID_PATTERN, isSubnetOf, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
+import { Checker, GUID_PATTERN, isObject, isSubnetOf, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
 import { AlertSettings } from "../lib/platform/alerts";
 import { AZURE_REGIONS } from "../lib/core/azure-lists";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
@@ -263,7 +263,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
   }
   if (cfg.securityFindings !== undefined) c.oneOf("securityFindings", cfg.securityFindings, ["error", "warning"] as const);
   if (cfg.tier !== "dev" && cfg.securityFindings === "warning") c.fail("securityFindings", cfg.securityFindings, `must be "error" in the ${String(cfg.tier)} tier (warnings only in dev)`);
-  (cfg.suppressions ?? []).forEach((sup, i) => {
+  c.objects("suppressions", cfg.suppressions).forEach((sup, i) => {
     c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId);
     c.nonEmptyString(`suppressions[${i}].path`, sup.path);
     if (reasonTooShort(sup.reason)) {
@@ -286,8 +286,16 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
       }
     }
   }
+  if (cfg.pipeline && typeof cfg.pipeline === "object" && cfg.pipeline.codeDirectory !== undefined) {
+    c.nonEmptyString("pipeline.codeDirectory", cfg.pipeline.codeDirectory);
+  }
   if (cfg.data && typeof cfg.data === "object") {
     c.relativePath("data.defaultRelativePath", cfg.data.defaultRelativePath);
+    // Checked here, under the names written in the config: several constructs receive each of them.
+    checkName(c, "data.inputContainer", cfg.data.inputContainer, "storageContainer");
+    checkName(c, "data.outputContainer", cfg.data.outputContainer, "storageContainer");
+    checkName(c, "data.inputDatastore", cfg.data.inputDatastore, "mlDatastore");
+    checkName(c, "data.outputDatastore", cfg.data.outputDatastore, "mlDatastore");
     if (cfg.data.inputContainer === cfg.data.outputContainer) {
       c.fail("data.outputContainer", cfg.data.outputContainer, "must differ from data.inputContainer (outputs never go into the input container)");
     }
@@ -302,7 +310,7 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
     }
     c.optionalBoolean("monitoring.diagnostics", m.diagnostics);
   }
-  if (cfg.backend !== undefined) {
+  if (cfg.backend !== undefined && (isObject(cfg.backend) || c.fail("backend", cfg.backend, "must be an object { resourceGroupName, storageAccountName, containerName }"))) {
     checkName(c, "backend.resourceGroupName", cfg.backend.resourceGroupName, "resourceGroup");
     checkName(c, "backend.storageAccountName", cfg.backend.storageAccountName, "storageAccount");
     checkName(c, "backend.containerName", cfg.backend.containerName, "storageContainer");
@@ -347,7 +355,7 @@ function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
     c.nonEmptyString("network.addressSpace", n.addressSpace);
     c.nonEmptyString("network.subnetPrefix", n.subnetPrefix);
   }
-  (n.deployerIpAllowList ?? []).forEach((ip, i) => {
+  c.list("network.deployerIpAllowList", n.deployerIpAllowList).forEach((ip, i) => {
     const cidr = parseCidr(ip);
     if (!cidr || /\/3[12]$/.test(String(ip)) || !isNetworkAddress(cidr)) {
       c.fail(`network.deployerIpAllowList[${i}]`, ip, "must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)");

@@ -11,7 +11,7 @@ import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { ROLES } from "../lib/core/roles";
 import { AzapiProvider } from "../lib/core/azapi";
 import { deriveNames, DerivedNames } from "../lib/core/naming";
-import { Checker, ConfigValidationError, declareOrigin, reportProblems, throwIfProblems } from "../lib/core/validation";
+import { Checker, ConfigValidationError, declareOrigin, isObject, reportProblems, text, throwIfProblems } from "../lib/core/validation";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { EnvironmentNetwork } from "../lib/platform/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
@@ -122,6 +122,8 @@ function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void
       defaultRelativePath: ["data.defaultRelativePath"],
       invocation: ["pipeline.invocation"],
       parallel: ["pipeline.parallel"],
+      // "must not exceed the cluster's maxNodes": the same mistake when maxNodes itself was rejected.
+      "parallel.instanceCount": ["cluster.maxNodes"],
       workItems: ["pipeline.workItems"],
       scheduleTrigger: ["pipeline.schedule"],
       blobTrigger: ["pipeline.blobTrigger", "data.inputContainer"],
@@ -181,7 +183,7 @@ export class DatapathStack extends TerraformStack {
     });
     Aspects.of(this).add(pack);
     const c = new Checker(this.node.path);
-    const allowList = config.network.profile === "private" ? (config.network.deployerIpAllowList ?? []) : [];
+    const allowList = config.network.profile === "private" && Array.isArray(config.network.deployerIpAllowList) ? config.network.deployerIpAllowList : [];
     const derived = allowList.length > 0
       ? [{
           ruleId: "storage-public-network-disabled",
@@ -203,10 +205,12 @@ export class DatapathStack extends TerraformStack {
       ...STACK_SUPPRESSIONS.map((sup, i) => ({ sup, property: `builtInSuppressions[${i}]` })),
       ...derived.map((sup, i) => ({ sup, property: `network.deployerIpAllowList (suppression ${i})` })),
       ...noReceivers.map((sup) => ({ sup, property: "monitoring.alertEmailReceivers (suppression)" })),
-      ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
+      ...(Array.isArray(config.suppressions) ? config.suppressions : []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })).filter(({ sup }) => isObject(sup)),
     ];
     for (const { sup, property } of all) {
-      const target = sup.path.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
+      const where: unknown = sup.path;
+      if (typeof where !== "string") continue; // reported by the config check
+      const target = where.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
       if (!target) {
         c.fail(`${property}.path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
         continue;
@@ -459,7 +463,7 @@ export class DatapathStack extends TerraformStack {
             prepareStep: { directory: p.codeDirectory, script: "prepare.py" },
             processStep: { directory: p.codeDirectory, script: "process.py" },
             checkStep: { directory: p.codeDirectory, script: "check_results.py" },
-            condaFile: path.join(p.codeDirectory, "conda.yaml"),
+            condaFile: path.join(text(p.codeDirectory), "conda.yaml"),
           }
         : {}),
       scheduleTrigger: p.schedule,

@@ -75,3 +75,9 @@ test("the text report and --json from the real CLI, offline (no subscription, no
   const json = spawnSync(process.execPath, [bin, "diff", a, b, "--json"], { encoding: "utf8", env: { PATH: process.env.PATH } });
   expect(JSON.parse(json.stdout)).toMatchObject({ a, b, settings: expect.any(Array), onlyIn: { a: expect.any(Array), b: expect.any(Array) } });
 }, 60_000);
+
+test("a config with problems is refused with its problems, not diffed", () => {
+  const [a] = environments;
+  const broken = { ...a, cluster: { ...a.cluster, maxNodes: 0 } } as EnvironmentConfig;
+  expect(() => diffEnvironments(a, broken)).toThrow(new RegExp(`Invalid configuration \\(1 problem\\):\\n  - ${a.name}/cluster: maxNodes 0 must be an integer from 1 to 1000`));
+});

@@ -5,6 +5,8 @@ import * as path from "path";
 import { addEnvironments, synthToDisk } from "../stacks/app";
 import { EnvironmentConfig } from "../stacks/config";
 import { dev, prod, test as testEnv } from "../stacks/environments";
+import { Testing } from "cdktf";
+import { problemsOf } from "./helpers";
 
 type Mutable = { -readonly [K in keyof EnvironmentConfig]: EnvironmentConfig[K] };
 /** A deep copy of a config, as it would come from a JSON file. */
@@ -47,9 +49,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["data path that ADF would evaluate", devWith((c) => set(c.data, "defaultRelativePath", "@pipeline().RunId")), [`dev: data.defaultRelativePath "@pipeline().RunId" must not start with '@' or contain '\${' or '%{'`]],
   ["data path with a Terraform template", devWith((c) => set(c.data, "defaultRelativePath", "x/${var.y}")), [`dev: data.defaultRelativePath "x/\${var.y}" must not start with '@' or contain '\${' or '%{'`]],
   ["empty data path", devWith((c) => set(c.data, "defaultRelativePath", "")), [`dev: data.defaultRelativePath "" must be a non-empty relative path`]],
-  ["datastore name with illegal characters", devWith((c) => set(c.data, "inputDatastore", "input-data!")), [`dev/input-data: datastoreName "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
+  ["datastore name with illegal characters", devWith((c) => set(c.data, "inputDatastore", "input-data!")), [`dev: data.inputDatastore "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
   ["outputs into the input container", devWith((c) => set(c.data, "outputContainer", c.data.inputContainer)), [`dev: data.outputContainer "input-data" must differ from data.inputContainer (outputs never go into the input container)`]],
-  ["container name with a double dash", devWith((c) => set(c.data, "inputContainer", "input--data")), [`dev/input-data: containerName "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
+  ["container name with a double dash", devWith((c) => set(c.data, "inputContainer", "input--data")), [`dev: data.inputContainer "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
   ["negative node count", devWith((c) => set(c.cluster, "minNodes", -1)), [`dev/cluster: minNodes -1 must be an integer from 0 to 1000`]],
   ["zero max nodes", devWith((c) => set(c.cluster, "maxNodes", 0)), [`dev/cluster: maxNodes 0 must be an integer from 1 to 1000`]],
   ["min nodes above max", devWith((c) => set(c.cluster, "minNodes", 3)), [`dev/cluster: minNodes 3 must not exceed maxNodes (2)`]],
@@ -186,5 +188,23 @@ describe("hostile and mistaken input", () => {
     const before = fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8");
     expect(synthToDisk((app) => addEnvironments(app, devWith((c) => (c.projectPrefix = "Bad"))), outdir).ok).toBe(false);
     expect(fs.readFileSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"), "utf8")).toBe(before);
+  });
+});
+
+describe("one mistake, one line", () => {
+  const build = (cfg: EnvironmentConfig) => () => addEnvironments(Testing.app(), [cfg]);
+  test.each([
+    ["a datastore name that several constructs receive", devWith((c) => (c.data = { ...c.data, inputDatastore: "input-data!" }))[0], [`dev: data.inputDatastore "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
+    ["a container name that several constructs receive", devWith((c) => (c.data = { ...c.data, inputContainer: "input--data" }))[0], [`dev: data.inputContainer "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
+    ["a cluster size the pipeline's parallelism is checked against", devWith((c) => (c.cluster = { ...c.cluster, maxNodes: 0 }))[0], [`dev/cluster: maxNodes 0 must be an integer from 1 to 1000`]],
+    ["a short suppression reason", devWith((c) => (c.suppressions = [{ ruleId: "storage-shared-key-disabled", path: "workspace/storage", reason: "short" }]))[0], [`dev: suppressions[0].reason "short" must explain the exception (at least 20 characters)`]],
+  ])("%s is reported exactly once", (_name, cfg, expected) => {
+    expect(problemsOf(build(cfg))).toEqual(expected);
+  });
+
+  test("a config too broken to build does not stop the check of the next environment", () => {
+    const broken = { ...devWith(() => undefined)[0], cluster: undefined } as unknown as EnvironmentConfig;
+    const lines = problemsOf(() => addEnvironments(Testing.app(), [broken, ...prodWith((c) => set(c.protection, "purgeProtection", false))]));
+    expect(lines).toEqual([`dev: cluster (missing) must be an object`, `prod: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`]);
   });
 });

@@ -51,10 +51,17 @@ describe("network variants", () => {
   const ids = armIds("7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f", "rg-net");
   const vnet = ids.subnet("vnet-hub", "x").replace(/\/subnets\/x$/, "");
 
-  test("an existing network: no network created, endpoints in the given subnet", () => {
+  test("an existing network: no network created; the same endpoints in the given subnet, zones linked to the given network", () => {
+    const own = synth(base);
     const json = synth(withNetwork(base, { profile: "private", virtualNetworkId: vnet, subnetId: `${vnet}/subnets/snet-pe` }));
-    expect(resourcesOf(json, "azurerm_virtual_network")).toEqual({});
+    expect([resourcesOf(json, "azurerm_virtual_network"), resourcesOf(json, "azurerm_subnet")]).toEqual([{}, {}]);
+    const connections = (j: TfJson) => Object.values(resourcesOf(j, "azurerm_private_endpoint")).map((e) => [e.name, e.private_service_connection]).sort();
+    expect(connections(json)).toEqual(connections(own));
+    expect(connections(json)).toHaveLength(9);
     for (const e of Object.values(resourcesOf(json, "azurerm_private_endpoint"))) expect(e.subnet_id).toBe(`${vnet}/subnets/snet-pe`);
+    const links = Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link"));
+    expect(links.length).toBe(Object.keys(resourcesOf(json, "azurerm_private_dns_zone")).length);
+    for (const l of links) expect(l.virtual_network_id).toBe(vnet);
   });
 
   test("a deployer allow-list opens the storage's public endpoint to those addresses only, as a reasoned suppression", () => {
@@ -238,6 +245,11 @@ describe("PrivateEndpoints on its own", () => {
     expect(Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link")).map((l) => l.private_dns_zone_name)).toEqual([zoneRef(json, "privatelink.blob.core.windows.net", "name")]);
     const groups = Object.fromEntries(Object.values(resourcesOf(json, "azurerm_private_endpoint")).map((e) => [e.name, (e.private_dns_zone_group as { private_dns_zone_ids: string[] }).private_dns_zone_ids]));
     expect(groups).toEqual({ "pe-team-vault": [hubZone], "pe-team-blob": [zoneRef(json, "privatelink.blob.core.windows.net", "id")] });
+    const connections = Object.fromEntries(Object.values(resourcesOf(json, "azurerm_private_endpoint")).map((e) => [e.name, e.private_service_connection]));
+    expect(connections).toEqual({
+      "pe-team-vault": { name: "team-vault", private_connection_resource_id: ids.keyVault("kv-team"), subresource_names: ["vault"], is_manual_connection: false },
+      "pe-team-blob": { name: "team-blob", private_connection_resource_id: ids.storage("stteam"), subresource_names: ["blob"], is_manual_connection: false },
+    });
   });
 
   test("a subnet of another network is rejected (its DNS zones would be linked to the wrong network)", () => {

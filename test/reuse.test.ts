@@ -102,6 +102,21 @@ describe("bad props in another team's app", () => {
     }
   });
 
+  test("a plain app.synth() with a good stack before a bad one writes neither, and lists every stack's problems", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "reuse-bad-"));
+    try {
+      const app = new App({ outdir });
+      teamB(app, "good", 2);
+      teamB(app, "bad-a", 0);
+      teamB(app, "bad-b", 5000);
+      expect(() => app.synth()).toThrow(/Invalid configuration \(2 problems\):\n  - bad-a\/cluster: maxNodes 0 .*\n  - bad-b\/cluster: maxNodes 5000 /);
+      const written = (fs.readdirSync(outdir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(outdir, f)).isFile());
+      expect(written).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
   test("synthToDisk lists every stack's problems at once and writes nothing", () => {
     const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reuse-bad-")), "out");
     const outcome = synthToDisk((app) => {

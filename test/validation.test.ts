@@ -46,7 +46,7 @@ describe("problem collection", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     new Thing(stack, "a", true);
     new Thing(stack, "ok", false);
-    expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\] s\/a: p "a" must be good/);
+    expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\] p "a" must be good/);
     expect(() => Testing.synth(stack, true)).not.toThrow(/s\/ok/);
   });
 
@@ -69,7 +69,7 @@ describe("problem collection", () => {
     const thing = new Thing(stack, "a", true);
     reportProblems(thing, [{ path: "s/a", property: "p", value: "a", rule: "is worded differently" }, { path: "s/a", property: "q", value: 1, rule: "must be 2" }]);
     expect(listed(stack)).toEqual(["s/a: p", "s/a: q"]);
-    expect(() => Testing.synth(stack, true)).toThrow(/s\/a: q 1 must be 2/);
+    expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\] q 1 must be 2/);
   });
 
   test("a prop declared as made from a reported field is not reported again; from an unreported one it is", () => {

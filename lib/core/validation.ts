@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { Token } from "cdktf";
+import { TerraformElement, TerraformStack, Token } from "cdktf";
 
 /** A GUID (subscription, run, pipeline endpoint ids). */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,10 +42,12 @@ function showValue(v: unknown): string {
 
 /** Thrown once, with every problem found, before anything is synthesized. */
 export class ConfigValidationError extends Error {
-  constructor(public readonly problems: readonly Problem[]) {
+  /** @param cause a failure the problems explain (kept for DEBUG=1) */
+  constructor(public readonly problems: readonly Problem[], cause?: unknown) {
     super(
       `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+      cause === undefined ? undefined : { cause },
     );
     this.name = "ConfigValidationError";
   }
@@ -53,10 +55,11 @@ export class ConfigValidationError extends Error {
 
 // Problems live on the construct tree (node metadata of the construct that found them), not in
 // module state: every app, so every synth, has its own list, and two copies of this library in one
-// program share it. Each reporting construct also gets a cdktf validation, so a plain `app.synth()`
-// fails with the problems before it writes the stack.
+// program share it. A stack with problems gets a guard element that fails its synthesis with every
+// problem of the app before any stack is written, and each reporting construct a cdktf validation.
 const PROBLEM = "aml-datapath/problem";
 const ORIGIN = "aml-datapath/origin";
+const GUARD_ID = "aml-datapath-problems";
 
 /** `property` of the construct at `path` is made from `from`, properties its ancestor reports on. */
 interface Origin {
@@ -73,38 +76,60 @@ const covers = (name: string, property: string): boolean => property === name ||
 /**
  * Declare that `property` of the construct `childId` (created later under `scope`) is made from
  * `from`, properties `scope` reports its own problems on: when any of those was reported, a problem
- * with the derived value is the same mistake, reported once, under the name the user wrote.
+ * with the derived value is the same mistake, reported once, under the name the user wrote. A
+ * problem a construct reports with a value made from one field stands for that field, so a second
+ * construct given the same field does not repeat it.
  */
 export function declareOrigin(scope: IConstruct, childId: string, property: string, from: readonly string[]): void {
   const origin: Origin = { path: `${scope.node.path}/${childId}`, property, from };
   scope.node.addMetadata(ORIGIN, origin);
 }
 
-/** Reported already: the same construct path and property, or a value derived from a reported one. */
+/** Fields of `ancestor` with a reported problem: its own, and single-field origins of a problem below it. */
+function reportedFields(ancestor: IConstruct): string[] {
+  const below = problemsIn(ancestor);
+  const viaOrigins = entries<Origin>(ancestor, ORIGIN).filter((o) => o.from.length === 1 && below.some((q) => q.path === o.path && covers(o.property, q.property)));
+  return [...entries<Problem>(ancestor, PROBLEM).map((q) => q.property), ...viaOrigins.flatMap((o) => o.from)];
+}
+
+/** Reported already (by an earlier report): the same construct path and property, or a value derived from a reported field. */
 function alreadyReported(scope: IConstruct, p: Problem): boolean {
-  if (entries<Problem>(scope, PROBLEM).some((q) => q.path === p.path && q.property === p.property)) return true;
+  if (problemsIn(scope.node.root).some((q) => q.path === p.path && q.property === p.property)) return true;
   return scope.node.scopes.some((ancestor) => {
-    const reported = entries<Problem>(ancestor, PROBLEM);
-    return entries<Origin>(ancestor, ORIGIN).some(
-      (o) => o.path === p.path && covers(o.property, p.property) && reported.some((q) => o.from.some((f) => covers(f, q.property))),
-    );
+    const origins = entries<Origin>(ancestor, ORIGIN).filter((o) => o.path === p.path && covers(o.property, p.property));
+    if (origins.length === 0) return false;
+    const reported = reportedFields(ancestor);
+    return origins.some((o) => reported.some((field) => o.from.some((f) => covers(f, field))));
   });
 }
 
+/** Fails the synthesis of its stack with every problem of the app; written only into stacks with problems. */
+class ProblemGuard extends TerraformElement {
+  toTerraform(): Record<string, unknown> {
+    throwIfProblems(this);
+    return {};
+  }
+  toHclTerraform(): Record<string, unknown> {
+    return this.toTerraform();
+  }
+}
+
 /**
- * Record problems `scope` found in its input. They fail the synth: `synthToDisk` lists every problem
- * of the app before anything is written, and a plain `app.synth()` reports each stack's through
- * cdktf's validation. A problem already reported (same path and property, or declared as derived
- * from a reported one with `declareOrigin`) is not repeated.
+ * Record problems `scope` found in its input; the construct goes on building, so every other problem
+ * is found too. Synthesizing fails with all of them before any stack is written (cdktf prepares every
+ * stack first), whether through `synthToDisk`, a plain `app.synth()` or `Testing.synth`. A problem
+ * reported before (same path and property, or declared as derived from a reported field with
+ * `declareOrigin`) is not repeated; the problems of one call are all kept.
  */
 export function reportProblems(scope: IConstruct, problems: readonly Problem[]): void {
-  for (const p of problems) {
-    if (alreadyReported(scope, p)) continue;
-    if (entries<Problem>(scope, PROBLEM).length === 0) {
-      scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map(formatProblem) });
-    }
-    scope.node.addMetadata(PROBLEM, p);
+  const fresh = problems.filter((p) => !alreadyReported(scope, p));
+  if (fresh.length === 0) return;
+  if (entries<Problem>(scope, PROBLEM).length === 0) {
+    scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map((p) => `${p.property} ${showValue(p.value)} ${p.rule}`) });
   }
+  for (const p of fresh) scope.node.addMetadata(PROBLEM, p);
+  const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
+  if (stack && !stack.node.tryFindChild(GUARD_ID)) new ProblemGuard(stack, GUARD_ID);
 }
 
 /** Every problem reported under `scope`, in tree order (a stack's config before its constructs). */
@@ -120,13 +145,13 @@ export function throwIfProblems(scope: IConstruct): void {
 
 /**
  * What to report for `thrown`, an error while building the app: bad input often causes a later
- * failure, so the reported problems come first when there are any.
+ * failure, so the reported problems come first when there are any (the failure is kept as `cause`).
  */
 export function explainBuildFailure(scope: IConstruct, thrown: unknown): unknown {
   const problems = problemsIn(scope.node.root);
   if (problems.length === 0) return thrown;
   const more = thrown instanceof ConfigValidationError ? thrown.problems.filter((p) => !problems.some((q) => q.path === p.path && q.property === p.property)) : [];
-  return new ConfigValidationError([...problems, ...more]);
+  return new ConfigValidationError([...problems, ...more], thrown);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { text } from "../core/validation";
 import { Construct } from "constructs";
 import { DataFactoryTriggerSchedule } from "@cdktf/provider-azurerm/lib/data-factory-trigger-schedule";
 import { DataFactoryTriggerBlobEvent } from "@cdktf/provider-azurerm/lib/data-factory-trigger-blob-event";
@@ -72,7 +73,7 @@ export class PipelineTriggers extends Construct {
         startTime: t.startTime,
         timeZone: t.timeZone ?? "UTC",
         activated: t.activated ?? true,
-        pipeline: [{ name: props.pipelineName, parameters: { [PARAMS.relativePath]: escapeTemplateString(t.relativePath), [PARAMS.datastoreName]: props.datastoreName } }],
+        pipeline: [{ name: props.pipelineName, parameters: { [PARAMS.relativePath]: escapeTemplateString(text(t.relativePath)), [PARAMS.datastoreName]: props.datastoreName } }],
       });
     }
     if (props.blobTrigger) {

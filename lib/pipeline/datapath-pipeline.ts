@@ -32,7 +32,7 @@ import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName, pipelineDefaults } from "../core/naming";
-import { Checker, GUID_PATTERN, reportProblems, text } from "../core/validation";
+import { Checker, GUID_PATTERN, isObject, reportProblems, text } from "../core/validation";
 
 
 /**
@@ -290,7 +290,7 @@ export class DatapathPipeline extends Construct {
     reportProblems(this, c.problems);
 
     this.name = props.name;
-    this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(props.allowedDatastores ?? [])])];
+    this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(Array.isArray(props.allowedDatastores) ? props.allowedDatastores : [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     this.adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
     this.outputDatastore = props.outputDatastoreName;
@@ -440,8 +440,9 @@ export class DatapathPipeline extends Construct {
   }
 
   private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; check: StepSource; conda: string } {
-    c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter");
-    if (typeof p.name === "string" && !COMPONENT_NAME.test(p.name)) c.fail("name", p.name, "must be a valid component name");
+    if (c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter") && !COMPONENT_NAME.test(p.name as string)) {
+      c.fail("name", p.name, "must be a valid component name");
+    }
     c.resourceId("workspaceId", p.workspaceId);
     c.nonEmptyString("location", p.location);
     checkName(c, "computeClusterName", p.computeClusterName, "computeCluster");
@@ -451,7 +452,7 @@ export class DatapathPipeline extends Construct {
     checkName(c, "linkedServiceName", p.linkedServiceName, "dataFactoryChild");
     checkName(c, "inputDatastoreName", p.inputDatastoreName, "mlDatastore");
     checkName(c, "outputDatastoreName", p.outputDatastoreName, "mlDatastore");
-    (p.allowedDatastores ?? []).forEach((d, i) => checkName(c, `allowedDatastores[${i}]`, d, "mlDatastore"));
+    c.list("allowedDatastores", p.allowedDatastores).forEach((d, i) => checkName(c, `allowedDatastores[${i}]`, d, "mlDatastore"));
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
@@ -500,10 +501,12 @@ export class DatapathPipeline extends Construct {
   }
 
   private readStep(c: Checker, property: string, code: StepCode): StepSource {
-    const files = code.files ?? [code.script];
+    if (!isObject(code)) return (c.fail(property, code, "must be an object { directory, script, files? }"), { script: "", files: [] });
+    if (!c.nonEmptyString(`${property}.script`, code.script) || !c.nonEmptyString(`${property}.directory`, code.directory)) return { script: text(code.script), files: [] };
+    const files = code.files === undefined ? [code.script] : c.list(`${property}.files`, code.files);
     if (!files.includes(code.script)) c.fail(`${property}.files`, files, `must include the script "${code.script}"`);
     const outside = files.filter((f, i) => {
-      const bad = f.startsWith("/") || f.split("/").some((s) => s === ".." || s === "") || f.includes("\\");
+      const bad = typeof f !== "string" || f.startsWith("/") || f.split("/").some((s) => s === ".." || s === "") || f.includes("\\");
       if (bad) c.fail(`${property}.files[${i}]`, f, "must be relative to the step's directory, without '..'");
       return bad;
     });

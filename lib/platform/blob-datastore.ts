@@ -74,7 +74,7 @@ export class BlobDatastore extends Construct {
         // storage_account_id makes azurerm use the management plane, which works with shared keys off.
         storageAccountId: props.storageAccountId,
         containerAccessType: "private",
-        lifecycle: { preventDestroy: props.preventDestroy ?? true },
+        lifecycle: { preventDestroy: props.preventDestroy !== false },
       });
       // Created with storage_account_id, the container's id is its ARM id (resource_manager_id, the
       // same value, is deprecated in azurerm 4.x and gone in 5.0).

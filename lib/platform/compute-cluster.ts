@@ -3,7 +3,7 @@ import { AML_VM_SIZES } from "../core/azure-lists";
 import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
 import { checkName } from "../core/naming";
 import { grantOnEach, ROLES } from "../core/roles";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, reportProblems, text } from "../core/validation";
 
 export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type VmPriority = (typeof VM_PRIORITIES)[number];
@@ -120,8 +120,7 @@ export class ComputeCluster extends Construct {
     if (props.inManagedNetwork && props.subnetResourceId !== undefined) {
       c.fail("subnetResourceId", props.subnetResourceId, "must not be set when inManagedNetwork is true (compute lives in the workspace's managed network)");
     }
-    const uai = props.userAssignedIdentityIds ?? [];
-    uai.forEach((u, i) => c.resourceId(`userAssignedIdentityIds[${i}]`, u));
+    const uai = c.resourceIds("userAssignedIdentityIds", props.userAssignedIdentityIds);
     if (uai.length > 0 && props.principalId === undefined) {
       c.fail("principalId", props.principalId, "is required with userAssignedIdentityIds (the identity that gets the data roles)");
     }
@@ -137,7 +136,7 @@ export class ComputeCluster extends Construct {
       machineLearningWorkspaceId: props.workspaceId,
       // AML reads sizes back upper-cased and azurerm compares them exactly (a ForceNew attribute):
       // written as read, a second plan does not replace the cluster.
-      vmSize: vmSize.toUpperCase(),
+      vmSize: text(vmSize).toUpperCase(),
       vmPriority: props.vmPriority ?? "Dedicated",
       scaleSettings: {
         minNodeCount: minNodes,

@@ -8,7 +8,7 @@ import { ContainerRegistry } from "@cdktf/provider-azurerm/lib/container-registr
 import { MachineLearningWorkspace } from "@cdktf/provider-azurerm/lib/machine-learning-workspace";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { checkName } from "../core/naming";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, isObject, reportProblems } from "../core/validation";
 
 export const ISOLATION_MODES = ["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] as const;
 export type IsolationMode = (typeof ISOLATION_MODES)[number];
@@ -175,7 +175,7 @@ function validate(path: string, p: MlWorkspaceProps): Checker {
   checkName(c, "keyVaultName", p.keyVaultName, "keyVault");
   checkName(c, "logAnalyticsWorkspaceName", p.logAnalyticsWorkspaceName, "logAnalyticsWorkspace");
   checkName(c, "applicationInsightsName", p.applicationInsightsName, "applicationInsights");
-  if (p.containerRegistry !== undefined) {
+  if (p.containerRegistry !== undefined && (isObject(p.containerRegistry) || c.fail("containerRegistry", p.containerRegistry, "must be an object { name, sku? }"))) {
     checkName(c, "containerRegistry.name", p.containerRegistry.name, "containerRegistry");
     if (p.containerRegistry.sku !== undefined) c.oneOf("containerRegistry.sku", p.containerRegistry.sku, REGISTRY_SKUS);
     const sku = p.containerRegistry.sku ?? "Basic";
@@ -239,7 +239,8 @@ export class MlWorkspace extends Construct {
     reportProblems(this, validate(this.node.path, props).problems);
 
     const tags = { ...(props.tags ?? {}) };
-    const preventDestroy = props.preventDestroy ?? true;
+    // Only an explicit false turns protection off (a wrong value is reported and stays protected).
+    const preventDestroy = props.preventDestroy !== false;
     const lifecycle = { preventDestroy };
     this.location = props.location;
 
@@ -313,7 +314,7 @@ export class MlWorkspace extends Construct {
       localAuthenticationDisabled: true,
     });
 
-    if (props.containerRegistry) {
+    if (isObject(props.containerRegistry)) {
       const registry = props.containerRegistry;
       const premium = (registry.sku ?? "Basic") === "Premium";
       this.containerRegistry = new ContainerRegistry(this, "container-registry", {

@@ -19,6 +19,9 @@ export const PRIVATE_DNS_ZONES = {
 } as const;
 export type PrivateLinkSubresource = keyof typeof PRIVATE_DNS_ZONES;
 
+/** The zones of a sub-resource; none for an unknown one (reported by the checks), even one named like an Object method. */
+const zonesOf = (subresource: string): readonly string[] => (Object.hasOwn(PRIVATE_DNS_ZONES, subresource) ? PRIVATE_DNS_ZONES[subresource as PrivateLinkSubresource] : []);
+
 export interface PrivateEndpointTarget {
   /** ARM id of the resource to reach privately. */
   readonly resourceId: string;
@@ -56,6 +59,9 @@ export class PrivateEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: PrivateEndpointsProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
+    c.nonEmptyString("resourceGroupName", props.resourceGroupName);
+    c.nonEmptyString("location", props.location);
+    c.name("namePrefix", props.namePrefix, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$/, "must be 1-41 letters, digits, '_', '.' or '-', starting with a letter or digit");
     c.resourceId("subnetId", props.subnetId);
     c.resourceId("virtualNetworkId", props.virtualNetworkId);
     const literal = (v: unknown): v is string => typeof v === "string" && !Token.isUnresolved(v);
@@ -72,7 +78,7 @@ export class PrivateEndpoints extends Construct {
 
     const tags = props.tags ? { ...props.tags } : undefined;
     const zoneIds: Record<string, string> = {};
-    const zonesNeeded = [...new Set(targets.flatMap(([, t]) => PRIVATE_DNS_ZONES[t.subresource] ?? []))].sort();
+    const zonesNeeded = [...new Set(targets.flatMap(([, t]) => zonesOf(t.subresource)))].sort();
     for (const zone of zonesNeeded) {
       const existing = props.existingDnsZoneIds?.[zone];
       if (existing !== undefined) {
@@ -106,7 +112,7 @@ export class PrivateEndpoints extends Construct {
           isManualConnection: false,
         },
         // An unknown sub-resource is reported above; the endpoint is still built (without zones) so every other problem is found too.
-        privateDnsZoneGroup: { name: "default", privateDnsZoneIds: (PRIVATE_DNS_ZONES[t.subresource] ?? []).map((z) => zoneIds[z]) },
+        privateDnsZoneGroup: { name: "default", privateDnsZoneIds: (zonesOf(t.subresource)).map((z) => zoneIds[z]) },
         tags,
       });
     }

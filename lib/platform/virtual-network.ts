@@ -61,6 +61,10 @@ export class EnvironmentNetwork extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentNetworkProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
+    c.name("name", props.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$/, "must be 2-64 letters, digits, '_', '.' or '-', starting with a letter or digit and not ending with '.' or '-'");
+    c.nonEmptyString("resourceGroupName", props.resourceGroupName);
+    c.nonEmptyString("location", props.location);
+    if (props.subnetName !== undefined) c.name("subnetName", props.subnetName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/, "must be 2-80 letters, digits, '_', '.' or '-', not ending with '.' or '-'");
     const space = parseCidr(props.addressSpace);
     const subnet = parseCidr(props.subnetPrefix);
     if (!space || !isNetworkAddress(space) || space.prefix > 29) c.fail("addressSpace", props.addressSpace, "must be an IPv4 CIDR network address such as 10.42.0.0/24 (/29 or larger)");

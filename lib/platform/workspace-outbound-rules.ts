@@ -34,7 +34,8 @@ export class WorkspaceOutboundRules extends Construct {
     const fqdns = props.fqdns === undefined ? PIPELINE_OUTBOUND_FQDNS : c.list("fqdns", props.fqdns);
     const privateEndpoints = c.objects("privateEndpoints", props.privateEndpoints);
     c.resourceId("workspaceId", props.workspaceId);
-    fqdns.forEach((f, i) => c.name(`fqdns[${i}]`, f, /^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a host name, optionally starting with '*.'"));
+    // Only valid host names are built (each names a construct); the others are reported.
+    const hosts = fqdns.filter((f, i) => c.name(`fqdns[${i}]`, f, /^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a host name, optionally starting with '*.'"));
     privateEndpoints.forEach((pe, i) => {
       c.name(`privateEndpoints[${i}].name`, pe.name, /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/, "must be 1-64 letters, digits, '_' or '-'");
       c.resourceId(`privateEndpoints[${i}].serviceResourceId`, pe.serviceResourceId);
@@ -53,7 +54,7 @@ export class WorkspaceOutboundRules extends Construct {
         dependsOn: chain(),
       });
     }
-    for (const fqdn of fqdns.filter((f) => typeof f === "string")) {
+    for (const fqdn of hosts) {
       previous = new MachineLearningWorkspaceNetworkOutboundRuleFqdn(this, fqdn, {
         name: `allow-${fqdn.replace(/^\*\./, "wildcard-").replace(/\./g, "-")}`,
         workspaceId: props.workspaceId,
