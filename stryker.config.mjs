@@ -1,6 +1,7 @@
 // Mutation testing with StrykerJS: `npm run mutation` (scripts/mutation.ts, docs/mutation.md). Not part
 // of `npm test` or CI: a whole run takes hours on 2 cores. MUTATION_PART (set by the script) names the
-// folder or file one run mutates; each part has its own incremental file in mutation/.
+// folder or file (or several, joined with commas) one run mutates; each part has its own incremental
+// file in mutation/.
 const part = process.env.MUTATION_PART;
 const key = part ? part.replace(/\.ts$/, "").replace(/[^A-Za-z0-9]+/g, "-") : "all";
 // The diagram model only draws pictures of the stacks (a wrong arrow breaks no deploy); barrels only re-export.
@@ -16,7 +17,8 @@ export default {
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: part ? (part.endsWith(".ts") ? [part] : [`${part}/**/*.ts`, "!**/index.ts", "!lib/diagram/**"]) : everything,
+  // A part is a folder or a file, or several joined with commas (one run, one incremental file).
+  mutate: part ? [...part.split(",").flatMap((p) => (p.endsWith(".ts") ? [p] : [`${p}/**/*.ts`])), "!**/index.ts", "!lib/diagram/**"] : everything,
   incremental: true,
   incrementalFile: `mutation/${key}.json`,
   reporters: ["clear-text", "progress-append-only", "json", "html"],

@@ -2,7 +2,7 @@
  * `npm run mutation [-- <part>...]`: mutation testing with StrykerJS (stryker.config.mjs), one run per
  * part so a finished part is kept even when a later one is stopped. A part is a folder of the
  * mutated code (lib/core, lib/platform, lib/pipeline, lib/aspects, stacks, cli) or one file. Each part
- * keeps its own incremental file in mutation/, so a rerun after a small change tests only the
+ * (or several joined with commas, measured in one run) keeps its own incremental file in mutation/, so a rerun after a small change tests only the
  * mutants whose code or covering tests changed. Then prints the score per folder (docs/mutation.md).
  * Needs Node >= 22 (StrykerJS 10). Not part of `npm test` or CI: the whole run takes hours on 2 cores.
  */
@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const summaryOnly = args.includes("--summary");
 // --summary: only print the scores of the parts already measured; --survivors: list what survived.
 const parts = args.filter((a) => !a.startsWith("--"));
-for (const part of parts) {
+for (const part of parts.flatMap((p) => p.split(","))) {
   if (!MUTATION_PARTS.includes(part) && !fs.existsSync(path.join(root, part))) {
     console.error(`unknown part ${JSON.stringify(part)}: name one of ${MUTATION_PARTS.join(", ")} or a file`);
     process.exit(2);
