@@ -3,36 +3,37 @@ import * as path from "path";
 import { diffEnvironments, formatDiff } from "../cli/diff";
 import { environments } from "../stacks/environments";
 import { EnvironmentConfig } from "../stacks/config";
+import { shared } from "./helpers";
 
 const pairs: [EnvironmentConfig, EnvironmentConfig][] = environments.slice(1).map((b, i) => [environments[i], b]);
 const row = (d: ReturnType<typeof diffEnvironments>, resource: RegExp, setting: string) => d.settings.find((s) => resource.test(s.resource) && s.setting === setting);
 
 describe.each(pairs.map(([a, b]) => [a.name, b.name, a, b] as const))("aml-datapath diff %s %s", (_a, _b, a, b) => {
-  const d = diffEnvironments(a, b);
+  const d = shared(() => diffEnvironments(a, b));
 
   test("cluster size and priority, from the configs", () => {
-    const vm = row(d, /^azurerm_machine_learning_compute_cluster /, "vm_size");
+    const vm = row(d(), /^azurerm_machine_learning_compute_cluster /, "vm_size");
     expect(vm && [vm.a, vm.b]).toEqual(a.cluster.vmSize === b.cluster.vmSize ? undefined : [a.cluster.vmSize.toUpperCase(), b.cluster.vmSize.toUpperCase()]);
-    const max = row(d, /^azurerm_machine_learning_compute_cluster /, "scale_settings.max_node_count");
+    const max = row(d(), /^azurerm_machine_learning_compute_cluster /, "scale_settings.max_node_count");
     expect(max && [max.a, max.b]).toEqual(a.cluster.maxNodes === b.cluster.maxNodes ? undefined : [String(a.cluster.maxNodes), String(b.cluster.maxNodes)]);
-    const prio = row(d, /^azurerm_machine_learning_compute_cluster /, "vm_priority");
+    const prio = row(d(), /^azurerm_machine_learning_compute_cluster /, "vm_priority");
     expect(prio && [prio.a, prio.b]).toEqual(a.cluster.vmPriority === b.cluster.vmPriority ? undefined : [a.cluster.vmPriority, b.cluster.vmPriority]);
   });
 
   test("protection and redundancy", () => {
-    const destroy = row(d, /^azurerm_storage_account /, "lifecycle.prevent_destroy");
+    const destroy = row(d(), /^azurerm_storage_account /, "lifecycle.prevent_destroy");
     expect(destroy && [destroy.a, destroy.b]).toEqual(a.protection.preventDestroy === b.protection.preventDestroy ? undefined : [String(a.protection.preventDestroy), String(b.protection.preventDestroy)]);
-    const purge = row(d, /^azurerm_key_vault /, "purge_protection_enabled");
+    const purge = row(d(), /^azurerm_key_vault /, "purge_protection_enabled");
     expect(purge && [purge.a, purge.b]).toEqual(a.protection.purgeProtection === b.protection.purgeProtection ? undefined : [String(a.protection.purgeProtection), String(b.protection.purgeProtection)]);
-    const lrs = row(d, /^azurerm_storage_account /, "account_replication_type");
+    const lrs = row(d(), /^azurerm_storage_account /, "account_replication_type");
     expect(lrs && [lrs.a, lrs.b]).toEqual(a.storageReplicationType === b.storageReplicationType ? undefined : [a.storageReplicationType, b.storageReplicationType]);
   });
 
   test("network profile, findings and suppressions appear as environment settings", () => {
-    const profile = row(d, /^environment config$/, "network.profile");
+    const profile = row(d(), /^environment config$/, "network.profile");
     expect(profile && [profile.a, profile.b]).toEqual(a.network.profile === b.network.profile ? undefined : [a.network.profile, b.network.profile]);
     // Every configured suppression shows up on its side (the stack's derived ones too: see below).
-    const s = row(d, /^environment config$/, "suppressions");
+    const s = row(d(), /^environment config$/, "suppressions");
     const configured = (c: EnvironmentConfig) => (c.suppressions ?? []).map((x) => `${x.ruleId} on ${x.path}`).sort();
     if (s) {
       for (const [cfg, side] of [[a, s.a], [b, s.b]] as const) for (const x of configured(cfg)) expect(side).toContain(x);
@@ -43,7 +44,7 @@ describe.each(pairs.map(([a, b]) => [a.name, b.name, a, b] as const))("aml-datap
   });
 
   test("names that only carry the environment are not differences; version hashes neither", () => {
-    for (const s of d.settings) {
+    for (const s of d().settings) {
       expect(s.a).not.toContain(`-${a.name}`);
       expect(s.b).not.toContain(`-${b.name}`);
       expect(`${s.a}${s.b}`).not.toMatch(/\b[0-9a-f]{16}\b/);
@@ -52,8 +53,8 @@ describe.each(pairs.map(([a, b]) => [a.name, b.name, a, b] as const))("aml-datap
 
   test("private networking exists only where the profile is private", () => {
     const privateOnly = (c: EnvironmentConfig, other: EnvironmentConfig) => c.network.profile === "private" && other.network.profile === "public";
-    expect(d.onlyIn.a.some((r) => r.startsWith("azurerm_private_endpoint "))).toBe(privateOnly(a, b));
-    expect(d.onlyIn.b.some((r) => r.startsWith("azurerm_private_endpoint "))).toBe(privateOnly(b, a));
+    expect(d().onlyIn.a.some((r) => r.startsWith("azurerm_private_endpoint "))).toBe(privateOnly(a, b));
+    expect(d().onlyIn.b.some((r) => r.startsWith("azurerm_private_endpoint "))).toBe(privateOnly(b, a));
   });
 });
 
