@@ -5,6 +5,7 @@ import { environments } from "../stacks/environments";
 import { problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
+import { parseCidr } from "../lib/platform/virtual-network";
 import { bareStack } from "./helpers";
 import { armIds } from "./azure-ids";
 
@@ -284,5 +285,48 @@ describe("WorkspaceOutboundRules on its own", () => {
       `test/rules: privateEndpoints[0].serviceResourceId "x" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
       `test/rules: privateEndpoints[0].subResourceTarget "" must be a non-empty string`,
     ]);
+  });
+});
+
+describe("the network constructs' checks, message by message", () => {
+  const ids = armIds("5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f", "rg-hub");
+  const vnet = ids.subnet("vnet-hub", "x").replace(/\/subnets\/x$/, "");
+  const good = { resourceGroupName: "rg-hub", location: "westeurope", subnetId: `${vnet}/subnets/pe`, virtualNetworkId: vnet, namePrefix: "team", targets: { blob: { resourceId: ids.storage("st"), subresource: "blob" as const } } };
+
+  test("PrivateEndpoints names every wrong prop", () => {
+    const bad = { resourceGroupName: "", location: " ", namePrefix: "-team", subnetId: "snet", virtualNetworkId: 7, targets: { blob: null, vault: { resourceId: ids.keyVault("kv"), subresource: "vault" } } };
+    expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", bad as never))).toEqual([
+      `test/pe: resourceGroupName "" must be a non-empty string`,
+      `test/pe: location " " must be a non-empty string`,
+      `test/pe: namePrefix "-team" must be 1-41 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      `test/pe: subnetId "snet" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+      `test/pe: virtualNetworkId 7 must be an Azure resource id string`,
+      `test/pe: targets.blob null must be an object`,
+    ]);
+    expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...good, targets: [] as never }))).toEqual([`test/pe: targets [] must be an object of endpoint targets by name`]);
+  });
+
+  test.each(["team!", "a".repeat(42)])("PrivateEndpoints rejects the name prefix %j (the whole value must match)", (namePrefix) => {
+    expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...good, namePrefix }))).toEqual([
+      `test/pe: namePrefix ${JSON.stringify(namePrefix)} must be 1-41 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+    ]);
+  });
+
+  test("WorkspaceOutboundRules names every wrong prop; a host name must match whole", () => {
+    expect(problemsOf(() => new WorkspaceOutboundRules(bareStack(), "rules", { workspaceId: "mlw", fqdns: "pypi.org" as never, privateEndpoints: {} as never }))).toEqual([
+      `test/rules: fqdns "pypi.org" must be a list`,
+      `test/rules: privateEndpoints {} must be a list`,
+      `test/rules: workspaceId "mlw" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+    ]);
+    const ws = ids.workspace("mlw");
+    expect(problemsOf(() => new WorkspaceOutboundRules(bareStack(), "rules", { workspaceId: ws, fqdns: ["pypi.org!", "-x.pypi.org/simple"] }))).toEqual([
+      `test/rules: fqdns[0] "pypi.org!" must be a host name, optionally starting with '*.'`,
+      `test/rules: fqdns[1] "-x.pypi.org/simple" must be a host name, optionally starting with '*.'`,
+    ]);
+  });
+
+  test.each(["10.0.0.0/24", "10.0.0.1"])("parseCidr reads %j", (cidr) => expect(parseCidr(cidr)).toBeDefined());
+  test.each(["x10.0.0.0/24", "10.0.0.0/24x", "10.0.0.0/33", "256.0.0.0/8", "10.0.0/24", 42])("parseCidr rejects %j (the whole value must be a CIDR)", (cidr) => {
+    expect(parseCidr(cidr)).toBeUndefined();
   });
 });
