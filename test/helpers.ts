@@ -36,14 +36,16 @@ export function refTo(json: TfJson, type: string, attr: string, index = 0): stri
 }
 
 /**
- * A value made on first use and shared by a file's tests. Under StrykerJS (`npm run mutation`) it is
- * made afresh in every test that asks: Stryker credits code to the test running while it executes,
- * so a value made once (at load, or by the first test) would hide which tests check a mutant's code.
+ * A value made on first use and shared by a file's tests. In StrykerJS's coverage run (`npm run
+ * mutation`, no mutant active) it is made afresh in every test that asks: Stryker credits code to the
+ * test running while it executes, so a value made once would hide which tests check a mutant's code.
+ * With a mutant active the code is the same for the whole run, so the value is shared again.
  */
 export function shared<T>(make: () => T): () => T {
   let made: { readonly value: T } | undefined;
   return () => {
-    if (process.env.STRYKER_MUTATOR_WORKER !== undefined) return make();
+    const stryker = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__;
+    if (process.env.STRYKER_MUTATOR_WORKER !== undefined && stryker?.activeMutant === undefined) return make();
     made ??= { value: make() };
     return made.value;
   };
