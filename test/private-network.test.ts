@@ -325,7 +325,7 @@ describe("the network constructs' checks, message by message", () => {
     ]);
   });
 
-  test.each(["10.0.0.0/24", "10.0.0.1"])("parseCidr reads %j", (cidr) => expect(parseCidr(cidr)).toBeDefined());
+  test.each(["10.0.0.0/24", "10.0.0.1", "10.0.0.128/25", "192.168.255.255"])("parseCidr reads %j", (cidr) => expect(parseCidr(cidr)).toBeDefined());
   test.each(["x10.0.0.0/24", "10.0.0.0/24x", "10.0.0.0/33", "256.0.0.0/8", "10.0.0/24", 42])("parseCidr rejects %j (the whole value must be a CIDR)", (cidr) => {
     expect(parseCidr(cidr)).toBeUndefined();
   });
