@@ -27,7 +27,12 @@ export interface Problem {
 }
 
 export function formatProblem(p: Problem): string {
-  return `${p.path}: ${p.property} ${showValue(p.value)} ${p.rule}`;
+  return `${p.path}: ${describeProblem(p)}`;
+}
+
+/** The problem without its path (cdktf prefixes a validation message with the construct path itself). */
+function describeProblem(p: Problem): string {
+  return `${p.property} ${showValue(p.value)} ${p.rule}`;
 }
 
 function showValue(v: unknown): string {
@@ -125,7 +130,7 @@ export function reportProblems(scope: IConstruct, problems: readonly Problem[]):
   const fresh = problems.filter((p) => !alreadyReported(scope, p));
   if (fresh.length === 0) return;
   if (entries<Problem>(scope, PROBLEM).length === 0) {
-    scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map((p) => `${p.property} ${showValue(p.value)} ${p.rule}`) });
+    scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map(describeProblem) });
   }
   for (const p of fresh) scope.node.addMetadata(PROBLEM, p);
   const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
