@@ -3,7 +3,10 @@
 // folder or file (or several, joined with commas) one run mutates; each part has its own incremental
 // file in mutation/.
 const part = process.env.MUTATION_PART;
-const key = part ? part.replace(/\.ts$/, "").replace(/[^A-Za-z0-9]+/g, "-") : "all";
+// MUTATION_SAMPLE (set by `--sample`) tests a random sample of the mutants (scripts/mutation-sample.cjs);
+// its rates are part of the key, so a sample never reuses another sample's or a full run's results.
+const sample = process.env.MUTATION_SAMPLE;
+const key = [part ? part.replace(/\.ts$/, "") : "all", ...(sample ? ["sample", sample] : [])].join("-").replace(/[^A-Za-z0-9]+/g, "-");
 // The diagram model only draws pictures of the stacks (a wrong arrow breaks no deploy); barrels only re-export.
 const everything = ["lib/**/*.ts", "stacks/**/*.ts", "cli/**/*.ts", "!lib/diagram/**", "!**/index.ts"];
 
@@ -14,7 +17,9 @@ export default {
   // Every mutant runs only the tests that executed its code (test/helpers.ts shared() makes that exact).
   jest: { configFile: "jest.mutation.config.js", enableFindRelatedTests: false },
   coverageAnalysis: "perTest",
-  checkers: ["typescript"],
+  // The sample checker goes first, so only sampled mutants are type-checked.
+  checkers: sample ? ["sample", "typescript"] : ["typescript"],
+  plugins: ["@stryker-mutator/*", ...(sample ? ["./scripts/mutation-sample.cjs"] : [])],
   tsconfigFile: "tsconfig.json",
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   // A part is a folder or a file, or several joined with commas (one run, one incremental file).

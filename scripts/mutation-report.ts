@@ -8,6 +8,7 @@ export interface MutantResult {
   readonly mutatorName: string;
   readonly replacement?: string;
   readonly status: string;
+  readonly statusReason?: string;
   readonly location: { readonly start: { readonly line: number; readonly column: number } };
 }
 export interface MutationReport {
@@ -21,19 +22,42 @@ export interface Score {
   readonly timeout: number;
   readonly ignored: number;
   readonly invalid: number;
+  /** Left out of a sample run (scripts/mutation-sample.cjs): never run, not counted. */
+  readonly notSampled: number;
   /** Detected (killed + timed out) per valid, covered or not; undefined without valid mutants. */
   readonly score: number | undefined;
 }
 
+// The reason the sample checker gives a mutant it leaves out (scripts/mutation-sample.cjs).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { NOT_SAMPLED } = require("./mutation-sample.cjs") as { NOT_SAMPLED: string };
+const unsampled = (m: MutantResult): boolean => m.status === "CompileError" && m.statusReason === NOT_SAMPLED;
+
 /** Stryker's mutation score: killed and timed-out mutants over all valid ones (ignored and non-compiling excluded). */
-export function score(mutants: readonly MutantResult[]): Score {
+export function score(all: readonly MutantResult[]): Score {
+  const mutants = all.filter((m) => !unsampled(m));
   const count = (...statuses: string[]) => mutants.filter((m) => statuses.includes(m.status)).length;
   const killed = count("Killed");
   const timeout = count("Timeout");
   const survived = count("Survived");
   const noCoverage = count("NoCoverage");
   const valid = killed + timeout + survived + noCoverage;
-  return { killed, survived, noCoverage, timeout, ignored: count("Ignored"), invalid: count("CompileError", "RuntimeError"), score: valid === 0 ? undefined : (100 * (killed + timeout)) / valid };
+  return { killed, survived, noCoverage, timeout, ignored: count("Ignored"), invalid: count("CompileError", "RuntimeError"), notSampled: all.length - mutants.length, score: valid === 0 ? undefined : (100 * (killed + timeout)) / valid };
+}
+
+/** Whether the report is of a sample run: some of its mutants were left out by the sample checker. */
+export const isSample = (report: MutationReport): boolean => Object.values(report.files).some(({ mutants }) => mutants.some(unsampled));
+
+/**
+ * The 95% Wilson score interval, in percent, of a score measured on a random sample: `detected` of `valid`
+ * sampled mutants. Wilson rather than the normal approximation, which breaks down near 100% and on small samples.
+ */
+export function wilson95(detected: number, valid: number): readonly [number, number] {
+  const z = 1.959964;
+  const p = detected / valid;
+  const centre = (p + (z * z) / (2 * valid)) / (1 + (z * z) / valid);
+  const half = (z * Math.sqrt((p * (1 - p)) / valid + (z * z) / (4 * valid * valid))) / (1 + (z * z) / valid);
+  return [100 * (centre - half), 100 * (centre + half)];
 }
 
 /** The top folder a file is scored under: `lib/`, `stacks/` or `cli/`. */
@@ -44,9 +68,19 @@ export function scoreTable(reports: readonly MutationReport[]): string {
   const byFile = new Map<string, readonly MutantResult[]>();
   for (const r of reports) for (const [file, { mutants }] of Object.entries(r.files)) byFile.set(file.replace(/\\/g, "/"), mutants);
   const files = [...byFile.keys()].sort();
+  // A sample's table gives each score's 95% interval and how many mutants the sample left out.
+  const sampled = reports.some(isSample);
+  const estimate = (s: Score) => {
+    if (s.score === undefined) return "-";
+    const valid = s.killed + s.timeout + s.survived + s.noCoverage;
+    const [low, high] = wilson95(s.killed + s.timeout, valid);
+    return sampled ? `${s.score.toFixed(1)}% (${low.toFixed(1)}-${high.toFixed(1)})` : `${s.score.toFixed(1)}%`;
+  };
   const row = (name: string, s: Score) =>
-    `| ${name} | ${s.score === undefined ? "-" : s.score.toFixed(1) + "%"} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.ignored} | ${s.invalid} |`;
-  const lines = ["| scope | score | killed | timeout | survived | no coverage | ignored | invalid |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
+    `| ${name} | ${estimate(s)} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.ignored} | ${s.invalid} |${sampled ? ` ${s.notSampled} |` : ""}`;
+  const lines = sampled
+    ? ["| scope | score (95% interval) | killed | timeout | survived | no coverage | ignored | invalid | not sampled |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    : ["| scope | score | killed | timeout | survived | no coverage | ignored | invalid |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
   for (const folder of [...new Set(files.map(folderOf))]) {
     lines.push(row(`**${folder}**`, score(files.filter((f) => folderOf(f) === folder).flatMap((f) => byFile.get(f) ?? []))));
   }

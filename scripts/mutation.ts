@@ -9,11 +9,25 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { MUTATION_PARTS, scoreTable, survivors } from "./mutation-report";
+import { isSample, MUTATION_PARTS, MutationReport, scoreTable, survivors } from "./mutation-report";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parseRates } = require("./mutation-sample.cjs") as { parseRates: (text: string) => Record<string, number> };
 
 const root = path.join(__dirname, "..");
 const args = process.argv.slice(2);
 const summaryOnly = args.includes("--summary");
+// --sample=<rates>: test a random sample of each part's mutants, e.g. --sample=lib=0.06,stacks=0.2,cli=0.05
+// (scripts/mutation-sample.cjs); one rate ("--sample=0.1") applies to every folder.
+const sampleArg = args.find((a) => a.startsWith("--sample="));
+const sample = sampleArg?.slice("--sample=".length);
+if (sample !== undefined) {
+  try {
+    parseRates(sample);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}
 // --summary: only print the scores of the parts already measured; --survivors: list what survived.
 const parts = args.filter((a) => !a.startsWith("--"));
 for (const part of parts.flatMap((p) => p.split(","))) {
@@ -25,15 +39,18 @@ for (const part of parts.flatMap((p) => p.split(","))) {
 if (!summaryOnly) {
   for (const part of parts.length > 0 ? parts : MUTATION_PARTS) {
     console.log(`=== ${part} ===`);
-    const run = spawnSync("npx", ["stryker", "run"], { cwd: root, stdio: "inherit", env: { ...process.env, MUTATION_PART: part } });
+    const run = spawnSync("npx", ["stryker", "run"], { cwd: root, stdio: "inherit", env: { ...process.env, MUTATION_PART: part, ...(sample ? { MUTATION_SAMPLE: sample } : {}) } });
     if (run.status !== 0) {
       console.error(`stryker failed on ${part} (exit ${run.status})`);
       process.exit(1);
     }
   }
 }
-const reports = fs.existsSync(path.join(root, "mutation"))
-  ? fs.readdirSync(path.join(root, "mutation")).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(root, "mutation", f), "utf8")))
-  : [];
-console.log(scoreTable(reports));
+const names = fs.existsSync(path.join(root, "mutation")) ? fs.readdirSync(path.join(root, "mutation")).filter((f) => f.endsWith(".json")).sort() : [];
+const reports: MutationReport[] = names.map((f) => JSON.parse(fs.readFileSync(path.join(root, "mutation", f), "utf8")));
+const sampleFiles = names.map((f, i) => [f, reports[i]] as const).filter(([, r]) => isSample(r));
+// Full runs and samples are never mixed in one table: a sample's counts estimate a score, a full run's are it.
+const full = reports.filter((r) => !isSample(r));
+if (full.length > 0) console.log(`Full runs:\n${scoreTable(full)}`);
+for (const [file, r] of sampleFiles) console.log(`\nSample (${file}):\n${scoreTable([r])}`);
 if (args.includes("--survivors")) for (const line of survivors(reports)) console.log(line);

@@ -1,11 +1,11 @@
-import { score, scoreTable, survivors, MutantResult } from "../scripts/mutation-report";
+import { isSample, score, scoreTable, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
 
 const mutant = (status: string, line = 1, mutatorName = "BooleanLiteral"): MutantResult => ({ id: `${status}${line}`, mutatorName, replacement: "false", status, location: { start: { line, column: 1 } } });
 
 describe("mutation scores (npm run mutation)", () => {
   test("detected = killed + timed out, over every valid mutant; ignored and non-compiling ones do not count", () => {
     const s = score([mutant("Killed"), mutant("Killed"), mutant("Timeout"), mutant("Survived"), mutant("NoCoverage"), mutant("Ignored"), mutant("CompileError")]);
-    expect(s).toEqual({ killed: 2, timeout: 1, survived: 1, noCoverage: 1, ignored: 1, invalid: 1, score: 60 });
+    expect(s).toEqual({ killed: 2, timeout: 1, survived: 1, noCoverage: 1, ignored: 1, invalid: 1, notSampled: 0, score: 60 });
     expect(score([mutant("Ignored")]).score).toBeUndefined();
   });
 
@@ -24,5 +24,83 @@ describe("mutation scores (npm run mutation)", () => {
       `lib/x.ts:7 Survived BooleanLiteral -> "false"`,
       `lib/x.ts:9 NoCoverage StringLiteral -> "false"`,
     ]);
+  });
+});
+
+describe("mutation samples (npm run mutation -- --sample=...)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sampler = require("../scripts/mutation-sample.cjs");
+  const at = (fileName: string, line: number, mutatorName = "StringLiteral", replacement = `""`) => ({
+    id: String(line),
+    fileName,
+    mutatorName,
+    replacement,
+    location: { start: { line, column: 4 }, end: { line, column: 9 } },
+  });
+
+  test("rates are per top folder or one for all, each in (0, 1]", () => {
+    expect(sampler.parseRates("lib=0.06,stacks/=0.2")).toEqual({ lib: 0.06, stacks: 0.2 });
+    expect(sampler.parseRates("0.1")).toEqual({ "*": 0.1 });
+    for (const bad of ["lib=0", "lib=1.5", "lib=x", "", "stacks="]) expect(() => sampler.parseRates(bad)).toThrow(/a number in \(0, 1\]/);
+  });
+
+  test("a mutant's key depends on what it is, not on where Stryker's sandbox is or on its id", () => {
+    const here = at("/work/main/lib/core/naming.ts", 3);
+    const sandboxed = { ...at("/work/main/.stryker-tmp/sandbox-7/lib/core/naming.ts", 3), id: "999" };
+    expect(sampler.sampleKey(sandboxed)).toBe(sampler.sampleKey(here));
+    expect(sampler.sampleKey(at("/w/lib/core/naming.ts", 4))).not.toBe(sampler.sampleKey(here));
+    expect(sampler.sampleKey({ ...here, replacement: `"x"` })).not.toBe(sampler.sampleKey(here));
+    expect(sampler.projectPath("C:\\w\\stacks\\config.ts")).toBe("stacks/config.ts");
+  });
+
+  test("the sample takes about its rate of each folder's mutants, and only from folders given a rate", () => {
+    const many = (folder: string) => Array.from({ length: 4000 }, (_, i) => at(`/w/${folder}/f${i % 7}.ts`, i + 1));
+    const rates = sampler.parseRates("lib=0.05,stacks=0.25");
+    const share = (folder: string) => many(folder).filter((m) => sampler.inSample(m, rates)).length / 4000;
+    expect(share("lib")).toBeGreaterThan(0.04);
+    expect(share("lib")).toBeLessThan(0.06);
+    expect(share("stacks")).toBeGreaterThan(0.23);
+    expect(share("stacks")).toBeLessThan(0.27);
+    expect(share("cli")).toBe(0);
+    // The rate "*" covers the folders without their own; a folder's own rate wins.
+    const mixed = sampler.parseRates("1,lib=0.05");
+    expect(many("cli").every((m) => sampler.inSample(m, mixed))).toBe(true);
+    expect(many("lib").filter((m) => sampler.inSample(m, mixed)).length).toBe(many("lib").filter((m) => sampler.inSample(m, rates)).length);
+  });
+
+  test("the checker passes sampled mutants and fails the rest with the reason the scores count apart", async () => {
+    const before = process.env.MUTATION_SAMPLE;
+    process.env.MUTATION_SAMPLE = "lib=0.5";
+    try {
+      const Checker = sampler.strykerPlugins[0].injectableClass;
+      expect(sampler.strykerPlugins[0]).toMatchObject({ kind: "Checker", name: "sample" });
+      const mutants = Array.from({ length: 40 }, (_, i) => at("/w/lib/a.ts", i + 1));
+      const results = await new Checker().check(mutants);
+      for (const m of mutants) {
+        expect(results[m.id]).toEqual(sampler.inSample(m, { lib: 0.5 }) ? { status: "passed" } : { status: "compileError", reason: sampler.NOT_SAMPLED });
+      }
+      const passed = Object.values(results).filter((r) => (r as { status: string }).status === "passed").length;
+      expect(passed).toBeGreaterThan(0);
+      expect(passed).toBeLessThan(40);
+    } finally {
+      if (before === undefined) delete process.env.MUTATION_SAMPLE;
+      else process.env.MUTATION_SAMPLE = before;
+    }
+  });
+
+  test("mutants left out of a sample are neither valid nor invalid, and a sample's table gives the 95% interval", () => {
+    const out = { ...mutant("CompileError", 5), statusReason: sampler.NOT_SAMPLED };
+    const s = score([mutant("Killed"), mutant("Killed"), mutant("Survived"), mutant("CompileError"), out, out]);
+    expect(s).toMatchObject({ killed: 2, survived: 1, invalid: 1, notSampled: 2 });
+    expect(s.score).toBeCloseTo(66.67, 1);
+    // Textbook values: 8 of 10 gives 49.0%-94.3%; 0 of 10 gives 0%-27.8%.
+    const [low, high] = wilson95(8, 10);
+    expect(low).toBeCloseTo(49.0, 1);
+    expect(high).toBeCloseTo(94.3, 1);
+    expect(wilson95(0, 10)[1]).toBeCloseTo(27.8, 1);
+    const report = { files: { "lib/a.ts": { mutants: [...Array(8).fill(mutant("Killed")), mutant("Survived"), mutant("Survived"), out] } } };
+    expect(isSample(report)).toBe(true);
+    expect(isSample({ files: { "lib/a.ts": { mutants: [mutant("CompileError")] } } })).toBe(false);
+    expect(scoreTable([report]).split("\n")).toContain("| **lib/** | 80.0% (49.0-94.3) | 8 | 0 | 2 | 0 | 0 | 0 | 1 |");
   });
 });
