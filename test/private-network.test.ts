@@ -5,7 +5,7 @@ import { environments } from "../stacks/environments";
 import { problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
-import { parseCidr } from "../lib/platform/virtual-network";
+import { cidrContains, parseCidr } from "../lib/platform/virtual-network";
 import { bareStack } from "./helpers";
 import { armIds } from "./azure-ids";
 
@@ -253,6 +253,26 @@ describe("PrivateEndpoints on its own", () => {
     });
   });
 
+  test("the zones and links carry the given tags (a copy), and each link is named after the prefix, without registration", () => {
+    const tags = { costCentre: "ml-42", owner: "team" };
+    const stack = bareStack();
+    new PrivateEndpoints(stack, "pe", { ...props, tags });
+    tags.owner = "changed later";
+    const json = synthJson(stack);
+    const zones = Object.values(resourcesOf(json, "azurerm_private_dns_zone"));
+    const links = Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link"));
+    expect(zones).toHaveLength(2);
+    expect(links).toHaveLength(2);
+    for (const r of [...zones, ...links]) expect(r.tags).toEqual({ costCentre: "ml-42", owner: "team" });
+    for (const l of links) expect(l).toMatchObject({ name: "team-link", registration_enabled: false, virtual_network_id: vnet, resource_group_name: "rg-hub" });
+    // Without tags nothing is tagged (no empty map either).
+    const untagged = bareStack();
+    new PrivateEndpoints(untagged, "pe", props);
+    for (const r of [...Object.values(resourcesOf(synthJson(untagged), "azurerm_private_dns_zone")), ...Object.values(resourcesOf(synthJson(untagged), "azurerm_private_dns_zone_virtual_network_link"))]) {
+      expect(r.tags).toBeUndefined();
+    }
+  });
+
   test("a subnet of another network is rejected (its DNS zones would be linked to the wrong network)", () => {
     const other = `${ids.resourceGroup}/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-pe`;
     expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...props, subnetId: other }))).toEqual([
@@ -323,6 +343,21 @@ describe("the network constructs' checks, message by message", () => {
       `test/rules: fqdns[0] "pypi.org!" must be a host name, optionally starting with '*.'`,
       `test/rules: fqdns[1] "-x.pypi.org/simple" must be a host name, optionally starting with '*.'`,
     ]);
+  });
+
+  test.each([
+    // [outer, inner, contained]: the outer block is the one its address falls in, aligned or not.
+    ["10.0.0.0/16", "10.0.255.0/24", true],
+    ["10.0.0.0/16", "10.1.0.0/24", false],
+    ["10.0.0.0/24", "10.0.0.0/16", false],
+    ["10.0.0.5/24", "10.0.0.128/25", true],
+    ["10.0.1.7/24", "10.0.1.0/24", true],
+    ["10.0.1.7/24", "10.0.2.0/24", false],
+    ["10.0.1.7/24", "10.0.0.0/24", false],
+    ["10.0.0.0/24", "10.0.0.255", true],
+    ["10.0.0.0/24", "10.0.1.0", false],
+  ] as const)("cidrContains(%j, %j) is %j", (outer, inner, contained) => {
+    expect(cidrContains(parseCidr(outer)!, parseCidr(inner)!)).toBe(contained);
   });
 
   test.each(["10.0.0.0/24", "10.0.0.1", "10.0.0.128/25", "192.168.255.255"])("parseCidr reads %j", (cidr) => expect(parseCidr(cidr)).toBeDefined());
