@@ -2,11 +2,12 @@
 // of `npm test` or CI: a whole run takes hours on 2 cores. MUTATION_PART (set by the script) names the
 // folder or file (or several, joined with commas) one run mutates; each part has its own incremental
 // file in mutation/.
+import sampler from "./scripts/mutation-sample.cjs";
+
 const part = process.env.MUTATION_PART;
-// MUTATION_SAMPLE (set by `--sample`) tests a random sample of the mutants (scripts/mutation-sample.cjs);
-// its rates are part of the key, so a sample never reuses another sample's or a full run's results.
+// MUTATION_SAMPLE (set by `--sample`) tests a random sample of the mutants (scripts/mutation-sample.cjs).
 const sample = process.env.MUTATION_SAMPLE;
-const key = [part ? part.replace(/\.ts$/, "") : "all", ...(sample ? ["sample", sample] : [])].join("-").replace(/[^A-Za-z0-9]+/g, "-");
+const key = sampler.incrementalKey(part, sample);
 // The diagram model only draws pictures of the stacks (a wrong arrow breaks no deploy); barrels only re-export.
 const everything = ["lib/**/*.ts", "stacks/**/*.ts", "cli/**/*.ts", "!lib/diagram/**", "!**/index.ts"];
 

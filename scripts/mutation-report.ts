@@ -9,7 +9,7 @@ export interface MutantResult {
   readonly replacement?: string;
   readonly status: string;
   readonly statusReason?: string;
-  readonly location: { readonly start: { readonly line: number; readonly column: number } };
+  readonly location: { readonly start: { readonly line: number; readonly column: number }; readonly end?: { readonly line: number; readonly column: number } };
 }
 export interface MutationReport {
   readonly files: Readonly<Record<string, { readonly mutants: readonly MutantResult[] }>>;
@@ -28,9 +28,16 @@ export interface Score {
   readonly score: number | undefined;
 }
 
-// The reason the sample checker gives a mutant it leaves out (scripts/mutation-sample.cjs).
+// The sample checker (scripts/mutation-sample.cjs): the reason it gives a mutant it leaves out, and its choice.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { NOT_SAMPLED } = require("./mutation-sample.cjs") as { NOT_SAMPLED: string };
+const { NOT_SAMPLED, inSample } = require("./mutation-sample.cjs") as {
+  NOT_SAMPLED: string;
+  inSample: (mutant: { fileName: string; mutatorName: string; replacement?: string; location: Location }, rates: Readonly<Record<string, number>>) => boolean;
+};
+interface Location {
+  readonly start: { readonly line: number; readonly column: number };
+  readonly end: { readonly line: number; readonly column: number };
+}
 const unsampled = (m: MutantResult): boolean => m.status === "CompileError" && m.statusReason === NOT_SAMPLED;
 
 /** Stryker's mutation score: killed and timed-out mutants over all valid ones (ignored and non-compiling excluded). */
@@ -97,4 +104,23 @@ export function survivors(reports: readonly MutationReport[]): string[] {
         .map((m) => `${file}:${m.location.start.line} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`),
     ),
   );
+}
+
+/**
+ * The results of `report` a sample run with `rates` can reuse: its tested mutants (not those its own
+ * sample left out) that are in the new sample. A smaller sample, or a larger one of the same
+ * files, then only runs the mutants it has not got yet. Reports count lines and columns from 1, the
+ * sample checker sees Stryker's own positions, from 0.
+ */
+export function seedSample<R extends MutationReport>(report: R, rates: Readonly<Record<string, number>>): R {
+  const files = Object.fromEntries(
+    Object.entries(report.files).map(([file, entry]) => {
+      const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
+      const keep = entry.mutants.filter(
+        (m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined && inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end) } }, rates),
+      );
+      return [file, { ...entry, mutants: keep }];
+    }),
+  );
+  return { ...report, files };
 }

@@ -51,6 +51,14 @@ function inSample(mutant, rates) {
   return rate !== undefined && sampleKey(mutant) < rate;
 }
 
+/**
+ * The name of a run's incremental file (mutation/<key>.json): its part, and its sample's rates if any,
+ * so a sample never reuses another sample's or a full run's results unfiltered (stryker.config.mjs).
+ */
+function incrementalKey(part, sample) {
+  return [part ? part.replace(/\.ts$/, "") : "all", ...(sample ? ["sample", sample] : [])].join("-").replace(/[^A-Za-z0-9]+/g, "-");
+}
+
 class SampleChecker {
   constructor() {
     this.rates = process.env.MUTATION_SAMPLE ? parseRates(process.env.MUTATION_SAMPLE) : { "*": 1 };
@@ -71,4 +79,5 @@ exports.parseRates = parseRates;
 exports.projectPath = projectPath;
 exports.sampleKey = sampleKey;
 exports.inSample = inSample;
+exports.incrementalKey = incrementalKey;
 exports.strykerPlugins = [{ kind: "Checker", name: "sample", injectableClass: SampleChecker }];

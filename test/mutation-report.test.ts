@@ -1,4 +1,4 @@
-import { isSample, score, scoreTable, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
+import { isSample, score, scoreTable, seedSample, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
 
 const mutant = (status: string, line = 1, mutatorName = "BooleanLiteral"): MutantResult => ({ id: `${status}${line}`, mutatorName, replacement: "false", status, location: { start: { line, column: 1 } } });
 
@@ -102,5 +102,39 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
     expect(isSample(report)).toBe(true);
     expect(isSample({ files: { "lib/a.ts": { mutants: [mutant("CompileError")] } } })).toBe(false);
     expect(scoreTable([report]).split("\n")).toContain("| **lib/** | 80.0% (49.0-94.3) | 8 | 0 | 2 | 0 | 0 | 0 | 1 |");
+  });
+});
+
+describe("reusing earlier results in a new sample", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sampler = require("../scripts/mutation-sample.cjs");
+  // A report mutant (lines and columns from 1) and what the sample checker sees of it (from 0).
+  const reported = (line: number, status: string, statusReason?: string): MutantResult => ({
+    id: String(line),
+    mutatorName: "StringLiteral",
+    replacement: `""`,
+    status,
+    ...(statusReason ? { statusReason } : {}),
+    location: { start: { line, column: 3 }, end: { line, column: 8 } },
+  });
+  const seen = (file: string, m: MutantResult) => ({ ...m, fileName: file, location: { start: { line: m.location.start.line - 1, column: 2 }, end: { line: m.location.end!.line - 1, column: 7 } } });
+
+  test("a sample keeps the tested results its own sample would have chosen, and nothing it left out or did not finish", () => {
+    const file = "lib/core/a.ts";
+    const mutants = Array.from({ length: 400 }, (_, i) => reported(i + 1, i % 3 === 0 ? "Killed" : "Survived"));
+    const left = [reported(401, "CompileError", sampler.NOT_SAMPLED), reported(402, "Pending")];
+    const rates = { lib: 0.25 };
+    const seed = seedSample({ files: { [file]: { mutants: [...mutants, ...left] } } }, rates);
+    const expected = mutants.filter((m) => sampler.inSample(seen(file, m), rates));
+    expect(seed.files[file].mutants).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(60);
+    expect(expected.length).toBeLessThan(140);
+  });
+
+  test("the incremental file is named by the part and the sample's rates, never shared between them", () => {
+    expect(sampler.incrementalKey("lib/platform/a.ts")).toBe("lib-platform-a");
+    expect(sampler.incrementalKey("lib,stacks", "lib=0.03,stacks=0.1")).toBe("lib-stacks-sample-lib-0-03-stacks-0-1");
+    expect(sampler.incrementalKey("lib,stacks", "lib=0.06")).not.toBe(sampler.incrementalKey("lib,stacks", "lib=0.03"));
+    expect(sampler.incrementalKey(undefined)).toBe("all");
   });
 });
