@@ -17,7 +17,8 @@ export function addEnvironments(app: App, configs: readonly EnvironmentConfig[],
   const local = vars.AML_DATAPATH_LOCAL_STATE === "1";
   reportProblems(app, validateEnvironmentSet("app", configs));
   const stacks: DatapathStack[] = [];
-  for (const cfg of configs) {
+  // A config that is not an object is reported above, by its place in the list: it has no name to build a stack under.
+  for (const cfg of configs.filter((c) => c !== null && typeof c === "object")) {
     try {
       stacks.push(new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
     } catch (e) {

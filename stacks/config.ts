@@ -327,6 +327,10 @@ export function validateEnvironmentSet(path: string, configs: readonly Environme
   const c = new Checker(path);
   const seen = new Set<string>();
   configs.forEach((cfg, i) => {
+    if (cfg === null || typeof cfg !== "object") {
+      c.fail(`environments[${i}]`, cfg, "must be an object (an environment config)");
+      return;
+    }
     if (seen.has(cfg.name)) c.fail(`environments[${i}].name`, cfg.name, "must be unique (each environment has its own stack and state)");
     seen.add(cfg.name);
   });

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { addEnvironments, synthToDisk } from "../stacks/app";
 import { EnvironmentConfig } from "../stacks/config";
+import { DatapathStack } from "../stacks/datapath-stack";
 import { dev, prod, test as testEnv } from "../stacks/environments";
 import { Testing } from "cdktf";
 import { problemsOf } from "./helpers";
@@ -101,6 +102,11 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["invalid state account", devWith((c) => set(c.backend!, "storageAccountName", "tf-state")), [`dev: backend.storageAccountName "tf-state" must be 3-24 lowercase letters or digits`]],
   ["invalid pipeline name", devWith((c) => (c.pipeline = { ...c.pipeline, name: "Data-Path" })), [`dev/pipeline: name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`]],
   ["a tag that is not a string", devWith((c) => (c.tags = { owner: 42 } as never)), [`dev: tags.owner 42 must be a string`]],
+  ["outputs registered under the input datastore", devWith((c) => set(c.data, "outputDatastore", c.data.inputDatastore)), [`dev: data.outputDatastore ${JSON.stringify(dev.data.inputDatastore)} must differ from data.inputDatastore`]],
+  ["a backend that is not an object", devWith((c) => (c.backend = "tfstate" as never)), [`dev: backend "tfstate" must be an object { resourceGroupName, storageAccountName, containerName }`]],
+  ["tags that are null", devWith((c) => (c.tags = null as never)), [`dev: tags null must be an object of strings`]],
+  ["tags that are a string", devWith((c) => (c.tags = "owner=me" as never)), [`dev: tags "owner=me" must be an object of strings`]],
+  ["environments that are not objects", [dev, 42 as never, null as never], [`app: environments[1] 42 must be an object (an environment config)`, `app: environments[2] null must be an object (an environment config)`]],
   ["a section missing entirely", devWith((c) => delete (c as Record<string, unknown>).cluster), [`dev: cluster (missing) must be an object`]],
 ];
 
@@ -200,6 +206,10 @@ describe("one mistake, one line", () => {
     ["a short suppression reason", devWith((c) => (c.suppressions = [{ ruleId: "storage-shared-key-disabled", path: "workspace/storage", reason: "short" }]))[0], [`dev: suppressions[0].reason "short" must explain the exception (at least 20 characters)`]],
   ])("%s is reported exactly once", (_name, cfg, expected) => {
     expect(problemsOf(build(cfg))).toEqual(expected);
+  });
+
+  test("a stack given a config that is not an object reports that alone, under the stack's name", () => {
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "solo", 42 as never))).toEqual([`solo: config 42 must be an object`]);
   });
 
   test("a config too broken to build does not stop the check of the next environment", () => {
