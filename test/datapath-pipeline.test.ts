@@ -11,6 +11,7 @@ import { ROLE_PROPAGATION_WAIT } from "../lib/pipeline/code-access";
 import { BATCH_ACTIVITY } from "../lib/pipeline/adf-activities";
 import { plannedDestroys } from "./plan";
 import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
+import { problemsIn } from "../lib/core/validation";
 import { adfRoundTrip, mlRoundTrip } from "./azure-models";
 import { evaluate } from "./adf-expression";
 
@@ -534,6 +535,17 @@ describe("validation", () => {
     expect(problemsOf(build({ invocation: { style: "classicPipelineEndpoint", pipelineEndpointId: "" } }))).toEqual([
       `test/bad: invocation.pipelineEndpointId "" must be the GUID of an AML v1 published pipeline endpoint`,
     ]);
+  });
+
+  test("classic style: every optional setting is checked, each by its own rule", () => {
+    const invocation = { style: "classicPipelineEndpoint" as const, pipelineEndpointId: "7e5c1c1c-6f0e-4b8e-9a47-0a0b0c0d0e0f", timeout: "100.00:00:00", dataPathParameterName: "data-path", experimentName: "-x" };
+    expect(problemsOf(build({ invocation }))).toEqual([
+      `test/bad: invocation.timeout "100.00:00:00" must be a duration "d.hh:mm:ss" of at most 99 days`,
+      `test/bad: invocation.dataPathParameterName "data-path" must be a pipeline parameter name (letters, digits, '_')`,
+      `test/bad: invocation.experimentName "-x" must be 1-255 letters, digits, '_' or '-'`,
+    ]);
+    const good = build({ invocation: { ...invocation, timeout: "99.23:59:59", dataPathParameterName: "data_path", experimentName: "x" } })();
+    expect(problemsIn(good.node.root)).toEqual([]);
   });
 
   test("missing step code and conda file", () => {

@@ -10,6 +10,7 @@ import { dev, environments, prod, test as testEnv } from "../stacks/environments
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
+import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 
 const ROOT = path.resolve(__dirname, "..");
 const PLATFORM_TYPES = [
@@ -243,6 +244,26 @@ describe("environment differences", () => {
     );
     expect(json.terraform.backend).toBeUndefined();
     expect(json.provider!.azurerm[0].subscription_id).toBe("00000000-0000-0000-0000-000000000042");
+  });
+});
+
+describe("pipeline.codeDirectory", () => {
+  test("the stack ships the step scripts and the conda file from the configured folder", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-code-"));
+    try {
+      const files = ["prepare.py", "process.py", "check_results.py", "conda.yaml"];
+      for (const f of files) fs.writeFileSync(path.join(dir, f), `# ${f} of the team's own folder\n${fs.readFileSync(path.join(DEFAULT_PIPELINE_DIR, f), "utf8")}`);
+      const json = synthJson(envStack({ ...dev, pipeline: { ...dev.pipeline, codeDirectory: dir } }));
+      const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob")).filter((b) => String(b.name).startsWith("LocalUpload/"));
+      const unescape = (v: unknown) => String(v).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+      expect(Object.fromEntries(blobs.map((b) => [path.basename(String(b.name)), unescape(b.source_content)]))).toEqual(
+        Object.fromEntries(files.filter((f) => f.endsWith(".py")).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")])),
+      );
+      const environment = Object.values(resourcesOf(json, "azapi_resource_action")).find((r) => String(r.type).includes("/environments/versions@"));
+      expect(unescape((environment?.body as { properties: { condaFile: string } }).properties.condaFile)).toBe(fs.readFileSync(path.join(dir, "conda.yaml"), "utf8"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
