@@ -8,5 +8,8 @@ const base = require("./jest.config");
 
 module.exports = {
   ...base,
+  // Skip the rest of a mutant's tests once one failed (it is killed), smallest files first: see both files.
+  testEnvironment: "<rootDir>/test/mutation-environment.js",
+  testSequencer: "<rootDir>/test/mutation-sequencer.js",
   testPathIgnorePatterns: ["/node_modules/", "/test/package\\.test\\.ts$", "/test/local-run\\.test\\.ts$", "/test/integ\\.test\\.ts$", "/test/diagram\\.test\\.ts$"],
 };
