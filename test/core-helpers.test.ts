@@ -6,6 +6,10 @@ import { ALL_RULES } from "../lib/aspects/all-rules";
 import { AzapiResource, AzapiResourceAction, escapeTemplateString, escapeTemplates } from "../lib/core/azapi";
 import { AML_VM_SIZES, AZURE_REGIONS } from "../lib/core/azure-lists";
 import { declareMove } from "../lib/core/moves";
+import { readSourceFiles } from "../lib/pipeline/content-hash";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { bareStack, resourcesOf, synthJson } from "./helpers";
 
 describe("rule attribute lookup", () => {
@@ -95,5 +99,27 @@ describe("reference tables", () => {
       for (const id of rule.mirrors) expect({ rule: rule.id, id, ok: formats.some((f) => f.test(id)) }).toEqual({ rule: rule.id, id, ok: true });
     }
     expect(ALL_RULES.filter((r) => r.mirrors.length > 0).length).toBeGreaterThan(30);
+  });
+});
+
+describe("shipped source files", () => {
+  test("a Windows checkout (CRLF) reads the same as a Unix one, so the content hash does not change with the machine", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "crlf-"));
+    try {
+      fs.mkdirSync(path.join(dir, "win"));
+      fs.mkdirSync(path.join(dir, "unix"));
+      fs.writeFileSync(path.join(dir, "win", "b.py"), "import os\r\nprint(os.sep)\r\n");
+      fs.writeFileSync(path.join(dir, "win", "a.py"), "x = 1\r\n");
+      fs.writeFileSync(path.join(dir, "unix", "b.py"), "import os\nprint(os.sep)\n");
+      fs.writeFileSync(path.join(dir, "unix", "a.py"), "x = 1\n");
+      const unix = readSourceFiles(path.join(dir, "unix"), ["b.py", "a.py"]);
+      expect(unix).toEqual([
+        { name: "a.py", content: "x = 1\n" },
+        { name: "b.py", content: "import os\nprint(os.sep)\n" },
+      ]);
+      expect(readSourceFiles(path.join(dir, "win"), ["b.py", "a.py"])).toEqual(unix);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
