@@ -6,7 +6,7 @@ import sampler from "./scripts/mutation-sample.cjs";
 
 const part = process.env.MUTATION_PART;
 // MUTATION_SAMPLE (set by `--sample`) tests a random sample of the mutants (scripts/mutation-sample.cjs).
-const sample = process.env.MUTATION_SAMPLE;
+const sample = process.env.MUTATION_SAMPLE || undefined;
 const key = sampler.incrementalKey(part, sample);
 // The diagram model only draws pictures of the stacks (a wrong arrow breaks no deploy); barrels only re-export.
 const everything = ["lib/**/*.ts", "stacks/**/*.ts", "cli/**/*.ts", "!lib/diagram/**", "!**/index.ts"];

@@ -32,7 +32,7 @@ export interface Score {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { NOT_SAMPLED, inSample } = require("./mutation-sample.cjs") as {
   NOT_SAMPLED: string;
-  inSample: (mutant: { fileName: string; mutatorName: string; replacement?: string; location: Location }, rates: Readonly<Record<string, number>>) => boolean;
+  inSample: (mutant: { fileName: string; mutatorName: string; replacement?: string; location: Location }, rates: Readonly<Record<string, number>>, seed?: number) => boolean;
 };
 interface Location {
   readonly start: { readonly line: number; readonly column: number };
@@ -112,12 +112,12 @@ export function survivors(reports: readonly MutationReport[]): string[] {
  * files, then only runs the mutants it has not got yet. Reports count lines and columns from 1, the
  * sample checker sees Stryker's own positions, from 0.
  */
-export function seedSample<R extends MutationReport>(report: R, rates: Readonly<Record<string, number>>): R {
+export function seedSample<R extends MutationReport>(report: R, rates: Readonly<Record<string, number>>, seed = 0): R {
   const files = Object.fromEntries(
     Object.entries(report.files).map(([file, entry]) => {
       const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
       const keep = entry.mutants.filter(
-        (m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined && inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end) } }, rates),
+        (m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined && inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end) } }, rates, seed),
       );
       return [file, { ...entry, mutants: keep }];
     }),

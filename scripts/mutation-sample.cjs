@@ -1,4 +1,4 @@
-// A StrykerJS checker plugin ("sample") for `npm run mutation -- --sample <rates>`: tests a random
+// A StrykerJS checker plugin ("sample") for `npm run mutation -- --sample=<rates>`: tests a random
 // sample of the mutants instead of all of them, when a full run does not fit (about 6,500 mutants at
 // roughly 8 a minute on 2 cores). The sample is a Bernoulli sample keyed by a hash of each mutant's
 // file, location, mutator and replacement: stable across runs (so the incremental file resumes it) and
@@ -12,43 +12,66 @@ const { createHash } = require("crypto");
 /** The reason a mutant outside the sample carries in the report. */
 const NOT_SAMPLED = "not in the sample (npm run mutation -- --sample)";
 
+/** The folders a rate can be given for ("*": every folder without its own rate). */
+const FOLDERS = ["lib", "stacks", "cli", "*"];
+
 /**
- * The sampling rate per top folder from "lib=0.06,stacks=0.2,cli=0.05" or one rate for all ("0.1").
- * @returns {Record<string, number>} folder ("*" for all) to a rate in (0, 1]
+ * The sample's rates per top folder and its seed, from "lib=0.03,stacks=0.1,seed=1" (or one rate for
+ * every folder: "0.1"). Samples with different seeds are independent; with the same seed, a smaller
+ * rate's sample is part of a larger one's. A seed whose survivors were used to write tests is spent:
+ * a score estimated from it would be too high (docs/mutation.md).
+ * @returns {{ rates: Record<string, number>, seed: number }}
  */
-function parseRates(text) {
+function parseSample(text) {
   const rates = {};
+  let seed = 0;
   for (const part of String(text).split(",")) {
-    const [folder, value] = part.includes("=") ? part.split("=") : ["*", part];
+    const pieces = part.split("=");
+    const [key, value] = pieces.length === 1 ? ["*", pieces[0]] : pieces;
+    const name = String(key).trim().replace(/\/$/, "");
+    if (pieces.length > 2) throw new Error(`sample ${JSON.stringify(part)}: one '=' per entry, e.g. lib=0.03,stacks=0.1,seed=1`);
+    if (name === "seed") {
+      if (!/^\d+$/.test(String(value))) throw new Error(`sample seed ${JSON.stringify(value)}: a whole number expected`);
+      seed = Number(value);
+      continue;
+    }
+    if (!FOLDERS.includes(name)) throw new Error(`sample folder ${JSON.stringify(name)}: one of lib, stacks, cli (or a rate alone for every folder)`);
     const rate = Number(value);
-    if (!(rate > 0 && rate <= 1)) throw new Error(`sample rate ${JSON.stringify(part)}: a number in (0, 1] expected, e.g. lib=0.06,stacks=0.2`);
-    rates[folder.trim().replace(/\/$/, "")] = rate;
+    if (!(rate > 0 && rate <= 1)) throw new Error(`sample rate ${JSON.stringify(part)}: a number in (0, 1] expected, e.g. lib=0.03,stacks=0.1`);
+    rates[name] = rate;
   }
-  return rates;
+  return { rates, seed };
 }
 
-/** The mutant's place in the project, from whatever directory (sandbox or not) Stryker names it in. */
+/** The rates alone (see parseSample). */
+const parseRates = (text) => parseSample(text).rates;
+
+/** The project's root: where this file's folder (scripts/) is. */
+const ROOT = require("path").resolve(__dirname, "..").replace(/\\/g, "/");
+
+/**
+ * The mutant's path in the project, from wherever Stryker names it: below the project root, or below a
+ * sandbox (.stryker-tmp/sandbox-x/), or already relative.
+ */
 function projectPath(fileName) {
-  const normal = String(fileName).replace(/\\/g, "/");
-  const match = /(?:^|\/)((?:lib|stacks|cli)\/.*)$/.exec(normal);
-  return match ? match[1] : normal;
+  let p = String(fileName).replace(/\\/g, "/");
+  if (p.startsWith(`${ROOT}/`)) p = p.slice(ROOT.length + 1);
+  const sandbox = /^(?:.*\/)?\.stryker-tmp\/[^/]+\/(.*)$/.exec(p);
+  return sandbox ? sandbox[1] : p;
 }
 
-/** A number in [0, 1) fixed by what the mutant is, not by its id (ids follow discovery order). */
-function sampleKey(mutant) {
+/** A number in [0, 1) fixed by what the mutant is and the seed, not by its id (ids follow discovery order). */
+function sampleKey(mutant, seed = 0) {
   const { start, end } = mutant.location;
-  const text = `${projectPath(mutant.fileName)}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement}`;
+  const text = `${seed > 0 ? `${seed}:` : ""}${projectPath(mutant.fileName)}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement}`;
   return parseInt(createHash("sha256").update(text).digest("hex").slice(0, 8), 16) / 2 ** 32;
 }
 
-/** Whether the mutant is in the sample: its folder's rate (or the "*" rate) is above its key. */
-function inSample(mutant, rates) {
-  const file = projectPath(mutant.fileName);
-  const folder = Object.keys(rates)
-    .filter((f) => f !== "*" && (file === f || file.startsWith(`${f}/`)))
-    .sort((a, b) => b.length - a.length)[0];
-  const rate = folder !== undefined ? rates[folder] : rates["*"];
-  return rate !== undefined && sampleKey(mutant) < rate;
+/** Whether the mutant is in the sample: its top folder's rate (or the "*" rate) is above its key. */
+function inSample(mutant, rates, seed = 0) {
+  const folder = projectPath(mutant.fileName).split("/")[0];
+  const rate = rates[folder] ?? rates["*"];
+  return rate !== undefined && sampleKey(mutant, seed) < rate;
 }
 
 /**
@@ -61,12 +84,12 @@ function incrementalKey(part, sample) {
 
 class SampleChecker {
   constructor() {
-    this.rates = process.env.MUTATION_SAMPLE ? parseRates(process.env.MUTATION_SAMPLE) : { "*": 1 };
+    this.sample = process.env.MUTATION_SAMPLE ? parseSample(process.env.MUTATION_SAMPLE) : { rates: { "*": 1 }, seed: 0 };
   }
   async init() {}
   async check(mutants) {
     const results = {};
-    for (const m of mutants) results[m.id] = inSample(m, this.rates) ? { status: "passed" } : { status: "compileError", reason: NOT_SAMPLED };
+    for (const m of mutants) results[m.id] = inSample(m, this.sample.rates, this.sample.seed) ? { status: "passed" } : { status: "compileError", reason: NOT_SAMPLED };
     return results;
   }
 }
@@ -76,6 +99,7 @@ SampleChecker.inject = [];
 // reading these assignments (cjs-module-lexer), not by running the module.
 exports.NOT_SAMPLED = NOT_SAMPLED;
 exports.parseRates = parseRates;
+exports.parseSample = parseSample;
 exports.projectPath = projectPath;
 exports.sampleKey = sampleKey;
 exports.inSample = inSample;

@@ -11,8 +11,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { isSample, MUTATION_PARTS, MutationReport, scoreTable, seedSample, survivors } from "./mutation-report";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseRates, incrementalKey } = require("./mutation-sample.cjs") as {
+const { parseRates, parseSample, incrementalKey } = require("./mutation-sample.cjs") as {
   parseRates: (text: string) => Record<string, number>;
+  parseSample: (text: string) => { rates: Record<string, number>; seed: number };
   incrementalKey: (part: string, sample?: string) => string;
 };
 
@@ -43,7 +44,7 @@ if (!summaryOnly) {
   for (const part of parts.length > 0 ? parts : MUTATION_PARTS) {
     console.log(`=== ${part} ===`);
     if (sample !== undefined) seedFromEarlierRuns(part, sample);
-    const run = spawnSync("npx", ["stryker", "run"], { cwd: root, stdio: "inherit", env: { ...process.env, MUTATION_PART: part, ...(sample ? { MUTATION_SAMPLE: sample } : {}) } });
+    const run = spawnSync("npx", ["stryker", "run"], { cwd: root, stdio: "inherit", env: { ...process.env, MUTATION_PART: part, MUTATION_SAMPLE: sample ?? "" } });
     if (run.status !== 0) {
       console.error(`stryker failed on ${part} (exit ${run.status})`);
       process.exit(1);
@@ -51,32 +52,31 @@ if (!summaryOnly) {
   }
 }
 /**
- * A new sample starts from the results earlier runs have for its mutants: per file, those of the report
- * with the most of them (a file's results are kept together with the source they were measured on).
+ * A new sample starts from the results one earlier run has for its mutants, in the files whose source
+ * is unchanged since (a result is only valid for the code and positions it was measured on). Files and
+ * test list come from the same report: Stryker numbers tests per report.
  */
-function seedFromEarlierRuns(part: string, rates: string): void {
+function seedFromEarlierRuns(part: string, sampleText: string): void {
   const dir = path.join(root, "mutation");
-  const target = path.join(dir, `${incrementalKey(part, rates)}.json`);
+  const target = path.join(dir, `${incrementalKey(part, sampleText)}.json`);
   if (fs.existsSync(target) || !fs.existsSync(dir)) return;
+  const { rates, seed } = parseSample(sampleText);
   const inPart = (file: string) => part.split(",").some((p) => file === p || file.startsWith(`${p.replace(/\/$/, "")}/`));
-  const earlier = fs
+  const unchanged = (file: string, source: unknown) => fs.existsSync(path.join(root, file)) && fs.readFileSync(path.join(root, file), "utf8") === source;
+  const candidates = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => seedSample(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as MutationReport & Record<string, unknown>, parseRates(rates)));
-  if (earlier.length === 0) return;
-  const files: Record<string, MutationReport["files"][string]> = {};
-  for (const r of earlier) {
-    for (const [file, entry] of Object.entries(r.files)) {
-      if (inPart(file) && entry.mutants.length > (files[file]?.mutants.length ?? 0)) files[file] = entry;
-    }
-  }
-  const reused = Object.values(files).reduce((n, e) => n + e.mutants.length, 0);
-  if (reused === 0) return;
-  // Test files and the rest come from the report with the most reused results.
-  const base = [...earlier].sort((a, b) => Object.values(b.files).reduce((n, e) => n + e.mutants.length, 0) - Object.values(a.files).reduce((n, e) => n + e.mutants.length, 0))[0];
-  fs.writeFileSync(target, JSON.stringify({ ...base, files }));
-  console.log(`reusing ${reused} results of earlier runs (${path.relative(root, target)})`);
+    .map((f) => {
+      const report = seedSample(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as MutationReport & Record<string, unknown>, rates, seed);
+      const files = Object.fromEntries(Object.entries(report.files).filter(([file, e]) => inPart(file) && unchanged(file, (e as { source?: unknown }).source)));
+      return { report, files, reused: Object.values(files).reduce((n, e) => n + e.mutants.length, 0) };
+    })
+    .sort((a, b) => b.reused - a.reused);
+  const best = candidates[0];
+  if (best === undefined || best.reused === 0) return;
+  fs.writeFileSync(target, JSON.stringify({ ...best.report, files: best.files }));
+  console.log(`reusing ${best.reused} results of an earlier run (${path.relative(root, target)})`);
 }
 
 const names = fs.existsSync(path.join(root, "mutation")) ? fs.readdirSync(path.join(root, "mutation")).filter((f) => f.endsWith(".json")).sort() : [];

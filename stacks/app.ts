@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
-import { ConfigValidationError, explainBuildFailure, reportProblems, throwIfProblems } from "../lib/core/validation";
+import { ConfigValidationError, explainBuildFailure, isObject, reportProblems, throwIfProblems } from "../lib/core/validation";
 import { EnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
 
@@ -18,7 +18,7 @@ export function addEnvironments(app: App, configs: readonly EnvironmentConfig[],
   reportProblems(app, validateEnvironmentSet("app", configs));
   const stacks: DatapathStack[] = [];
   // A config that is not an object is reported above, by its place in the list: it has no name to build a stack under.
-  for (const cfg of configs.filter((c) => c !== null && typeof c === "object")) {
+  for (const cfg of configs.filter((c) => isObject(c))) {
     try {
       stacks.push(new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
     } catch (e) {

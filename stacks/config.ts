@@ -237,7 +237,7 @@ export interface EnvironmentConfig {
 /** Problems with an environment config that no single construct can see. */
 export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig): Problem[] {
   const c = new Checker(path);
-  if (cfg === null || typeof cfg !== "object") {
+  if (!isObject(cfg)) {
     c.fail("config", cfg, "must be an object");
     return c.problems;
   }
@@ -327,7 +327,7 @@ export function validateEnvironmentSet(path: string, configs: readonly Environme
   const c = new Checker(path);
   const seen = new Set<string>();
   configs.forEach((cfg, i) => {
-    if (cfg === null || typeof cfg !== "object") {
+    if (!isObject(cfg)) {
       c.fail(`environments[${i}]`, cfg, "must be an object (an environment config)");
       return;
     }

@@ -106,7 +106,11 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["a backend that is not an object", devWith((c) => (c.backend = "tfstate" as never)), [`dev: backend "tfstate" must be an object { resourceGroupName, storageAccountName, containerName }`]],
   ["tags that are null", devWith((c) => (c.tags = null as never)), [`dev: tags null must be an object of strings`]],
   ["tags that are a string", devWith((c) => (c.tags = "owner=me" as never)), [`dev: tags "owner=me" must be an object of strings`]],
-  ["environments that are not objects", [dev, 42 as never, null as never], [`app: environments[1] 42 must be an object (an environment config)`, `app: environments[2] null must be an object (an environment config)`]],
+  ["environments that are not objects", [dev, 42 as never, null as never, [] as never], [
+    `app: environments[1] 42 must be an object (an environment config)`,
+    `app: environments[2] null must be an object (an environment config)`,
+    `app: environments[3] [] must be an object (an environment config)`,
+  ]],
   ["a section missing entirely", devWith((c) => delete (c as Record<string, unknown>).cluster), [`dev: cluster (missing) must be an object`]],
 ];
 
@@ -210,6 +214,7 @@ describe("one mistake, one line", () => {
 
   test("a stack given a config that is not an object reports that alone, under the stack's name", () => {
     expect(problemsOf(() => new DatapathStack(Testing.app(), "solo", 42 as never))).toEqual([`solo: config 42 must be an object`]);
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "list", [] as never))).toEqual([`list: config [] must be an object`]);
   });
 
   test("a config too broken to build does not stop the check of the next environment", () => {

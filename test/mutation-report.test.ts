@@ -30,6 +30,7 @@ describe("mutation scores (npm run mutation)", () => {
 describe("mutation samples (npm run mutation -- --sample=...)", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sampler = require("../scripts/mutation-sample.cjs");
+  const root = require("path").resolve(__dirname, "..") as string;
   const at = (fileName: string, line: number, mutatorName = "StringLiteral", replacement = `""`) => ({
     id: String(line),
     fileName,
@@ -38,23 +39,30 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
     location: { start: { line, column: 4 }, end: { line, column: 9 } },
   });
 
-  test("rates are per top folder or one for all, each in (0, 1]", () => {
+  test("rates are per top folder or one for all, each in (0, 1]; a seed picks an independent sample", () => {
     expect(sampler.parseRates("lib=0.06,stacks/=0.2")).toEqual({ lib: 0.06, stacks: 0.2 });
     expect(sampler.parseRates("0.1")).toEqual({ "*": 0.1 });
+    expect(sampler.parseSample("lib=0.03,seed=2")).toEqual({ rates: { lib: 0.03 }, seed: 2 });
     for (const bad of ["lib=0", "lib=1.5", "lib=x", "", "stacks="]) expect(() => sampler.parseRates(bad)).toThrow(/a number in \(0, 1\]/);
+    for (const bad of ["stack=0.1", "./lib=0.1", "lib/core=0.2"]) expect(() => sampler.parseRates(bad)).toThrow(/one of lib, stacks, cli/);
+    expect(() => sampler.parseRates("lib=0.1=x")).toThrow(/one '=' per entry/);
+    expect(() => sampler.parseSample("lib=0.1,seed=x")).toThrow(/whole number/);
   });
 
   test("a mutant's key depends on what it is, not on where Stryker's sandbox is or on its id", () => {
-    const here = at("/work/main/lib/core/naming.ts", 3);
-    const sandboxed = { ...at("/work/main/.stryker-tmp/sandbox-7/lib/core/naming.ts", 3), id: "999" };
+    const here = at(`${root}/lib/core/naming.ts`, 3);
+    const sandboxed = { ...at(`${root}/.stryker-tmp/sandbox-7/lib/core/naming.ts`, 3), id: "999" };
     expect(sampler.sampleKey(sandboxed)).toBe(sampler.sampleKey(here));
-    expect(sampler.sampleKey(at("/w/lib/core/naming.ts", 4))).not.toBe(sampler.sampleKey(here));
+    expect(sampler.sampleKey(at("lib/core/naming.ts", 3))).toBe(sampler.sampleKey(here));
+    expect(sampler.sampleKey(at("lib/core/naming.ts", 4))).not.toBe(sampler.sampleKey(here));
     expect(sampler.sampleKey({ ...here, replacement: `"x"` })).not.toBe(sampler.sampleKey(here));
-    expect(sampler.projectPath("C:\\w\\stacks\\config.ts")).toBe("stacks/config.ts");
+    expect(sampler.sampleKey(here, 1)).not.toBe(sampler.sampleKey(here));
+    // A folder named like ours above the project does not decide the folder.
+    expect(sampler.projectPath(`${root}/stacks/config.ts`)).toBe("stacks/config.ts");
   });
 
   test("the sample takes about its rate of each folder's mutants, and only from folders given a rate", () => {
-    const many = (folder: string) => Array.from({ length: 4000 }, (_, i) => at(`/w/${folder}/f${i % 7}.ts`, i + 1));
+    const many = (folder: string) => Array.from({ length: 4000 }, (_, i) => at(`${folder}/f${i % 7}.ts`, i + 1));
     const rates = sampler.parseRates("lib=0.05,stacks=0.25");
     const share = (folder: string) => many(folder).filter((m) => sampler.inSample(m, rates)).length / 4000;
     expect(share("lib")).toBeGreaterThan(0.04);
@@ -66,6 +74,14 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
     const mixed = sampler.parseRates("1,lib=0.05");
     expect(many("cli").every((m) => sampler.inSample(m, mixed))).toBe(true);
     expect(many("lib").filter((m) => sampler.inSample(m, mixed)).length).toBe(many("lib").filter((m) => sampler.inSample(m, rates)).length);
+    // Another seed draws another sample of the same size: the two overlap about as much as chance makes them.
+    const first = new Set(many("stacks").filter((m) => sampler.inSample(m, rates)).map((m) => m.id));
+    const second = many("stacks").filter((m) => sampler.inSample(m, rates, 7));
+    expect(second.length / 4000).toBeGreaterThan(0.23);
+    expect(second.length / 4000).toBeLessThan(0.27);
+    const overlap = second.filter((m) => first.has(m.id)).length / second.length;
+    expect(overlap).toBeGreaterThan(0.18);
+    expect(overlap).toBeLessThan(0.32);
   });
 
   test("the checker passes sampled mutants and fails the rest with the reason the scores count apart", async () => {
@@ -74,7 +90,7 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
     try {
       const Checker = sampler.strykerPlugins[0].injectableClass;
       expect(sampler.strykerPlugins[0]).toMatchObject({ kind: "Checker", name: "sample" });
-      const mutants = Array.from({ length: 40 }, (_, i) => at("/w/lib/a.ts", i + 1));
+      const mutants = Array.from({ length: 40 }, (_, i) => at(`${root}/lib/a.ts`, i + 1));
       const results = await new Checker().check(mutants);
       for (const m of mutants) {
         expect(results[m.id]).toEqual(sampler.inSample(m, { lib: 0.5 }) ? { status: "passed" } : { status: "compileError", reason: sampler.NOT_SAMPLED });

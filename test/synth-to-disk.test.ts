@@ -42,8 +42,12 @@ describe("synthToDisk and synthApp", () => {
     expect(withEnv({ DEBUG: debug }, () => synthToDisk(noted, outdir)).ok).toBe(true);
     const text = everyFile(outdir);
     expect(text).toContain("rg-notes");
-    // A recorded trace names the frames' files; cdktf writes it as "stackTrace" in the metadata.
-    expect(text).not.toMatch(/stackTrace|node_modules|synth-to-disk\.test/);
+    // A recorded trace names the frames' files; cdktf writes it as "stacktrace" in the manifest.
+    expect(text).not.toMatch(/node_modules|synth-to-disk\.test/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { annotations: Record<string, unknown>[] }> };
+    const annotations = Object.values(manifest.stacks).flatMap((s) => s.annotations);
+    expect(annotations).toHaveLength(2);
+    for (const a of annotations) expect(a.stacktrace ?? []).toEqual([]);
   });
 
   test("while building, recorded traces are empty (cdktf records one per token); afterwards, and under DEBUG, they are real", () => {
@@ -64,14 +68,14 @@ describe("synthToDisk and synthApp", () => {
     const after: { stack?: string } = {};
     Error.captureStackTrace(after);
     expect(after.stack).toMatch(/synth-to-disk\.test/);
-    // Errors thrown while building keep their own stack.
+    // Errors made while building keep their own stack, frames included.
     let thrown: Error | undefined;
     withEnv({ DEBUG: undefined }, () =>
       synthToDisk(() => {
         thrown = new Error("own");
       }, path.join(tmp, "own")),
     );
-    expect(thrown?.stack).toMatch(/own/);
+    expect(thrown?.stack).toMatch(/\n\s+at .*synth-to-disk\.test/);
   });
 
   test("synthApp prints each note once when run directly, and none under the cdktf CLI (which prints them itself)", () => {
