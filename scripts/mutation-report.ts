@@ -70,18 +70,25 @@ export function wilson95(detected: number, valid: number): readonly [number, num
 /** The top folder a file is scored under: `lib/`, `stacks/` or `cli/`. */
 const folderOf = (file: string): string => `${file.replace(/\\/g, "/").split("/")[0]}/`;
 
+/**
+ * How a table reads its reports: `full` (the counts are the score), `sample` (a finished random
+ * sample: the score is an estimate, given with its 95% interval) or `partial` (an interrupted sample:
+ * what finished first is not random, so no estimate is given).
+ */
+export type TableKind = "full" | "sample" | "partial";
+
 /** A markdown table: one row per top folder, then one per file, from every report given. */
-export function scoreTable(reports: readonly MutationReport[]): string {
+export function scoreTable(reports: readonly MutationReport[], kind: TableKind = reports.some(isSample) ? "sample" : "full"): string {
   const byFile = new Map<string, readonly MutantResult[]>();
   for (const r of reports) for (const [file, { mutants }] of Object.entries(r.files)) byFile.set(file.replace(/\\/g, "/"), mutants);
   const files = [...byFile.keys()].sort();
-  // A sample's table gives each score's 95% interval and how many mutants the sample left out.
-  const sampled = reports.some(isSample);
+  const sampled = kind !== "full";
   const estimate = (s: Score) => {
     if (s.score === undefined) return "-";
+    if (kind === "partial") return `(${s.score.toFixed(1)}%, interrupted)`;
     const valid = s.killed + s.timeout + s.survived + s.noCoverage;
     const [low, high] = wilson95(s.killed + s.timeout, valid);
-    return sampled ? `${s.score.toFixed(1)}% (${low.toFixed(1)}-${high.toFixed(1)})` : `${s.score.toFixed(1)}%`;
+    return kind === "sample" ? `${s.score.toFixed(1)}% (${low.toFixed(1)}-${high.toFixed(1)})` : `${s.score.toFixed(1)}%`;
   };
   const row = (name: string, s: Score) =>
     `| ${name} | ${estimate(s)} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.ignored} | ${s.invalid} |${sampled ? ` ${s.notSampled} |` : ""}`;
@@ -93,6 +100,23 @@ export function scoreTable(reports: readonly MutationReport[]): string {
   }
   for (const f of files) lines.push(row(f, score(byFile.get(f) ?? [])));
   return lines.join("\n");
+}
+
+/**
+ * Measured mutants of a sample that its own rates and seed would not choose (report positions from 1,
+ * the checker's from 0). Always none unless results were carried over after the code moved: then the
+ * sample is no longer random and its estimate is not to be trusted.
+ */
+export function outOfSample(report: MutationReport, rates: Readonly<Record<string, number>>, seed = 0): string[] {
+  return Object.entries(report.files).flatMap(([file, { mutants }]) =>
+    mutants
+      .filter((m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined)
+      .filter((m) => {
+        const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
+        return !inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end!) } }, rates, seed);
+      })
+      .map((m) => `${file}:${m.location.start.line}`),
+  );
 }
 
 /** Surviving and uncovered mutants, one line each: `file:line mutator -> replacement`. */

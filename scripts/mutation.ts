@@ -9,7 +9,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { isSample, MUTATION_PARTS, MutationReport, scoreTable, seedSample, survivors } from "./mutation-report";
+import { isSample, MUTATION_PARTS, MutationReport, outOfSample, scoreTable, seedSample, survivors } from "./mutation-report";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseRates, parseSample, incrementalKey } = require("./mutation-sample.cjs") as {
   parseRates: (text: string) => Record<string, number>;
@@ -49,6 +49,7 @@ if (!summaryOnly) {
       console.error(`stryker failed on ${part} (exit ${run.status})`);
       process.exit(1);
     }
+    recordFinished(incrementalKey(part, sample), part, sample);
   }
 }
 /**
@@ -79,11 +80,32 @@ function seedFromEarlierRuns(part: string, sampleText: string): void {
   console.log(`reusing ${best.reused} results of an earlier run (${path.relative(root, target)})`);
 }
 
-const names = fs.existsSync(path.join(root, "mutation")) ? fs.readdirSync(path.join(root, "mutation")).filter((f) => f.endsWith(".json")).sort() : [];
+// mutation/finished.json: the runs that ran to the end (Stryker also saves an interrupted run's
+// incremental file, to resume it), with the part and sample each measured.
+const FINISHED = path.join(root, "mutation", "finished.json");
+type Finished = Record<string, { readonly part: string; readonly sample?: string }>;
+const finished = (): Finished => (fs.existsSync(FINISHED) ? (JSON.parse(fs.readFileSync(FINISHED, "utf8")) as Finished) : {});
+function recordFinished(key: string, part: string, sampleText: string | undefined): void {
+  const all = { ...finished(), [key]: { part, ...(sampleText ? { sample: sampleText } : {}) } };
+  const sorted = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+  fs.writeFileSync(FINISHED, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+const names = fs.existsSync(path.join(root, "mutation")) ? fs.readdirSync(path.join(root, "mutation")).filter((f) => f.endsWith(".json") && f !== "finished.json").sort() : [];
 const reports: MutationReport[] = names.map((f) => JSON.parse(fs.readFileSync(path.join(root, "mutation", f), "utf8")));
-const sampleFiles = names.map((f, i) => [f, reports[i]] as const).filter(([, r]) => isSample(r));
+// A sample is known by its file's name (a freshly seeded file has no left-out mutants yet) or its content.
+const sampleAt = (i: number) => names[i].includes("-sample-") || isSample(reports[i]);
 // Full runs and samples are never mixed in one table: a sample's counts estimate a score, a full run's are it.
-const full = reports.filter((r) => !isSample(r));
-if (full.length > 0) console.log(`Full runs:\n${scoreTable(full)}`);
-for (const [file, r] of sampleFiles) console.log(`\nSample (${file}):\n${scoreTable([r])}`);
+const full = reports.filter((_, i) => !sampleAt(i));
+if (full.length > 0) console.log(`Full runs:\n${scoreTable(full, "full")}`);
+for (const [i, file] of names.entries()) {
+  if (!sampleAt(i)) continue;
+  const done = finished()[file.replace(/\.json$/, "")];
+  console.log(`\nSample ${file}${done ? ` (${done.sample})` : " (interrupted: no estimate)"}:\n${scoreTable([reports[i]], done ? "sample" : "partial")}`);
+  if (done?.sample) {
+    const { rates, seed } = parseSample(done.sample);
+    const drift = outOfSample(reports[i], rates, seed);
+    if (drift.length > 0) console.log(`WARNING: ${drift.length} measured mutants are not in this sample (code moved under reused results): ${drift.slice(0, 5).join(", ")}`);
+  }
+}
 if (args.includes("--survivors")) for (const line of survivors(reports)) console.log(line);

@@ -27,7 +27,7 @@ describe("rule attribute lookup", () => {
     expect(get(attrs, "missing.deeper")).toBeUndefined();
   });
 
-  test("a token is a string cdktf has not resolved; a number token is a reference but not a string token", () => {
+  test("isToken is true only for string tokens (cdktf counts number tokens too); a number token is still only a reference", () => {
     const stringToken = Token.asString({ resolve: () => "x" });
     const numberToken = Token.asNumber({ resolve: () => 1 });
     expect(isToken(stringToken)).toBe(true);

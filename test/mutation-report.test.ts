@@ -1,4 +1,4 @@
-import { isSample, score, scoreTable, seedSample, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
+import { isSample, outOfSample, score, scoreTable, seedSample, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
 
 const mutant = (status: string, line = 1, mutatorName = "BooleanLiteral"): MutantResult => ({ id: `${status}${line}`, mutatorName, replacement: "false", status, location: { start: { line, column: 1 } } });
 
@@ -152,5 +152,34 @@ describe("reusing earlier results in a new sample", () => {
     expect(sampler.incrementalKey("lib,stacks", "lib=0.03,stacks=0.1")).toBe("lib-stacks-sample-lib-0-03-stacks-0-1");
     expect(sampler.incrementalKey("lib,stacks", "lib=0.06")).not.toBe(sampler.incrementalKey("lib,stacks", "lib=0.03"));
     expect(sampler.incrementalKey(undefined)).toBe("all");
+  });
+});
+
+describe("reading a sample's results", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sampler = require("../scripts/mutation-sample.cjs");
+  const at = (line: number, status: string): MutantResult => ({ id: String(line), mutatorName: "StringLiteral", replacement: `""`, status, location: { start: { line, column: 3 }, end: { line, column: 8 } } });
+  const chosen = (line: number, rates: Record<string, number>, seed: number) =>
+    sampler.inSample({ fileName: "lib/a.ts", mutatorName: "StringLiteral", replacement: `""`, location: { start: { line: line - 1, column: 2 }, end: { line: line - 1, column: 7 } } }, rates, seed);
+
+  test("an interrupted sample gets no estimate: what finished first is not a random part of it", () => {
+    const out = { ...at(9, "CompileError"), statusReason: sampler.NOT_SAMPLED };
+    const report = { files: { "lib/a.ts": { mutants: [at(1, "Killed"), at(2, "Survived"), out] } } };
+    const partial = scoreTable([report], "partial").split("\n");
+    expect(partial).toContain("| **lib/** | (50.0%, interrupted) | 1 | 0 | 1 | 0 | 0 | 0 | 1 |");
+    expect(scoreTable([report], "sample")).toContain("| **lib/** | 50.0% (9.5-90.5) |");
+  });
+
+  test("measured mutants its own rates and seed would not choose are named (results carried over after the code moved)", () => {
+    const rates = { lib: 0.5 };
+    const lines = Array.from({ length: 60 }, (_, i) => i + 1);
+    const inside = lines.filter((l) => chosen(l, rates, 3));
+    const outside = lines.filter((l) => !chosen(l, rates, 3));
+    expect(inside.length).toBeGreaterThan(10);
+    expect(outside.length).toBeGreaterThan(10);
+    const report = { files: { "lib/a.ts": { mutants: [...inside.map((l) => at(l, "Killed")), { ...at(outside[0], "CompileError"), statusReason: sampler.NOT_SAMPLED }] } } };
+    expect(outOfSample(report, rates, 3)).toEqual([]);
+    const drifted = { files: { "lib/a.ts": { mutants: [...report.files["lib/a.ts"].mutants, at(outside[1], "Killed")] } } };
+    expect(outOfSample(drifted, rates, 3)).toEqual([`lib/a.ts:${outside[1]}`]);
   });
 });
