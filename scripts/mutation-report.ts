@@ -40,6 +40,15 @@ interface Location {
 }
 const unsampled = (m: MutantResult): boolean => m.status === "CompileError" && m.statusReason === NOT_SAMPLED;
 
+/** A result a sample counts: tested (not left out by its sample, not still pending), with a full position. */
+const measured = (m: MutantResult): boolean => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined;
+
+/** Whether a sample with `rates` and `seed` chooses the mutant: report positions count from 1, the checker's from 0. */
+function chosen(file: string, m: MutantResult, rates: Readonly<Record<string, number>>, seed: number): boolean {
+  const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
+  return inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end!) } }, rates, seed);
+}
+
 /** Stryker's mutation score: killed and timed-out mutants over all valid ones (ignored and non-compiling excluded). */
 export function score(all: readonly MutantResult[]): Score {
   const mutants = all.filter((m) => !unsampled(m));
@@ -109,13 +118,7 @@ export function scoreTable(reports: readonly MutationReport[], kind: TableKind =
  */
 export function outOfSample(report: MutationReport, rates: Readonly<Record<string, number>>, seed = 0): string[] {
   return Object.entries(report.files).flatMap(([file, { mutants }]) =>
-    mutants
-      .filter((m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined)
-      .filter((m) => {
-        const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
-        return !inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end!) } }, rates, seed);
-      })
-      .map((m) => `${file}:${m.location.start.line}`),
+    mutants.filter((m) => measured(m) && !chosen(file, m, rates, seed)).map((m) => `${file}:${m.location.start.line}`),
   );
 }
 
@@ -137,14 +140,6 @@ export function survivors(reports: readonly MutationReport[]): string[] {
  * sample checker sees Stryker's own positions, from 0.
  */
 export function seedSample<R extends MutationReport>(report: R, rates: Readonly<Record<string, number>>, seed = 0): R {
-  const files = Object.fromEntries(
-    Object.entries(report.files).map(([file, entry]) => {
-      const from0 = (p: { line: number; column: number }) => ({ line: p.line - 1, column: p.column - 1 });
-      const keep = entry.mutants.filter(
-        (m) => !unsampled(m) && m.status !== "Pending" && m.location.end !== undefined && inSample({ ...m, fileName: file, location: { start: from0(m.location.start), end: from0(m.location.end) } }, rates, seed),
-      );
-      return [file, { ...entry, mutants: keep }];
-    }),
-  );
+  const files = Object.fromEntries(Object.entries(report.files).map(([file, entry]) => [file, { ...entry, mutants: entry.mutants.filter((m) => measured(m) && chosen(file, m, rates, seed)) }]));
   return { ...report, files };
 }

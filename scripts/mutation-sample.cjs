@@ -43,9 +43,6 @@ function parseSample(text) {
   return { rates, seed };
 }
 
-/** The rates alone (see parseSample). */
-const parseRates = (text) => parseSample(text).rates;
-
 /** The project's root: where this file's folder (scripts/) is. */
 const ROOT = require("path").resolve(__dirname, "..").replace(/\\/g, "/");
 
@@ -98,7 +95,6 @@ SampleChecker.inject = [];
 // One `exports.x =` per name: Node finds the named exports of a CommonJS module Stryker imports by
 // reading these assignments (cjs-module-lexer), not by running the module.
 exports.NOT_SAMPLED = NOT_SAMPLED;
-exports.parseRates = parseRates;
 exports.parseSample = parseSample;
 exports.projectPath = projectPath;
 exports.sampleKey = sampleKey;

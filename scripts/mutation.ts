@@ -11,8 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isSample, MUTATION_PARTS, MutationReport, outOfSample, scoreTable, seedSample, survivors } from "./mutation-report";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseRates, parseSample, incrementalKey } = require("./mutation-sample.cjs") as {
-  parseRates: (text: string) => Record<string, number>;
+const { parseSample, incrementalKey } = require("./mutation-sample.cjs") as {
   parseSample: (text: string) => { rates: Record<string, number>; seed: number };
   incrementalKey: (part: string, sample?: string) => string;
 };
@@ -26,7 +25,7 @@ const sampleArg = args.find((a) => a.startsWith("--sample="));
 const sample = sampleArg?.slice("--sample=".length);
 if (sample !== undefined) {
   try {
-    parseRates(sample);
+    parseSample(sample);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(2);
@@ -63,20 +62,27 @@ function seedFromEarlierRuns(part: string, sampleText: string): void {
   if (fs.existsSync(target) || !fs.existsSync(dir)) return;
   const { rates, seed } = parseSample(sampleText);
   const inPart = (file: string) => part.split(",").some((p) => file === p || file.startsWith(`${p.replace(/\/$/, "")}/`));
-  const unchanged = (file: string, source: unknown) => fs.existsSync(path.join(root, file)) && fs.readFileSync(path.join(root, file), "utf8") === source;
+  // Each project file is read once, however many reports hold it.
+  const current = new Map<string, string | undefined>();
+  const sourceNow = (file: string) => {
+    if (!current.has(file)) current.set(file, fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), "utf8") : undefined);
+    return current.get(file);
+  };
   const candidates = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
+    .filter((f) => f.endsWith(".json") && f !== "finished.json")
     .sort()
     .map((f) => {
-      const report = seedSample(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as MutationReport & Record<string, unknown>, rates, seed);
-      const files = Object.fromEntries(Object.entries(report.files).filter(([file, e]) => inPart(file) && unchanged(file, (e as { source?: unknown }).source)));
-      return { report, files, reused: Object.values(files).reduce((n, e) => n + e.mutants.length, 0) };
+      const stored = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as MutationReport & Record<string, unknown>;
+      // Only files of this part whose source is as measured; only then are their mutants chosen anew.
+      const usable = Object.entries(stored.files).filter(([file, e]) => inPart(file) && sourceNow(file) === (e as { source?: unknown }).source);
+      const report = seedSample({ ...stored, files: Object.fromEntries(usable) }, rates, seed);
+      return { report, reused: Object.values(report.files).reduce((n, e) => n + e.mutants.length, 0) };
     })
     .sort((a, b) => b.reused - a.reused);
   const best = candidates[0];
   if (best === undefined || best.reused === 0) return;
-  fs.writeFileSync(target, JSON.stringify({ ...best.report, files: best.files }));
+  fs.writeFileSync(target, JSON.stringify(best.report));
   console.log(`reusing ${best.reused} results of an earlier run (${path.relative(root, target)})`);
 }
 
@@ -98,9 +104,10 @@ const sampleAt = (i: number) => names[i].includes("-sample-") || isSample(report
 // Full runs and samples are never mixed in one table: a sample's counts estimate a score, a full run's are it.
 const full = reports.filter((_, i) => !sampleAt(i));
 if (full.length > 0) console.log(`Full runs:\n${scoreTable(full, "full")}`);
+const ended = finished();
 for (const [i, file] of names.entries()) {
   if (!sampleAt(i)) continue;
-  const done = finished()[file.replace(/\.json$/, "")];
+  const done = ended[file.replace(/\.json$/, "")];
   console.log(`\nSample ${file}${done ? ` (${done.sample})` : " (interrupted: no estimate)"}:\n${scoreTable([reports[i]], done ? "sample" : "partial")}`);
   if (done?.sample) {
     const { rates, seed } = parseSample(done.sample);

@@ -78,6 +78,24 @@ export function problemsOf(build: () => unknown): string[] {
   return problems.map(formatProblem);
 }
 
+/** Undo Terraform's template escaping (`$${` -> `${`, `%%{` -> `%{`) of a literal written into the output. */
+export const unescapeTemplate = (v: unknown): string => String(v).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+
+/** Run `run` with environment variables set (undefined: unset), restoring them afterwards. */
+export function withEnv<T>(vars: Record<string, string | undefined>, run: () => T): T {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  apply(vars);
+  try {
+    return run();
+  } finally {
+    apply(before);
+  }
+}
+
 /**
  * Parse a JSON document that Terraform will template: `${...}` interpolations may contain quotes
  * (e.g. `split("/", x)`), which are escaped here so the structure can be inspected.

@@ -1,3 +1,4 @@
+import { withEnv } from "./helpers";
 import { isSample, outOfSample, score, scoreTable, seedSample, survivors, wilson95, MutantResult } from "../scripts/mutation-report";
 
 const mutant = (status: string, line = 1, mutatorName = "BooleanLiteral"): MutantResult => ({ id: `${status}${line}`, mutatorName, replacement: "false", status, location: { start: { line, column: 1 } } });
@@ -40,12 +41,12 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
   });
 
   test("rates are per top folder or one for all, each in (0, 1]; a seed picks an independent sample", () => {
-    expect(sampler.parseRates("lib=0.06,stacks/=0.2")).toEqual({ lib: 0.06, stacks: 0.2 });
-    expect(sampler.parseRates("0.1")).toEqual({ "*": 0.1 });
+    expect(sampler.parseSample("lib=0.06,stacks/=0.2")).toEqual({ rates: { lib: 0.06, stacks: 0.2 }, seed: 0 });
+    expect(sampler.parseSample("0.1")).toEqual({ rates: { "*": 0.1 }, seed: 0 });
     expect(sampler.parseSample("lib=0.03,seed=2")).toEqual({ rates: { lib: 0.03 }, seed: 2 });
-    for (const bad of ["lib=0", "lib=1.5", "lib=x", "", "stacks="]) expect(() => sampler.parseRates(bad)).toThrow(/a number in \(0, 1\]/);
-    for (const bad of ["stack=0.1", "./lib=0.1", "lib/core=0.2"]) expect(() => sampler.parseRates(bad)).toThrow(/one of lib, stacks, cli/);
-    expect(() => sampler.parseRates("lib=0.1=x")).toThrow(/one '=' per entry/);
+    for (const bad of ["lib=0", "lib=1.5", "lib=x", "", "stacks="]) expect(() => sampler.parseSample(bad)).toThrow(/a number in \(0, 1\]/);
+    for (const bad of ["stack=0.1", "./lib=0.1", "lib/core=0.2"]) expect(() => sampler.parseSample(bad)).toThrow(/one of lib, stacks, cli/);
+    expect(() => sampler.parseSample("lib=0.1=x")).toThrow(/one '=' per entry/);
     expect(() => sampler.parseSample("lib=0.1,seed=x")).toThrow(/whole number/);
   });
 
@@ -63,7 +64,7 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
 
   test("the sample takes about its rate of each folder's mutants, and only from folders given a rate", () => {
     const many = (folder: string) => Array.from({ length: 4000 }, (_, i) => at(`${folder}/f${i % 7}.ts`, i + 1));
-    const rates = sampler.parseRates("lib=0.05,stacks=0.25");
+    const { rates } = sampler.parseSample("lib=0.05,stacks=0.25");
     const share = (folder: string) => many(folder).filter((m) => sampler.inSample(m, rates)).length / 4000;
     expect(share("lib")).toBeGreaterThan(0.04);
     expect(share("lib")).toBeLessThan(0.06);
@@ -71,7 +72,7 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
     expect(share("stacks")).toBeLessThan(0.27);
     expect(share("cli")).toBe(0);
     // The rate "*" covers the folders without their own; a folder's own rate wins.
-    const mixed = sampler.parseRates("1,lib=0.05");
+    const { rates: mixed } = sampler.parseSample("1,lib=0.05");
     expect(many("cli").every((m) => sampler.inSample(m, mixed))).toBe(true);
     expect(many("lib").filter((m) => sampler.inSample(m, mixed)).length).toBe(many("lib").filter((m) => sampler.inSample(m, rates)).length);
     // Another seed draws another sample of the same size: the two overlap about as much as chance makes them.
@@ -85,23 +86,18 @@ describe("mutation samples (npm run mutation -- --sample=...)", () => {
   });
 
   test("the checker passes sampled mutants and fails the rest with the reason the scores count apart", async () => {
-    const before = process.env.MUTATION_SAMPLE;
-    process.env.MUTATION_SAMPLE = "lib=0.5";
-    try {
-      const Checker = sampler.strykerPlugins[0].injectableClass;
-      expect(sampler.strykerPlugins[0]).toMatchObject({ kind: "Checker", name: "sample" });
-      const mutants = Array.from({ length: 40 }, (_, i) => at(`${root}/lib/a.ts`, i + 1));
-      const results = await new Checker().check(mutants);
-      for (const m of mutants) {
-        expect(results[m.id]).toEqual(sampler.inSample(m, { lib: 0.5 }) ? { status: "passed" } : { status: "compileError", reason: sampler.NOT_SAMPLED });
-      }
-      const passed = Object.values(results).filter((r) => (r as { status: string }).status === "passed").length;
-      expect(passed).toBeGreaterThan(0);
-      expect(passed).toBeLessThan(40);
-    } finally {
-      if (before === undefined) delete process.env.MUTATION_SAMPLE;
-      else process.env.MUTATION_SAMPLE = before;
+    const Checker = sampler.strykerPlugins[0].injectableClass;
+    expect(sampler.strykerPlugins[0]).toMatchObject({ kind: "Checker", name: "sample" });
+    // The checker reads its sample (rates and seed) from the environment its Stryker process inherits.
+    const checker = withEnv({ MUTATION_SAMPLE: "lib=0.5,seed=4" }, () => new Checker());
+    const mutants = Array.from({ length: 40 }, (_, i) => at(`${root}/lib/a.ts`, i + 1));
+    const results = await checker.check(mutants);
+    for (const m of mutants) {
+      expect(results[m.id]).toEqual(sampler.inSample(m, { lib: 0.5 }, 4) ? { status: "passed" } : { status: "compileError", reason: sampler.NOT_SAMPLED });
     }
+    const passed = Object.values(results).filter((r) => (r as { status: string }).status === "passed").length;
+    expect(passed).toBeGreaterThan(0);
+    expect(passed).toBeLessThan(40);
   });
 
   test("mutants left out of a sample are neither valid nor invalid, and a sample's table gives the 95% interval", () => {

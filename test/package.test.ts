@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { adfPipelineOf, resourcesOf, TfJson } from "./helpers";
+import { adfPipelineOf, resourcesOf, TfJson, unescapeTemplate } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -79,7 +79,7 @@ describe("the packed library in another team's app", () => {
     expect(Object.keys(json.provider ?? {}).sort()).toEqual(["azapi", "azurerm", "time"]);
     // The step code uploaded is the package's own pipeline/ folder.
     const blob = Object.values(resourcesOf(json, "azurerm_storage_blob")).find((b) => String(b.name).endsWith("/process.py"))!;
-    expect(String(blob.source_content).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).toBe(fs.readFileSync(path.join(ROOT, "pipeline", "process.py"), "utf8"));
+    expect(unescapeTemplate(blob.source_content)).toBe(fs.readFileSync(path.join(ROOT, "pipeline", "process.py"), "utf8"));
   });
 
   test("the installed CLI runs from the compiled JavaScript and knows its version", () => {

@@ -268,7 +268,8 @@ describe("PrivateEndpoints on its own", () => {
     // Without tags nothing is tagged (no empty map either).
     const untagged = bareStack();
     new PrivateEndpoints(untagged, "pe", props);
-    for (const r of [...Object.values(resourcesOf(synthJson(untagged), "azurerm_private_dns_zone")), ...Object.values(resourcesOf(synthJson(untagged), "azurerm_private_dns_zone_virtual_network_link"))]) {
+    const plain = synthJson(untagged);
+    for (const r of [...Object.values(resourcesOf(plain, "azurerm_private_dns_zone")), ...Object.values(resourcesOf(plain, "azurerm_private_dns_zone_virtual_network_link"))]) {
       expect(r.tags).toBeUndefined();
     }
   });

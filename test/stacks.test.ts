@@ -8,7 +8,7 @@ import { EnvironmentConfig } from "../stacks/config";
 import { addEnvironments } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
-import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
+import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 
@@ -255,12 +255,11 @@ describe("pipeline.codeDirectory", () => {
       for (const f of files) fs.writeFileSync(path.join(dir, f), `# ${f} of the team's own folder\n${fs.readFileSync(path.join(DEFAULT_PIPELINE_DIR, f), "utf8")}`);
       const json = synthJson(envStack({ ...dev, pipeline: { ...dev.pipeline, codeDirectory: dir } }));
       const blobs = Object.values(resourcesOf(json, "azurerm_storage_blob")).filter((b) => String(b.name).startsWith("LocalUpload/"));
-      const unescape = (v: unknown) => String(v).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-      expect(Object.fromEntries(blobs.map((b) => [path.basename(String(b.name)), unescape(b.source_content)]))).toEqual(
+      expect(Object.fromEntries(blobs.map((b) => [path.basename(String(b.name)), unescapeTemplate(b.source_content)]))).toEqual(
         Object.fromEntries(files.filter((f) => f.endsWith(".py")).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")])),
       );
       const environment = Object.values(resourcesOf(json, "azapi_resource_action")).find((r) => String(r.type).includes("/environments/versions@"));
-      expect(unescape((environment?.body as { properties: { condaFile: string } }).properties.condaFile)).toBe(fs.readFileSync(path.join(dir, "conda.yaml"), "utf8"));
+      expect(unescapeTemplate((environment?.body as { properties: { condaFile: string } }).properties.condaFile)).toBe(fs.readFileSync(path.join(dir, "conda.yaml"), "utf8"));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -7,21 +7,11 @@ import { Annotations, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { synthApp, synthToDisk } from "../stacks/app";
+import { withEnv } from "./helpers";
 
 describe("synthToDisk and synthApp", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-to-disk-"));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const withEnv = <T>(vars: Record<string, string | undefined>, run: () => T): T => {
-    const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-    try {
-      return run();
-    } finally {
-      for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
   const noted = (app: import("cdktf").App) => {
     const stack = new TerraformStack(app, "notes");
     new AzurermProvider(stack, "azurerm", { features: [{}] });
