@@ -38,12 +38,23 @@ export function jobNameOf(activities: readonly ActivityRun[]): string | undefine
   return typeof name === "string" ? name : undefined;
 }
 
-/** The job's status and studio link; undefined when it cannot be read (no workspace access). */
+/** ARM URL of a job in the target's workspace (Jobs_Get; `suffix` for its actions, e.g. `/cancel`). */
+function jobUrl(c: Clients, t: Target, name: string, suffix = ""): string {
+  return `${c.armEndpoint}/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}/jobs/${encodeURIComponent(name)}${suffix}?api-version=${JOBS_API_VERSION}`;
+}
+
+/**
+ * The job's status and studio link; undefined when it cannot be read (no workspace access). Read
+ * with Jobs_Get of the same stable api-version the pipeline's own poll uses (the SDK's
+ * `jobs.get` would send its older 2022-10-01).
+ */
 export async function readJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<AmlJob | undefined> {
   try {
-    const job = await c.ml.jobs.get(t.resourceGroup, t.workspace, name, { abortSignal: AbortSignal.timeout(timeoutMs) });
-    const props = job.properties as { status?: string; services?: Record<string, { endpoint?: string }> };
-    return { name, status: String(props.status ?? "Unknown"), studio: props.services?.Studio?.endpoint };
+    const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name), method: "GET", abortSignal: AbortSignal.timeout(timeoutMs) }));
+    if (response.status !== 200) return undefined;
+    const job = JSON.parse(response.bodyAsText ?? "null") as { properties?: { status?: string; services?: Record<string, { endpoint?: string } | null> | null } } | null;
+    const props = job?.properties ?? {};
+    return { name, status: String(props.status ?? "Unknown"), studio: props.services?.Studio?.endpoint ?? undefined };
   } catch {
     return undefined;
   }
@@ -95,8 +106,7 @@ export async function failedSteps(c: Clients, t: Target, jobName: string, timeou
  * to finish: the SDK's poller would wait on the long-running operation.
  */
 export async function cancelJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<void> {
-  const url = `${c.armEndpoint}/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}/jobs/${encodeURIComponent(name)}/cancel?api-version=${JOBS_API_VERSION}`;
-  const response = await c.ml.sendRequest(createPipelineRequest({ url, method: "POST", abortSignal: AbortSignal.timeout(timeoutMs) }));
+  const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name, "/cancel"), method: "POST", abortSignal: AbortSignal.timeout(timeoutMs) }));
   if (response.status !== 200 && response.status !== 202) {
     throw Object.assign(new Error(`cancelling AML job ${name} failed: HTTP ${response.status} ${response.bodyAsText ?? ""}`.trim()), { statusCode: response.status });
   }

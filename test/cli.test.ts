@@ -106,7 +106,10 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(create[0].path).toBe(`${DEV}/pipelines/datapath/createRun`);
         expect(create[0].body).toEqual({ relative_path: "parquet/offerpath3", datastore_name: "input_data" });
         expect(arm.calls("getRun")[0].path).toBe(`${DEV}/pipelineruns/${RUN}`);
-        expect(arm.calls("getJob")[0].path).toBe(`${WS}/jobs/job-42`);
+        // The job is read with Jobs_Get of the stable 2024-04-01 API, on every poll until it is known to have completed.
+        const jobReads = arm.calls("getJob");
+        expect(jobReads.length).toBeGreaterThanOrEqual(2);
+        for (const read of jobReads) expect([read.method, read.path, read.apiVersion]).toEqual(["GET", `${WS}/jobs/job-42`, "2024-04-01"]);
         expect(r.stdout).toContain(`Started run ${RUN} of datapath in ${N.dataFactory} on input_data:parquet/offerpath3`);
         expect(r.stdout).toContain(`Portal: https://adf.azure.com/en/monitoring/pipelineruns/${RUN}?factory=${encodeURIComponent(DEV)}`);
         // Not a TTY: plain log lines for each change, with the elapsed time.
@@ -121,6 +124,28 @@ describe("aml-datapath against a local ARM stand-in", () => {
         expect(r.stdout).not.toContain("(0s)");
       },
     );
+  });
+
+  test.concurrent("status --follow reads the AML job through Jobs_Get 2024-04-01; a job it may not read leaves the ADF outcome standing", async () => {
+    const handlers = (job: () => { status: number; body: unknown }) => ({
+      getRun: () => run("Succeeded", { durationInMs: 4000 }),
+      queryActivityRuns: () => ({ status: 200, body: { value: [activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-5" } })] } }),
+      getJob: job,
+    });
+    await withArm(handlers(() => ({ status: 200, body: { id: "x", name: "job-5", properties: { jobType: "Pipeline", status: "Completed", services: { Studio: { endpoint: STUDIO } } } } })), async (arm, url) => {
+      const r = await cli(arm, url, ["status", RUN, "--env", "dev", "--follow", "--poll", "0.1"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(arm.calls("getJob").map((c) => [c.method, c.path, c.apiVersion])).toEqual([["GET", `${WS}/jobs/job-5`, "2024-04-01"]]);
+      expect(r.stdout).toMatch(/^\+\d+s AML job job-5: Completed$/m);
+    });
+    await withArm(handlers(() => ({ status: 403, body: armError("AuthorizationFailed", "no access to the workspace") })), async (arm, url) => {
+      const r = await cli(arm, url, ["status", RUN, "--env", "dev", "--follow", "--poll", "0.1"]);
+      expect(arm.unexpected).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^\+\d+s AML job job-5: \(not readable\)$/m);
+      expect(r.stdout).toContain(`Run ${RUN} succeeded in 4s.`);
+    });
   });
 
   test.concurrent("a failed activity: exit 1 with that activity's error message", async () => {
@@ -362,7 +387,8 @@ describe("aml-datapath cancel", () => {
         expect(arm.calls("cancelRun").map((c) => [c.path, new URLSearchParams(c.query).get("isRecursive")])).toEqual([[`${DEV}/pipelineruns/${RUN}/cancel`, "true"]]);
         // The ADF run is cancelled before the job: no new invoke can start in between.
         expect(arm.calls("cancelRun")[0].at).toBeLessThanOrEqual(arm.calls("cancelJob")[0].at);
-        expect(arm.calls("cancelJob").map((c) => c.path)).toEqual([`${WS}/jobs/job-9/cancel`]);
+        expect(arm.calls("getJob").map((c) => [c.method, c.path, c.apiVersion])).toEqual([["GET", `${WS}/jobs/job-9`, "2024-04-01"]]);
+        expect(arm.calls("cancelJob").map((c) => [c.method, c.path, c.apiVersion])).toEqual([["POST", `${WS}/jobs/job-9/cancel`, "2024-04-01"]]);
         expect(r.stdout).toContain(`Cancelled ADF run ${RUN} (was InProgress).`);
         expect(r.stdout).toContain("Cancel requested for AML job job-9 (was Running).");
       },

@@ -36,7 +36,7 @@ const SUB = "/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)";
 const ADF = `${SUB}/providers/Microsoft.DataFactory/factories/(?<factory>[^/]+)`;
 const WS = `${SUB}/providers/Microsoft.MachineLearningServices/workspaces/(?<ws>[^/]+)`;
 
-/** The ARM operations the CLI uses: method, path, api-version of the SDK that calls it. */
+/** The ARM operations the CLI uses: method, path, and the api-version it must send (the SDK's, or the one the CLI sets). */
 export const OPERATIONS = {
   createRun: { method: "POST", path: new RegExp(`^${ADF}/pipelines/(?<pipeline>[^/]+)/createRun$`), apiVersion: "2018-06-01" },
   getRun: { method: "GET", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)$`), apiVersion: "2018-06-01" },
@@ -45,7 +45,7 @@ export const OPERATIONS = {
   getJob: {
     method: "GET",
     path: new RegExp(`^${WS}/jobs/(?<job>[^/]+)$`),
-    apiVersion: "2022-10-01",
+    apiVersion: "2024-04-01",
   },
   cancelRun: { method: "POST", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)/cancel$`), apiVersion: "2018-06-01" },
   cancelJob: { method: "POST", path: new RegExp(`^${WS}/jobs/(?<job>[^/]+)/cancel$`), apiVersion: "2024-04-01" },
