@@ -65,6 +65,16 @@ ${REQUEST}`,
 ${REQUEST}`,
     azure: true,
   },
+  "prune-deployments": {
+    summary: "delete old batch deployments (keeps the endpoint's default and the newest others)",
+    usage: (envs) => `aml-datapath prune-deployments --env <${envs}> [--keep <n>] [--dry-run]`,
+    options: `  --env <name>           environment
+  --keep <n>             deployments to keep, the endpoint's default included, >= 1 (default 2: the
+                         default and the newest other); one still provisioning is never deleted
+  --dry-run              print what would be deleted; delete nothing
+${REQUEST}`,
+    azure: true,
+  },
   local: {
     summary: "run the three steps on a local folder, as AML would (no Azure)",
     usage: (envs) => `aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <${envs}>]`,

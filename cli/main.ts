@@ -5,6 +5,7 @@
  *   aml-datapath status <run id> --env dev
  *   aml-datapath runs --env dev [--last 10]
  *   aml-datapath cancel <run id> --env dev
+ *   aml-datapath prune-deployments --env dev [--keep 2] [--dry-run]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,6 +18,7 @@ import type { Clients } from "./azure";
 import { portalLink, resolveTarget, Target, UsageError } from "./target";
 import { COMMANDS, commandHelp, EXIT, usage } from "./help";
 import type { AmlJob } from "./aml-jobs";
+import { checkKeep, noEndpoint, pruneDeployments } from "./prune";
 import type { EnvironmentConfig } from "../stacks/config";
 import { environments } from "../stacks/environments";
 
@@ -218,6 +220,8 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       "request-timeout": { type: "string" },
       out: { type: "string" },
       workers: { type: "string" },
+      keep: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
@@ -261,7 +265,9 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   }
   const last = values.last === undefined ? 10 : Number(values.last);
   if (command === "runs" && (!Number.isInteger(last) || last < 1 || last > 100)) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
+  const keep = command === "prune-deployments" ? checkKeep(values.keep) : 0;
   const t = resolveTarget(values.env, configs, vars);
+  if (command === "prune-deployments" && !t.batchEndpoint) throw new UsageError(noEndpoint(t));
   // Named when it was not set explicitly for this tool (config or AZURE_SUBSCRIPTION_ID).
   if (t.subscriptionSource === "the Azure CLI's default subscription" || t.subscriptionSource === "ARM_SUBSCRIPTION_ID") io.err(`Using subscription ${t.subscriptionId} (${t.subscriptionSource}).`);
   let prepared: () => Promise<number>;
@@ -295,6 +301,8 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
     };
   } else if (command === "cancel") {
     prepared = () => cancelRun(createClients(t, vars), t, runId, followOptions.requestTimeoutMs, io, followOptions.pollMs);
+  } else if (command === "prune-deployments") {
+    prepared = () => pruneDeployments(createClients(t, vars), t, { keep, dryRun: values["dry-run"] === true, timeoutMs: followOptions.requestTimeoutMs }, io);
   } else {
     prepared = async () => {
       const c = createClients(t, vars);

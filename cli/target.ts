@@ -18,6 +18,11 @@ export interface Target {
   readonly factory: string;
   readonly pipeline: string;
   readonly workspace: string;
+  /**
+   * The batch endpoint the pipeline invokes (named as the stack names it, `deriveNames().batchEndpoint`);
+   * undefined when the environment starts runs through a classic pipeline endpoint instead.
+   */
+  readonly batchEndpoint?: string;
   /** Region of the workspace (its run history is served there). */
   readonly location: string;
   readonly defaultDatastore: string;
@@ -45,6 +50,7 @@ export function resolveTarget(env: string | undefined, configs: readonly Environ
     factory: n.dataFactory,
     pipeline: pipelineDefaults.adfPipelineName(cfg.pipeline.name),
     workspace: n.mlWorkspace,
+    batchEndpoint: (cfg.pipeline.invocation?.style ?? "batchEndpoint") === "batchEndpoint" ? n.batchEndpoint : undefined,
     location: cfg.location,
     defaultDatastore: cfg.data.inputDatastore,
     factoryId: `/subscriptions/${subscriptionId}/resourceGroups/${n.resourceGroup}/providers/Microsoft.DataFactory/factories/${n.dataFactory}`,

@@ -49,6 +49,10 @@ export const OPERATIONS = {
   },
   cancelRun: { method: "POST", path: new RegExp(`^${ADF}/pipelineruns/(?<run>[^/]+)/cancel$`), apiVersion: "2018-06-01" },
   cancelJob: { method: "POST", path: new RegExp(`^${WS}/jobs/(?<job>[^/]+)/cancel$`), apiVersion: "2024-04-01" },
+  // prune-deployments: the batch endpoint (its default deployment), its deployments, deleting one.
+  getBatchEndpoint: { method: "GET", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)$`), apiVersion: "2024-04-01" },
+  listBatchDeployments: { method: "GET", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)/deployments$`), apiVersion: "2024-04-01" },
+  deleteBatchDeployment: { method: "DELETE", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)/deployments/(?<deployment>[^/]+)$`), apiVersion: "2024-04-01" },
   // AML run history (the regional data plane): child runs of a pipeline job and a run's error.
   jobChildren: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/children$`), apiVersion: null },
   runDetails: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/details$`), apiVersion: null },
