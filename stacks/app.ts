@@ -2,16 +2,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
 import { ConfigValidationError, explainBuildFailure, isObject, reportProblems, throwIfProblems } from "../lib/core/validation";
-import { EnvironmentConfig, validateEnvironmentSet } from "./config";
+import { EnvironmentConfig, localStatePath, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
-
-/** Where `--local-state` keeps an environment's state, relative to its stack folder (cdktf.out/stacks/<env>): `state/<env>.tfstate` in the project. */
-export const localStatePath = (env: string): string => `../../../state/${env}.tfstate`;
 
 /**
  * Build one `DatapathStack` per environment in `app`, reporting every config problem of every
  * environment at once. `AML_DATAPATH_LOCAL_STATE=1` (set by `npm run plan/deploy -- <env> --local-state`)
- * keeps state in local files instead of the configured backend.
+ * keeps state in local files (`localStatePath`, relative to each stack folder) instead of the
+ * configured backend; it is the only way a test or prod config may go without one.
  */
 export function addEnvironments(app: App, configs: readonly EnvironmentConfig[], vars: NodeJS.ProcessEnv = process.env): DatapathStack[] {
   const local = vars.AML_DATAPATH_LOCAL_STATE === "1";

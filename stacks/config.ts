@@ -218,8 +218,10 @@ export interface EnvironmentConfig {
   /** Log retention, diagnostic settings and alerting. */
   readonly monitoring: MonitoringConfig;
   /**
-   * Remote state. Tests may leave it out (local state).
-   * @default - local state
+   * Remote state (azurerm backend). Required in the test and prod tiers; there, local state is only
+   * for a trial run with `--local-state` (AML_DATAPATH_LOCAL_STATE=1). A dev config without it keeps
+   * its state in `state/<env>.tfstate` of the project (`localStatePath`).
+   * @default - local state (dev tier only)
    */
   readonly backend?: BackendConfig;
   /**
@@ -234,8 +236,24 @@ export interface EnvironmentConfig {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where local state is kept, relative to the environment's stack folder (cdktf.out/stacks/<env>):
+ * `state/<env>.tfstate` of the project. Relative, so the synthesized JSON never holds a path of the
+ * machine that synthesized it; outside cdktf.out, which every synth replaces.
+ */
+export const localStatePath = (env: string): string => `../../../state/${env}.tfstate`;
+
+export interface EnvironmentCheckOptions {
+  /**
+   * State is deliberately local (`--local-state`, AML_DATAPATH_LOCAL_STATE=1): a test or prod config
+   * may then lack `backend`.
+   * @default false
+   */
+  readonly localState?: boolean;
+}
+
 /** Problems with an environment config that no single construct can see. */
-export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig): Problem[] {
+export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig, options: EnvironmentCheckOptions = {}): Problem[] {
   const c = new Checker(path);
   if (!isObject(cfg)) {
     c.fail("config", cfg, "must be an object");
@@ -309,6 +327,9 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig):
       c.fail("monitoring.logRetentionDays", m.logRetentionDays, "must be at least 90 in the prod tier (ADF keeps run history only 45 days)");
     }
     c.optionalBoolean("monitoring.diagnostics", m.diagnostics);
+  }
+  if (cfg.backend === undefined && (cfg.tier === "test" || cfg.tier === "prod") && options.localState !== true) {
+    c.fail("backend", cfg.backend, `must be set in the ${cfg.tier} tier: remote state { resourceGroupName, storageAccountName, containerName } (to try a deploy without the state account, use --local-state)`);
   }
   if (cfg.backend !== undefined && (isObject(cfg.backend) || c.fail("backend", cfg.backend, "must be an object { resourceGroupName, storageAccountName, containerName }"))) {
     checkName(c, "backend.resourceGroupName", cfg.backend.resourceGroupName, "resourceGroup");

@@ -20,19 +20,21 @@ import { Alerts } from "../lib/platform/alerts";
 import { SavedQueries } from "../lib/platform/saved-queries";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
-import { DERIVED_NAME_LABELS, EnvironmentConfig, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
+import { DERIVED_NAME_LABELS, EnvironmentConfig, localStatePath, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
   /**
-   * Configure the azurerm remote-state backend from `config.backend`.
+   * Configure the azurerm remote-state backend from `config.backend`; `false` keeps state in the
+   * local file `localStatePath(name)` instead (like `--local-state`).
    * @default true when `config.backend` is set
    */
   readonly useBackend?: boolean;
   /**
-   * Keep state in a local file instead (relative to the stack's folder, so the synthesized JSON has
-   * no absolute path), e.g. to try a deploy without the state account. Outside cdktf.out, which every
-   * synth replaces.
-   * @default - the backend from config, or Terraform's default local state
+   * Keep state in this local file instead, e.g. to try a deploy without the state account (what
+   * `--local-state` does). Relative to the stack's folder, so the synthesized JSON holds no path of
+   * this machine: an absolute path is a config problem. Either this or `useBackend: false` lets a
+   * test or prod config go without `backend`.
+   * @default - the backend from config; without one (dev tier only) `localStatePath(name)`
    */
   readonly localStatePath?: string;
 }
@@ -154,7 +156,11 @@ export class DatapathStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: EnvironmentConfig, options: DatapathStackOptions = {}) {
     super(scope, id);
     this.config = config;
-    const problems = validateEnvironmentConfig(this.node.path, config);
+    const localState = options.localStatePath !== undefined || options.useBackend === false;
+    const problems = validateEnvironmentConfig(this.node.path, config, { localState });
+    if (options.localStatePath !== undefined && (typeof options.localStatePath !== "string" || path.isAbsolute(options.localStatePath))) {
+      problems.push({ path: this.node.path, property: "localStatePath", value: options.localStatePath, rule: "must be a path relative to the stack folder (an absolute one would put this machine's paths into the synthesized JSON)" });
+    }
     reportProblems(this, problems);
     // Without the basic shape there is nothing sensible to build: stop with every problem so far.
     if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) throwIfProblems(this);
@@ -254,9 +260,7 @@ export class DatapathStack extends TerraformStack {
     // AML code, environments, components and batch endpoints exist only in the ARM API.
     new AzapiProvider(this, "azapi", { subscriptionId: config.subscriptionId });
 
-    if (options.localStatePath !== undefined) {
-      new LocalBackend(this, { path: options.localStatePath });
-    } else if (config.backend && (options.useBackend ?? true)) {
+    if (config.backend && options.localStatePath === undefined && (options.useBackend ?? true)) {
       new AzurermBackend(this, {
         resourceGroupName: config.backend.resourceGroupName,
         storageAccountName: config.backend.storageAccountName,
@@ -264,6 +268,9 @@ export class DatapathStack extends TerraformStack {
         key: stateKey(config.name),
         useAzureadAuth: true,
       });
+    } else {
+      // Always explicit: cdktf's default local backend is an absolute path of the synthesizing machine.
+      new LocalBackend(this, { path: options.localStatePath ?? localStatePath(String(config.name)) });
     }
   }
 

@@ -1,6 +1,8 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { CommandResult, IntegDeps, INTEG_FILES, plannedDeletes, runInteg, throwawayConfig } from "../scripts/integ/steps";
+import { CommandResult, IntegDeps, INTEG_FILES, plannedDeletes, runInteg, synthWithLocalState, throwawayConfig } from "../scripts/integ/steps";
 import { environments } from "../stacks/environments";
 import { EnvironmentConfig, validateEnvironmentConfig } from "../stacks/config";
 import { deriveNames } from "../lib/core/naming";
@@ -163,14 +165,34 @@ describe("npm run integ: the orchestration", () => {
 });
 
 describe("the throwaway copy", () => {
-  test.each(environments.map((e) => [e.name, e] as const))("%s: valid, uniquely named, local state, removable, no triggers", (_n, env) => {
+  test.each(environments.map((e) => [e.name, e] as const))("%s: valid with local state, uniquely named, removable, no triggers", (_n, env) => {
     const copy = throwawayConfig(env, "iabc12", SUB, "203.0.113.9");
-    expect(validateEnvironmentConfig(env.name, copy)).toEqual([]);
+    expect(validateEnvironmentConfig(env.name, copy, { localState: true })).toEqual([]);
+    // Without --local-state a test-tier copy (prod is deployed as test) would need a backend.
+    expect(validateEnvironmentConfig(env.name, copy).map((p) => p.property)).toEqual(copy.tier === "dev" ? [] : ["backend"]);
     expect(copy).toMatchObject({ nameSuffix: "iabc12", subscriptionId: SUB, backend: undefined, protection: { preventDestroy: false, purgeProtection: false } });
     expect(copy.tier).toBe(env.tier === "prod" ? "test" : env.tier);
     expect([copy.pipeline.schedule, copy.pipeline.blobTrigger]).toEqual([undefined, undefined]);
     if (copy.network.profile === "private") expect(copy.network.deployerIpAllowList).toEqual(["203.0.113.9"]);
   });
+
+  test("is synthesized with local state at a relative path (the copy has no backend), under the scratch folder", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "integ-synth-"));
+    try {
+      const prod = environments.find((e) => e.tier === "prod")!;
+      const copy = throwawayConfig(prod, "iabc12", SUB, "203.0.113.9");
+      const outdir = path.join(tmp, "cdktf.out");
+      // Even with no local state requested by the caller's environment.
+      expect(synthWithLocalState(copy, outdir, { AML_DATAPATH_LOCAL_STATE: undefined })).toBeUndefined();
+      const stackDir = path.join(outdir, "stacks", copy.name);
+      const text = fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8");
+      expect(JSON.parse(text).terraform.backend).toEqual({ local: { path: `../../../state/${copy.name}.tfstate` } });
+      expect(path.resolve(stackDir, `../../../state/${copy.name}.tfstate`)).toBe(path.join(tmp, "state", `${copy.name}.tfstate`));
+      expect(text).not.toContain(tmp);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test("plannedDeletes reads terraform show -json", () => {
     expect(plannedDeletes(JSON.stringify({ resource_changes: [{ address: "a.b", type: "azurerm_storage_blob", change: { actions: ["delete", "create"] } }, { address: "c.d", type: "x", change: { actions: ["update"] } }] }))).toEqual([

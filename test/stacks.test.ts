@@ -5,7 +5,7 @@ import * as path from "path";
 import { Testing } from "cdktf";
 import { DatapathStack, stateKey } from "../stacks/datapath-stack";
 import { EnvironmentConfig } from "../stacks/config";
-import { addEnvironments } from "../stacks/app";
+import { addEnvironments, synthToDisk } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
@@ -68,7 +68,6 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     const kind = (r: { type?: unknown }) => String(r.type).replace(/^Microsoft\.(MachineLearningServices|DataFactory)\/(workspaces|factories)\//, "").replace(/@.*$/, "");
     expect(Object.values(resourcesOf(json(), "azapi_resource")).map(kind).sort()).toEqual([
       "batchEndpoints",
-      "batchEndpoints/deployments",
       "codes",
       "codes",
       "codes",
@@ -79,10 +78,10 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "environments",
       "pipelines",
     ]);
-    // Immutable versions are PUT once and never deleted by Terraform.
+    // Immutable versions and this version's deployment are PUT once and never deleted by Terraform.
     const versions = Object.values(resourcesOf(json(), "azapi_resource_action"));
     expect(versions.map((r) => [kind(r), r.method, r.when]).sort()).toEqual(
-      ["codes/versions", "codes/versions", "codes/versions", "components/versions", "components/versions", "components/versions", "components/versions", "environments/versions"].map((k) => [k, "PUT", "apply"]),
+      ["batchEndpoints/deployments", "codes/versions", "codes/versions", "codes/versions", "components/versions", "components/versions", "components/versions", "components/versions", "environments/versions"].map((k) => [k, "PUT", "apply"]),
     );
     const adf = single(json(), "azapi_resource", (r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
     const props = (adf.body as { properties: { parameters: Record<string, { type: string; defaultValue: string }> } }).properties;
@@ -101,6 +100,8 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
   test("outputs: pipeline and endpoint names, scoring URI, invoke body template and a start-run command", () => {
     expect(Object.keys(json().output!).sort()).toEqual([
       "adf_pipeline_name",
+      "batch_deployment_name",
+      "batch_deployment_retention",
       "batch_endpoint_name",
       "batch_endpoint_scoring_uri",
       "compute_cluster_name",
@@ -110,6 +111,9 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "start_run_command",
       "workspace_name",
     ]);
+    const deployment = single(json(), "azapi_resource_action", (r) => String(r.type).includes("/batchEndpoints/deployments@"));
+    expect(json().output!.batch_deployment_name.value).toBe(String(deployment.resource_id).split("/").pop());
+    expect(json().output!.batch_deployment_retention.value).toBe(2);
     expect(json().output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
     const template = JSON.parse(String(json().output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
@@ -238,13 +242,86 @@ describe("environment differences", () => {
     expect(keys).toEqual(environments.map((e) => stateKey(e.name)));
   });
 
-  test("a stack can be built without a backend (local state) and with an explicit subscription", () => {
+  test("a stack can be built without a backend (local state, at the relative path) and with an explicit subscription", () => {
     const json = synthJson(
       new DatapathStack(Testing.app(), "dev", { ...dev, subscriptionId: "00000000-0000-0000-0000-000000000042" }, { useBackend: false }),
     );
-    expect(json.terraform.backend).toBeUndefined();
+    expect(json.terraform.backend).toEqual({ local: { path: "../../../state/dev.tfstate" } });
     expect(json.provider!.azurerm[0].subscription_id).toBe("00000000-0000-0000-0000-000000000042");
   });
+});
+
+describe("state: remote in the test and prod tiers; local only when asked for, never at an absolute path", () => {
+  const withoutBackend = (cfg: EnvironmentConfig): EnvironmentConfig => {
+    const { backend: _backend, ...rest } = cfg;
+    return rest;
+  };
+  const missing = (cfg: EnvironmentConfig) =>
+    `${cfg.name}: backend (missing) must be set in the ${cfg.tier} tier: remote state { resourceGroupName, storageAccountName, containerName } (to try a deploy without the state account, use --local-state)`;
+
+  test.each([
+    ["test", testEnv],
+    ["prod", prod],
+  ])("a %s-tier config without backend is a config error naming backend", (_tier, cfg) => {
+    expect(problemsOf(() => addEnvironments(Testing.app(), [withoutBackend(cfg)]))).toEqual([missing(cfg)]);
+    // The construct on its own says the same.
+    expect(problemsOf(() => new DatapathStack(Testing.app(), cfg.name, withoutBackend(cfg)))).toEqual([missing(cfg)]);
+  });
+
+  test("it is reported with the environment's other config problems, all at once", () => {
+    expect(problemsOf(() => addEnvironments(Testing.app(), [{ ...withoutBackend(testEnv), projectPrefix: "Bad_Prefix" }]))).toEqual([
+      `test: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`,
+      missing(testEnv),
+    ]);
+  });
+
+  test("--local-state (AML_DATAPATH_LOCAL_STATE=1) is the way to local state in those tiers: a relative path under state/", () => {
+    const [stack] = addEnvironments(Testing.app(), [withoutBackend(prod)], { AML_DATAPATH_LOCAL_STATE: "1" });
+    expect(synthJson(stack).terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
+    // With a backend configured, --local-state still wins (a trial run never touches the shared state).
+    const [configured] = addEnvironments(Testing.app(), [testEnv], { AML_DATAPATH_LOCAL_STATE: "1" });
+    expect(synthJson(configured).terraform.backend).toEqual({ local: { path: "../../../state/test.tfstate" } });
+    // Any other value is not a request for local state.
+    expect(problemsOf(() => addEnvironments(Testing.app(), [withoutBackend(prod)], { AML_DATAPATH_LOCAL_STATE: "true" }))).toEqual([missing(prod)]);
+  });
+
+  test("a dev config may go without backend: its local state is at the relative path too", () => {
+    const [stack] = addEnvironments(Testing.app(), [withoutBackend(dev)], {});
+    expect(synthJson(stack).terraform.backend).toEqual({ local: { path: "../../../state/dev.tfstate" } });
+  });
+
+  test("an absolute local state path is rejected", () => {
+    const absolute = path.join(ROOT, "state", "dev.tfstate");
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "dev", dev, { localStatePath: absolute }))).toEqual([
+      `dev: localStatePath ${JSON.stringify(absolute)} must be a path relative to the stack folder (an absolute one would put this machine's paths into the synthesized JSON)`,
+    ]);
+  });
+
+  test("the synthesized output never contains this machine's absolute paths (dev without backend, test with --local-state)", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "state-paths-"));
+    try {
+      const outdir = path.join(tmp, "cdktf.out");
+      const outcome = synthToDisk((app) => {
+        addEnvironments(app, [withoutBackend(dev)], {});
+        addEnvironments(app, [withoutBackend(testEnv)], { AML_DATAPATH_LOCAL_STATE: "1" });
+      }, outdir);
+      expect(outcome.ok).toBe(true);
+      const files = fs.readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) {
+        const text = fs.readFileSync(f, "utf8");
+        for (const absolute of [ROOT, tmp, process.cwd(), os.homedir()]) expect([f, text.includes(absolute)]).toEqual([f, false]);
+      }
+      for (const env of ["dev", "test"]) {
+        const backend = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", env, "cdk.tf.json"), "utf8")).terraform.backend;
+        expect(backend).toEqual({ local: { path: `../../../state/${env}.tfstate` } });
+        // Relative to the stack folder, it is the documented state/<env>.tfstate next to cdktf.out.
+        expect(path.resolve(outdir, "stacks", env, backend.local.path)).toBe(path.join(tmp, "state", `${env}.tfstate`));
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("pipeline.codeDirectory", () => {

@@ -10,11 +10,10 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { addEnvironments, synthToDisk } from "../../stacks/app";
 import { environments } from "../../stacks/environments";
 import { DEFAULT_PIPELINE_DIR } from "../../lib/pipeline/datapath-pipeline";
 import { main as cli } from "../../cli/main";
-import { Exec, runInteg } from "./steps";
+import { Exec, runInteg, synthWithLocalState } from "./steps";
 
 const exec: Exec = (cmd, args, opts) =>
   new Promise((resolve) => {
@@ -50,10 +49,7 @@ async function main(): Promise<number> {
         workDir,
         // Lowercase letters and digits, starting with a letter: valid in every derived name.
         suffix: `i${randomBytes(3).toString("hex").slice(0, 5)}`,
-        synth: (config, outdir) => {
-          const outcome = synthToDisk((app) => addEnvironments(app, [config]), outdir);
-          return outcome.ok ? undefined : outcome.message;
-        },
+        synth: synthWithLocalState,
         cli: async (argv, config) => {
           const lines: string[] = [];
           const io = {

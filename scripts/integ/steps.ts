@@ -10,6 +10,7 @@
  */
 import * as path from "path";
 import { EnvironmentConfig } from "../../stacks/config";
+import { addEnvironments, synthToDisk } from "../../stacks/app";
 import { deriveNames, pipelineDefaults } from "../../lib/core/naming";
 import { AML_API_VERSION } from "../../lib/pipeline/aml-assets";
 
@@ -63,7 +64,10 @@ export async function preflight(d: IntegDeps): Promise<Preflight> {
 /**
  * A copy of `base` that can be created and removed freely: unique names, local state, no triggers,
  * protection off. A prod-tier environment is deployed as tier "test" with prod's settings otherwise
- * (the prod tier requires delete protection, which would keep the copy from being destroyed).
+ * (the prod tier requires delete protection, which would keep the copy from being destroyed). In the
+ * test tier findings are errors, so key vault purge protection being off is a suppressed finding
+ * with its reason; soft-delete retention stays at the rule's minimum of 7 days (it holds nothing
+ * back: deleting the account deletes its soft-deleted blobs).
  */
 export function throwawayConfig(base: EnvironmentConfig, suffix: string, subscriptionId: string, deployerIp?: string): EnvironmentConfig {
   const network =
@@ -76,10 +80,28 @@ export function throwawayConfig(base: EnvironmentConfig, suffix: string, subscri
     subscriptionId,
     backend: undefined,
     network,
-    protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 1 },
+    protection: { preventDestroy: false, purgeProtection: false, blobSoftDeleteRetentionDays: 7 },
+    suppressions: [
+      ...(base.suppressions ?? []),
+      {
+        ruleId: "key-vault-purge-protection",
+        path: "workspace/key-vault",
+        reason: "Throwaway integration copy, destroyed at the end of the run: purge protection would keep its soft-deleted key vault for 90 days.",
+      },
+    ],
     pipeline,
     tags: { ...(base.tags ?? {}), purpose: "aml-datapath-integ" },
   };
+}
+
+/**
+ * Synthesize the throwaway copy into `outdir` with local state (`--local-state`: the copy has no
+ * backend, which the test tier requires otherwise). The state file lands in `<outdir>/../state`,
+ * outside the output every synth replaces. An error message on failure.
+ */
+export function synthWithLocalState(config: EnvironmentConfig, outdir: string, vars: NodeJS.ProcessEnv = process.env): string | undefined {
+  const outcome = synthToDisk((app) => addEnvironments(app, [config], { ...vars, AML_DATAPATH_LOCAL_STATE: "1" }), outdir);
+  return outcome.ok ? undefined : outcome.message;
 }
 
 export interface StepResult {
