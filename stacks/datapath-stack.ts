@@ -497,6 +497,11 @@ export class DatapathStack extends TerraformStack {
       new TerraformOutput(this, "batch_endpoint_name", { value: pipeline.endpointName });
       new TerraformOutput(this, "batch_endpoint_scoring_uri", { value: pipeline.scoringUri });
       new TerraformOutput(this, "invoke_body_template", { value: pipeline.invokeBodyTemplate() });
+      new TerraformOutput(this, "batch_deployment_name", { value: pipeline.batchEndpoint.deploymentName, description: "This version's deployment: the endpoint's default" });
+      new TerraformOutput(this, "batch_deployment_retention", {
+        value: pipeline.deploymentRetention,
+        description: "Deployments aml-datapath prune-deployments keeps on the endpoint (the default included)",
+      });
     }
     new TerraformOutput(this, "start_run_command", {
       description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",

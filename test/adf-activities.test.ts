@@ -9,6 +9,7 @@ import {
   WireActivity,
 } from "../lib/pipeline/adf-activities";
 import { folderWithoutContainer } from "../lib/pipeline/adf-triggers";
+import { relativePathProblem } from "../lib/core/validation";
 import { evaluate } from "./adf-expression";
 import { adfRoundTrip } from "./azure-models";
 import { SimResult, simulatePipeline, WebCall, World } from "./adf-pipeline-sim";
@@ -83,6 +84,16 @@ describe("parameter validation activity", () => {
   test("accepts each allowed datastore", () => {
     expect([rejects("ok", "input_data"), rejects("ok", "landing")]).toEqual([false, false]);
   });
+
+  // The config and the CLI check data paths with relativePathProblem: the pipeline must agree with it.
+  test("agrees with the rule the config and the CLI use on separators, dots, quotes and every control character", () => {
+    const samples = [
+      "parquet/offerpath2", "a", "x..y/z", "folder with spaces/x", "caf\u00e9", "100%", "%0a", "",
+      "/abs", "a/", "a//b", "a/../b", "./a", "a\\b", 'a"b', "a'b",
+      ...Array.from({ length: 32 }, (_, i) => `p/${String.fromCharCode(i)}x`), "p/\u007f", "p/\u0080", "p/\u00a0",
+    ];
+    expect(samples.map((p) => [p, rejects(p)])).toEqual(samples.map((p) => [p, relativePathProblem(p) !== undefined]));
+  });
 });
 
 describe("batch endpoint activities", () => {
@@ -101,14 +112,20 @@ describe("batch endpoint activities", () => {
     return undefined as unknown as WireActivity;
   };
   const tp = (name: string) => byName(wire, name).typeProperties as Record<string, unknown>;
+  const jobUrl = (job: string) => `https://management.azure.com${workspaceId}/jobs/${job}?api-version=2024-04-01`;
   const cancelUrl = (job: string) => `https://management.azure.com${workspaceId}/jobs/${job}/cancel?api-version=2024-04-01`;
+  const ARM_MSI = { type: "MSI", resource: "https://management.azure.com/" };
 
-  /** A batch endpoint and ARM that answer like Azure: the invoke returns the job, polls walk through `statuses`. */
+  /**
+   * A batch endpoint and ARM that answer like Azure: the invoke returns the job, polls walk through
+   * `statuses`. Only ARM serves the job (Jobs_Get), and only to an ARM token: a poll of the scoring
+   * host or with an ml.azure.com token is an unexpected call.
+   */
   function azure(statuses: readonly string[], o: { invoke?: () => unknown; poll?: () => unknown; cancel?: () => unknown } = {}): World {
     let poll = 0;
     return (call: WebCall) => {
       if (call.url === options.scoringUri && call.method === "POST") return o.invoke ? o.invoke() : { name: "job-7", id: `${workspaceId}/jobs/job-7` };
-      if (call.url === `${options.scoringUri}/job-7` && call.method === "GET") {
+      if (call.url === jobUrl("job-7") && call.method === "GET" && call.auth.resource === ARM_MSI.resource) {
         if (o.poll) return o.poll();
         return { name: "job-7", properties: { status: statuses[Math.min(poll++, statuses.length - 1)] } };
       }
@@ -205,7 +222,29 @@ describe("batch endpoint activities", () => {
     expect(cancels(r).map((c) => c.url)).toEqual([cancelUrl("job-7")]);
     expect(r.status).toBe("Failed");
     expect(r.error?.errorCode).toBe("AmlJobWaitFailed");
-    expect(r.error?.message).toMatch(/^Waiting for AML job job-7 failed \(the wait loop timed out after 0\.12:00:00: .*timed out.*\); cancel requested\. Last status seen: Running$/);
+    expect(r.error?.message).toMatch(/^Waiting for AML job job-7 failed: Activity 'Wait for job' timed out after 0\.12:00:00 \(the wait gives up after 0\.12:00:00\); cancel requested\. Last status seen: Running$/);
+  });
+
+  test("a wait loop that fails otherwise is not called a timeout: the message is the loop's own error", () => {
+    // One answer without a status fails that iteration's expression; the next ends the loop, failed, without any timeout.
+    let polls = 0;
+    const r = run(azure([], { poll: () => (polls++ === 0 ? { name: "job-7" } : { name: "job-7", properties: { status: "Completed" } }) }), "parquet/x", 50, {
+      untilFailsOnInnerFailure: true,
+    });
+    expect(r.statusOf(A.waitLoop)).toBe("Failed");
+    expect(r.error?.errorCode).toBe("AmlJobWaitFailed");
+    expect(r.error?.message).toMatch(/^Waiting for AML job job-7 failed: /);
+    expect(r.error?.message).not.toMatch(/failed: [^(]*timed out/);
+  });
+
+  test("the job is polled through ARM (Jobs_Get, api-version 2024-04-01) with the management token, not the scoring host", () => {
+    const r = run(azure(["Running", "Completed"]));
+    const gets = r.calls.filter((c) => c.method === "GET");
+    expect(gets.map((c) => [c.url, c.auth])).toEqual([
+      [jobUrl("job-7"), ARM_MSI],
+      [jobUrl("job-7"), ARM_MSI],
+    ]);
+    expect(tp(A.getStatus)).toMatchObject({ method: "GET", authentication: ARM_MSI, turnOffAsync: true });
   });
 
   // An Until does not stop when an inner activity fails, so a poll that keeps failing must end the loop itself.
@@ -228,11 +267,29 @@ describe("batch endpoint activities", () => {
     expect(cancels(r)).toEqual([]);
   });
 
-  test.each([["abc", "not a number"], ["5", "too short"], ["7200", "too long"], ["60.5", "not whole"]])("poll_interval_seconds %j (%s) fails the run before anything is invoked", (poll) => {
+  test.each([
+    ["abc", "not a number"],
+    ["", "empty"],
+    ["5", "too short"],
+    ["7200", "too long"],
+    ["60.5", "not whole"],
+    ["-60", "negative"],
+    [" 60", "a space"],
+    ["1e3", "an exponent"],
+    ["99999999999999999999", "too many digits for int()"],
+  ])("poll_interval_seconds %j (%s) fails the run with the InvalidDataPath message, before anything is invoked", (poll) => {
     const r = run(azure(["Completed"]), "parquet/x", 50, { poll });
     expect(r.calls).toEqual([]);
     expect(r.status).toBe("Failed");
     expect(r.statusOf(A.validate)).toBe("Failed");
+    // The Fail activity ran: not a raw expression error from int().
+    expect(r.error?.errorCode).toBe("InvalidDataPath");
+    expect(r.error?.message).toContain("poll_interval_seconds a whole number from 10 to 3600");
+  });
+
+  test.each(["10", "60", "0060", "3600"])("poll_interval_seconds %j is accepted", (poll) => {
+    const r = run(azure(["Completed"]), "parquet/x", 50, { poll });
+    expect(r.status).toBe("Succeeded");
   });
 
   test("a failing cancel call still fails the run with the reason (the cancel is retried first)", () => {
@@ -259,6 +316,25 @@ describe("batch endpoint activities", () => {
     expect(r.status).toBe("Failed");
     expect(r.error?.errorCode).toBe("InvalidDataPath");
   });
+
+  // The invoke body escapes only '\' and '"': a control character would make it invalid JSON, the POST
+  // would fail and "Invoke failed" would wrongly say a job may exist.
+  test.each(["parquet/a\tb", "parquet/a\nb", "parquet/a\rb", "parquet/\u0001x", "parquet/\u001fx", "parquet/\u007fx", "\u0000"])(
+    "a relative_path with a control character (%j) fails validation before anything is invoked",
+    (path) => {
+      const r = run(azure(["Completed"]), path);
+      expect(r.calls).toEqual([]);
+      expect(r.error?.errorCode).toBe("InvalidDataPath");
+      expect(r.error?.message).toContain("control characters");
+    },
+  );
+
+  test.each(["parquet/100%01", "parquet/caf\u00e9/\u65e5\u672c", "parquet/a b", "parquet/x\u0080y", "parquet/%7F", "parquet/%1f"])(
+    "a relative_path %j without control characters passes (percent signs and non-ASCII are not mistaken for them)",
+    (path) => {
+      expect(run(azure(["Completed"]), path).status).toBe("Succeeded");
+    },
+  );
 
   test.each([
     ["Running", false],

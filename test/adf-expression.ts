@@ -28,6 +28,10 @@ const FUNCTIONS: Record<string, (args: Value[], ctx: AdfContext) => Value> = {
   not: ([x]) => x !== true,
   less: ([x, y]) => Number(x) < Number(y),
   greater: ([x, y]) => Number(x) > Number(y),
+  lessOrEquals: ([x, y]) => Number(x) <= Number(y),
+  toUpper: ([s]) => String(s).toUpperCase(),
+  // ADF percent-encodes as .NET's Uri.EscapeDataString does (RFC 3986 unreserved characters kept).
+  uriComponent: ([s]) => encodeURIComponent(String(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   equals: ([x, y]) => x === y,
   trim: ([s]) => String(s).trim(),
   startsWith: ([s, p]) => String(s).startsWith(String(p)),

@@ -29,6 +29,27 @@ const idOf = (json: TfJson, prefix: string) => {
   const id = Object.keys(azapi(json)).find((k) => k.replace(/_[0-9A-F]{8}$/, "") === prefix);
   return `\${${typeOf(json, id!)}.${id}.id}`;
 };
+/** An activity by name, at any depth (loop bodies, If branches). */
+function findActivity<A extends { name: string; typeProperties: Record<string, unknown> }>(list: readonly A[], name: string): A {
+  for (const a of list) {
+    if (a.name === name) return a;
+    for (const key of ["activities", "ifTrueActivities", "ifFalseActivities"]) {
+      const inner = a.typeProperties?.[key] as A[] | undefined;
+      const found = inner && findActivityOrUndefined(inner, name);
+      if (found) return found;
+    }
+  }
+  throw new Error(`no activity ${name}`);
+}
+const findActivityOrUndefined = <A extends { name: string; typeProperties: Record<string, unknown> }>(list: readonly A[], name: string): A | undefined => {
+  try {
+    return findActivity(list, name);
+  } catch {
+    return undefined;
+  }
+};
+/** The name of the deployment the stack creates (the last segment of its resource id). */
+const deploymentNameOf = (json: TfJson) => String(byId(json, "p_batch_deployment").resource_id).split("/").pop()!;
 const spec = (r: Res) => (r.body as { properties: { componentSpec: Record<string, unknown> } }).properties.componentSpec;
 const escaped = (s: string) => s.replace(/\$\{\{/g, () => "$${{");
 /** The code container: the workspace's default datastore's, read at deploy time. */
@@ -91,8 +112,10 @@ describe("DatapathPipeline on AML v2", () => {
       expect(container).toMatchObject({ parent_id: WS, type: `Microsoft.MachineLearningServices/workspaces/${kind}@2024-04-01` });
     }
     expect(Object.values(resourcesOf(json(), "azapi_resource")).filter((r) => String(r.type).includes("/versions@"))).toEqual([]);
-    const versions = Object.values(resourcesOf(json(), "azapi_resource_action"));
+    // Besides the eight versions, the only PUT action is the deployment (checked on its own below).
+    const versions = Object.values(resourcesOf(json(), "azapi_resource_action")).filter((r) => String(r.type).includes("/versions@"));
     expect(versions).toHaveLength(8);
+    expect(Object.keys(resourcesOf(json(), "azapi_resource_action"))).toHaveLength(9);
     for (const v of versions) {
       expect(v).toMatchObject({ method: "PUT", when: "apply" });
       expect(v.resource_id).toMatch(/^\$\{azapi_resource\..*container.*\.id\}\/versions\/[0-9a-f]{16}$/);
@@ -217,24 +240,57 @@ describe("DatapathPipeline on AML v2", () => {
       body: { properties: { authMode: "AADToken" } },
       response_export_values: ["properties.scoringUri"],
     });
+    // A deployment per pipeline version, named after its content, created by a PUT Terraform never undoes.
     const deployment = byId(json(), "p_batch_deployment");
-    expect(deployment).toMatchObject({
+    const name = deploymentNameOf(json());
+    expect(name).toMatch(/^pipeline-[0-9a-f]{12}$/);
+    expect(deployment).toEqual({
       type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments@2024-04-01",
-      name: "pipeline",
-      parent_id: idOf(json(), "p_batch_endpoint"),
-      location: "westeurope",
+      resource_id: `${idOf(json(), "p_batch_endpoint")}/deployments/${name}`,
+      method: "PUT",
+      when: "apply",
+      body: {
+        location: "westeurope",
+        tags: { pipeline: "datapath" },
+        properties: {
+          description: expect.stringMatching(/^Pipeline component revision [0-9a-f]{16}$/),
+          deploymentConfiguration: {
+            deploymentConfigurationType: "PipelineComponent",
+            componentId: { referenceType: "Id", assetId: idOf(json(), "p_assets_pipeline-component_version") },
+            settings: { default_compute: "cpu-demo", continue_on_step_failure: "false" },
+          },
+        },
+      },
+      retry: expect.any(Object),
     });
-    expect((deployment.body as { properties: Res }).properties.deploymentConfiguration).toEqual({
-      deploymentConfigurationType: "PipelineComponent",
-      componentId: { referenceType: "Id", assetId: idOf(json(), "p_assets_pipeline-component_version") },
-      settings: { default_compute: "cpu-demo", continue_on_step_failure: "false" },
-    });
+    // The default moves to it only once it exists.
     expect(single(json(), "azapi_update_resource")).toMatchObject({
       type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints@2024-04-01",
       resource_id: idOf(json(), "p_batch_endpoint"),
-      body: { properties: { defaults: { deploymentName: "pipeline" } } },
-      depends_on: [expect.stringMatching(/^azapi_resource\.p_batch_deployment_/)],
+      body: { properties: { defaults: { deploymentName: name } } },
+      depends_on: [expect.stringMatching(/^azapi_resource_action\.p_batch_deployment_[0-9A-F]{8}$/)],
     });
+  });
+
+  test("the deployment that 0.2 updated in place is forgotten, never deleted (a removed block; Terraform >= 1.7)", () => {
+    const address = Object.keys(resourcesOf(json(), "azapi_resource_action")).find((id) => id.startsWith("p_batch_deployment_"))!;
+    expect((json() as { removed?: unknown }).removed).toEqual([{ from: `azapi_resource.${address}`, lifecycle: { destroy: false } }]);
+    expect((json().terraform as { required_version?: string }).required_version).toBe(">= 1.7.0");
+    // As the plan sees it: the old address leaves the state without a DELETE.
+    const before = { ...json(), resource: { ...json().resource, azapi_resource: { ...resourcesOf(json(), "azapi_resource"), [address]: { type: "x/deployments@1", name: "pipeline" } } } } as TfJson;
+    const plan = plannedDestroys(before, json());
+    expect(plan.deletes).toEqual([]);
+    expect(plan.forgotten.map((f) => f.address)).toEqual([`azapi_resource.${address}`]);
+  });
+
+  test("the deployment prefix and retention are checked", () => {
+    const problems = problemsOf(() => pipelineStack({ deploymentNamePrefix: "a-very-long-prefix-xyz", deploymentRetention: 0 }).stack);
+    expect(problems).toEqual([
+      expect.stringMatching(/^test\/p: deploymentNamePrefix "a-very-long-prefix-xyz" must be 1-19 letters, digits or '-'/),
+      "test/p: deploymentRetention 0 must be an integer from 1 to 20",
+    ]);
+    const json = synthJson(pipelineStack({ deploymentNamePrefix: "dp", deploymentRetention: 3 }).stack);
+    expect(deploymentNameOf(json)).toMatch(/^dp-[0-9a-f]{12}$/);
   });
 
   test("request bodies pass Azure's REST-spec models", () => {
@@ -329,12 +385,17 @@ describe("the ADF pipeline", () => {
     expect(JSON.parse(String(body)).properties.InputData.input_datapath.Uri).toBe("azureml://datastores/input_data/paths/parquet/offerpath9");
     // The POST goes to this pipeline's own endpoint and deployment; no integration runtime unless one is given.
     expect(invoke.typeProperties.url).toMatch(/^\$\{azapi_resource\.p_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
-    expect((invoke.typeProperties.headers as Record<string, string>)["azureml-model-deployment"]).toBe("pipeline");
+    expect((invoke.typeProperties.headers as Record<string, string>)["azureml-model-deployment"]).toBe(deploymentNameOf(json));
+    // The header switches to a new deployment only once it exists.
+    expect(adf.depends_on).toEqual([expect.stringMatching(/^azapi_resource_action\.p_batch_deployment_[0-9A-F]{8}$/)]);
     expect(invoke.typeProperties).not.toHaveProperty("connectVia");
     expect(pipeline.invokeBodyExpression()).toBe((invoke.typeProperties.body as { value: string }).value);
-    // The cancel calls go to this workspace's jobs API.
-    const cancel = acts.find((a) => a.name === BATCH_ACTIVITY.cancelAfterWaitFailure)!;
-    expect((cancel.typeProperties.url as { value: string }).value).toContain(`'https://management.azure.com${WS}/jobs/'`);
+    // The status and cancel calls go to this workspace's jobs API through ARM.
+    for (const name of [BATCH_ACTIVITY.cancelAfterWaitFailure, BATCH_ACTIVITY.getStatus]) {
+      const web = findActivity(acts, name);
+      expect([name, (web.typeProperties.url as { value: string }).value]).toEqual([name, expect.stringContaining(`'https://management.azure.com${WS}/jobs/'`)]);
+      expect([name, web.typeProperties.authentication]).toEqual([name, { type: "MSI", resource: "https://management.azure.com/" }]);
+    }
   });
 
   test("with an integration runtime every Web activity runs on it (private profile)", () => {
@@ -435,7 +496,7 @@ describe("versions follow content", () => {
     expect(Testing.synth(pipelineStack().stack)).toBe(Testing.synth(pipelineStack().stack));
   });
 
-  test("changing process.py changes only the process code, its component, the pipeline component and the deployment revision", () => {
+  test("changing process.py creates new process versions and a new deployment; the default and the ADF header move to it", () => {
     const dir = copyOfPipelineDir();
     const base = withProcess(dir);
     fs.appendFileSync(path.join(dir, "process.py"), "\n# a change\n");
@@ -445,12 +506,37 @@ describe("versions follow content", () => {
     const a = all(base);
     const b = all(changed);
     expect(Object.keys(b)).toEqual(Object.keys(a)); // same Terraform addresses
-    expect(changedKeys(a, b)).toEqual(["p_assets_pipeline-component_version", "p_assets_process-code_version", "p_assets_process-component_version", "p_batch_deployment"]);
-    // Unrelated resources are untouched: blobs of prepare, the ADF pipeline, the endpoint's default.
-    for (const t of ["azapi_update_resource", "time_sleep", "azurerm_role_assignment"]) expect(resourcesOf(changed, t)).toEqual(resourcesOf(base, t));
-    expect(adfPipelineOf(changed)).toEqual(adfPipelineOf(base));
+    expect(changedKeys(a, b)).toEqual(["p_adf_pipeline", "p_assets_pipeline-component_version", "p_assets_process-code_version", "p_assets_process-component_version", "p_batch_deployment"]);
+    // A new deployment under a new name; no deployment's body changes under its old name.
+    const [before, after] = [deploymentNameOf(base), deploymentNameOf(changed)];
+    expect(after).not.toBe(before);
+    const deployment = (j: TfJson) => byId(j, "p_batch_deployment");
+    expect(String(deployment(changed).resource_id)).toBe(String(deployment(base).resource_id).replace(before, after));
+    expect(plannedDestroys(base, changed).forgotten.map((f) => f.address)).toContain(`azapi_resource_action.${Object.keys(resourcesOf(base, "azapi_resource_action")).find((k) => k.startsWith("p_batch_deployment_"))}`);
+    // The endpoint's default and the invoke header name the new deployment, and switch after it exists.
+    const update = single(changed, "azapi_update_resource");
+    expect((update.body as { properties: { defaults: { deploymentName: string } } }).properties.defaults.deploymentName).toBe(after);
+    expect(update.depends_on).toEqual([`azapi_resource_action.${Object.keys(resourcesOf(changed, "azapi_resource_action")).find((k) => k.startsWith("p_batch_deployment_"))}`]);
+    const header = (j: TfJson) => (findActivity(adfPipelineOf(j).activities as never[], BATCH_ACTIVITY.invoke) as { typeProperties: { headers: Record<string, string> } }).typeProperties.headers["azureml-model-deployment"];
+    expect([header(base), header(changed)]).toEqual([before, after]);
+    // The ADF pipeline differs by the header alone.
+    expect(JSON.stringify(adfPipelineOf(changed).resource).split(after).join(before)).toBe(JSON.stringify(adfPipelineOf(base).resource));
+    // Unrelated resources are untouched: blobs of prepare, grants, the wait.
+    for (const t of ["time_sleep", "azurerm_role_assignment"]) expect(resourcesOf(changed, t)).toEqual(resourcesOf(base, t));
     const prepareBlobs = (j: TfJson) => Object.values(resourcesOf(j, "azurerm_storage_blob")).filter((x) => String(x.name).includes("-prepare/"));
     expect(prepareBlobs(changed)).toEqual(prepareBlobs(base));
+  });
+
+  test("going back to the earlier code re-uses the earlier deployment's name and body", () => {
+    const dir = copyOfPipelineDir();
+    const original = fs.readFileSync(path.join(dir, "process.py"), "utf8");
+    const first = withProcess(dir);
+    fs.appendFileSync(path.join(dir, "process.py"), "\n# a change\n");
+    withProcess(dir);
+    fs.writeFileSync(path.join(dir, "process.py"), original);
+    const back = withProcess(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(byId(back, "p_batch_deployment")).toEqual(byId(first, "p_batch_deployment"));
   });
 
   test("a code change applies without deleting any asset version: old versions stay for past jobs", () => {
@@ -466,7 +552,10 @@ describe("versions follow content", () => {
       "azapi_resource_action.p_assets_pipeline-component_version",
       "azapi_resource_action.p_assets_process-code_version",
       "azapi_resource_action.p_assets_process-component_version",
+      // The earlier deployment stays too: a job running on it keeps running.
+      "azapi_resource_action.p_batch_deployment",
     ]);
+    expect(plan.deletes.filter((d) => /\/deployments@/.test(d.armType))).toEqual([]);
     // What is deleted: only the old upload of the changed file, after its replacement exists (see docs/deploy-assumptions.md).
     expect(plan.deletes.map((d) => d.address.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["azurerm_storage_blob.p_assets_process-code-processpy"]);
     const blob = Object.values(resourcesOf(changed, "azurerm_storage_blob")).find((b) => String(b.name).endsWith("/process.py"))!;
@@ -480,6 +569,7 @@ describe("versions follow content", () => {
     const changed = all(synthJson(pipelineStack({ condaFile: path.join(dir, "conda.yaml") }).stack));
     fs.rmSync(dir, { recursive: true, force: true });
     expect(changedKeys(base, changed)).toEqual([
+      "p_adf_pipeline", // the invoke header names the new deployment
       "p_assets_check-component_version",
       "p_assets_environment_version",
       "p_assets_pipeline-component_version",
@@ -492,7 +582,7 @@ describe("versions follow content", () => {
   test("changing a parallel setting changes the process component, not the code", () => {
     const base = all(synthJson(pipelineStack().stack));
     const changed = all(synthJson(pipelineStack({ parallel: { miniBatchSize: 50 } }).stack));
-    expect(changedKeys(base, changed)).toEqual(["p_assets_pipeline-component_version", "p_assets_process-component_version", "p_batch_deployment"]);
+    expect(changedKeys(base, changed)).toEqual(["p_adf_pipeline", "p_assets_pipeline-component_version", "p_assets_process-component_version", "p_batch_deployment"]);
   });
 });
 

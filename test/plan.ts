@@ -21,11 +21,14 @@ export interface PlannedDestroy {
 /**
  * What `terraform apply` of `after` over state from `before` destroys, for the types above and any
  * resource that disappears: `deletes` send a DELETE; `forgotten` are `azapi_resource_action`s with
- * `when = "apply"`, which Terraform drops from state without any request.
+ * `when = "apply"` and addresses named in a `removed` block with `destroy = false`, which Terraform
+ * drops from state without any request.
  */
 export function plannedDestroys(before: TfJson, after: TfJson): { deletes: PlannedDestroy[]; forgotten: PlannedDestroy[] } {
   const deletes: PlannedDestroy[] = [];
   const forgotten: PlannedDestroy[] = [];
+  // `removed` blocks with destroy = false: Terraform forgets those addresses without a request.
+  const removed = new Set(((after as { removed?: { from: string; lifecycle?: { destroy?: boolean } }[] }).removed ?? []).filter((r) => r.lifecycle?.destroy === false).map((r) => r.from));
   for (const [type, resources] of Object.entries(before.resource)) {
     const next = resourcesOf(after, type);
     for (const [id, r] of Object.entries(resources)) {
@@ -35,7 +38,7 @@ export function plannedDestroys(before: TfJson, after: TfJson): { deletes: Plann
       const replaced = n === undefined || (FORCE_NEW[type] ?? []).some((k) => (k === "type" && type.startsWith("azapi") ? !sameArmType(r[k], n[k]) : JSON.stringify(r[k]) !== JSON.stringify(n[k])));
       if (!replaced) continue;
       const entry = { address: `${type}.${id}`, armType: type.startsWith("azapi") ? armType : "" };
-      if (type === "azapi_resource_action" && (r.when ?? "apply") === "apply") forgotten.push(entry);
+      if ((type === "azapi_resource_action" && (r.when ?? "apply") === "apply") || (n === undefined && removed.has(entry.address))) forgotten.push(entry);
       else deletes.push(entry);
     }
   }

@@ -19,3 +19,24 @@ export function declareMove(scope: IConstruct, from: string, to: string): void {
   stack.node.addMetadata(MOVE, { from, to });
   stack.addOverride("moved", [...moves, { from, to }].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)));
 }
+
+const REMOVED = "aml-datapath/removed";
+
+/**
+ * Declare that the resource once at `from` has left the configuration and must be forgotten, not
+ * destroyed (a Terraform `removed` block with `destroy = false`, Terraform >= 1.7): for a resource
+ * whose new form is another resource type, which a `moved` block cannot express. A `from` that is
+ * not in the state is a no-op, so new stacks carry the block harmlessly.
+ */
+export function declareRemoved(scope: IConstruct, from: string): void {
+  const stack = TerraformStack.of(scope);
+  const removed = stack.node.metadata.filter((m) => m.type === REMOVED).map((m) => m.data as string);
+  if (removed.includes(from)) return;
+  stack.node.addMetadata(REMOVED, from);
+  stack.addOverride(
+    "removed",
+    [...removed, from].sort().map((f) => ({ from: f, lifecycle: { destroy: false } })),
+  );
+  // Older Terraform would reject the block with a parse error; this says which version is needed.
+  stack.addOverride("terraform.required_version", ">= 1.7.0");
+}

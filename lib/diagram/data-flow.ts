@@ -30,7 +30,8 @@ export function dataFlowOf(tf: TerraformJson): DataFlow | undefined {
   const azapi = resources(tf, "azapi_resource");
   const adf = azapi.find((r) => String(r.type).startsWith("Microsoft.DataFactory/factories/pipelines@"));
   const endpoint = azapi.find((r) => /\/batchEndpoints@/.test(String(r.type)));
-  const deployment = azapi.find((r) => /\/batchEndpoints\/deployments@/.test(String(r.type)));
+  // One deployment per pipeline version, created by a PUT action: named <prefix>-<content hash>.
+  const deployment = resources(tf, "azapi_resource_action").find((r) => /\/batchEndpoints\/deployments@/.test(String(r.type)));
   const pipelineSpec = resources(tf, "azapi_resource_action")
     .map((r) => ((r.body as Block | undefined)?.properties as Block | undefined)?.componentSpec as Block | undefined)
     .find((spec) => spec?.type === "pipeline");
@@ -60,7 +61,8 @@ export function dataFlowOf(tf: TerraformJson): DataFlow | undefined {
     pipeline: literal(adf.name) ?? "pipeline",
     parameters: Object.keys(props.parameters ?? {}).sort(),
     endpoint: literal(endpoint.name) ?? "endpoint",
-    deployment: literal(deployment?.name) ?? "deployment",
+    // The hash changes with every code change; the picture names the pattern so it stays the same.
+    deployment: deploymentPattern(deployment?.resource_id) ?? "deployment",
     steps,
     cluster: literal(cluster?.name) ?? "cluster",
     output: uri ? `${uri[1]}: ${uri[2]}/<ADF run id>/results.jsonl` : "results.jsonl",
@@ -91,4 +93,10 @@ export function dataFlowDot(f: DataFlow, title: string): string {
   if (has("check")) lines.push(`  results -> step_check [label="fails the run past\\nmaxFailedFiles"];`);
   lines.push("}");
   return `${lines.join("\n")}\n`;
+}
+
+/** `.../deployments/pipeline-0123456789ab` → `pipeline-<version>`. */
+function deploymentPattern(resourceId: unknown): string | undefined {
+  const m = typeof resourceId === "string" ? /\/deployments\/([A-Za-z0-9-]+?)-[0-9a-f]{12}$/.exec(resourceId) : null;
+  return m ? `${m[1]}-<version>` : undefined;
 }

@@ -45,8 +45,8 @@ export function jsonEscaped(value: string): string {
 
 /**
  * The checks every run's parameters must pass before anything is invoked: a data path relative to
- * the datastore (no leading '/', no '..', no backslash or quote) and one of the allowed datastores.
- * Mirrors the construct's synth-time rules for the defaults.
+ * the datastore (no leading '/', no '..', no backslash, quote or control character) and one of the
+ * allowed datastores. Mirrors the synth-time rule for the defaults and the CLI's (`relativePathProblem`).
  */
 export function invalidParametersExpression(allowedDatastores: readonly string[], checkPollInterval = false): string {
   const p = param(PARAMS.relativePath);
@@ -63,10 +63,40 @@ export function invalidParametersExpression(allowedDatastores: readonly string[]
     `contains(${segments}, '/../')`,
     `contains(${segments}, '/./')`,
     ...quotesOrBackslash(p),
+    ...controlCharacterTerms(p),
     `not(contains(${allowed}, ${d}))`,
-    // A poll interval that is not a whole number fails int() here, before anything is invoked.
-    ...(checkPollInterval ? [`less(int(${param(PARAMS.pollIntervalSeconds)}), ${POLL_INTERVAL.min})`, `greater(int(${param(PARAMS.pollIntervalSeconds)}), ${POLL_INTERVAL.max})`] : []),
+    ...(checkPollInterval ? pollIntervalTerms(param(PARAMS.pollIntervalSeconds)) : []),
   ])}`;
+}
+
+/**
+ * Terms true when `v` holds a control character (U+0000-U+001F, U+007F): the invoke body escapes only
+ * `\` and `"`, so a tab or a newline would make it invalid JSON. ADF has no regular expressions;
+ * `uriComponent` percent-encodes each such character as %00-%1F or %7F, and every other escape it
+ * writes starts with another digit or letter (`%2x`-`%7x` for ASCII, `%8x`-`%Fx` for UTF-8 bytes;
+ * a literal '%' becomes %25).
+ */
+export function controlCharacterTerms(v: string): string[] {
+  const encoded = `uriComponent(${v})`;
+  return [`contains(${encoded}, '%0')`, `contains(${encoded}, '%1')`, `contains(toUpper(${encoded}), '%7F')`];
+}
+
+/** Longest poll interval text that is converted (`POLL_INTERVAL.max` has 4 digits): longer text is rejected first. */
+const POLL_INTERVAL_MAX_DIGITS = 5;
+
+/**
+ * Terms true when `v` is not a whole number of seconds within `POLL_INTERVAL`. `int()` of "abc", ""
+ * or "60.5" fails the activity with a raw expression error instead of the InvalidDataPath message,
+ * so the text is checked to be digits first (removing every digit leaves nothing), and `int()` only
+ * ever converts digits: its argument is `v` when that is digits and '0' otherwise, whether or not ADF
+ * evaluates both branches of `if`.
+ */
+export function pollIntervalTerms(v: string): string[] {
+  let stripped = v;
+  for (const digit of "0123456789") stripped = `replace(${stripped}, '${digit}', '')`;
+  const digitsOnly = `and(greater(length(${v}), 0), and(lessOrEquals(length(${v}), ${POLL_INTERVAL_MAX_DIGITS}), equals(${stripped}, '')))`;
+  const seconds = `int(if(${digitsOnly}, ${v}, '0'))`;
+  return [`not(${digitsOnly})`, `less(${seconds}, ${POLL_INTERVAL.min})`, `greater(${seconds}, ${POLL_INTERVAL.max})`];
 }
 
 /** Seconds allowed between two status polls (the construct checks its default against the same range). */
@@ -97,7 +127,7 @@ export function validateParametersActivity(allowedDatastores: readonly string[],
     type: "Fail",
     message: expr(
       `@concat('Invalid parameters: ${PARAMS.relativePath} must be a folder path relative to the datastore ` +
-        `(no leading or trailing /, no . or .. segments, no quotes or backslashes) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
+        `(no leading or trailing /, no . or .. segments, no quotes, backslashes or control characters) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
         (checkPollInterval ? `, ${PARAMS.pollIntervalSeconds} a whole number from ${POLL_INTERVAL.min} to ${POLL_INTERVAL.max}` : "") +
         `. Got ${PARAMS.datastoreName}=', ${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
     ),
@@ -118,10 +148,10 @@ export interface BatchEndpointActivitiesOptions {
   readonly deploymentName: string;
   /** The endpoint's name (for messages that tell a user where to look). */
   readonly endpointName: string;
-  /** ARM id of the workspace (a Terraform reference at synth time): jobs are cancelled through ARM. */
+  /** ARM id of the workspace (a Terraform reference at synth time): jobs are read and cancelled through ARM. */
   readonly workspaceId: string;
   /**
-   * Azure Resource Manager endpoint the cancel call goes to.
+   * Azure Resource Manager endpoint the status and cancel calls go to.
    * @default "https://management.azure.com"
    */
   readonly resourceManagerEndpoint?: string;
@@ -172,7 +202,7 @@ function outputUri(o: BatchEndpointActivitiesOptions, runId: string): string {
   return `azureml://datastores/${o.outputDatastore}/paths/${o.outputPrefix}/${runId}/${o.outputFileName}`;
 }
 
-/** AML jobs API version used for cancel (the same the CLI reads jobs with). */
+/** AML jobs API version (Jobs_Get, Jobs_Cancel of the 2024-04-01 stable spec), used by the pipeline and the CLI alike. */
 export const JOBS_API_VERSION = "2024-04-01";
 /** Names of the batch-endpoint style's activities (the CLI finds the job through the invoke's output). */
 export const BATCH_ACTIVITY = {
@@ -213,8 +243,9 @@ type Condition = "Succeeded" | "Failed" | "Completed" | "Skipped";
 const on = (activity: string, ...conditions: Condition[]) => ({ activity, dependencyConditions: conditions });
 
 /**
- * Style `batchEndpoint`: POST the job to the batch endpoint's named deployment, poll it until it ends,
- * and fail the ADF run unless it Completed. The scoring URI is fixed at deploy time, not a parameter:
+ * Style `batchEndpoint`: POST the job to the batch endpoint's named deployment, poll it through ARM
+ * (`GET <workspace>/jobs/<name>`, a management token) until it ends, and fail the ADF run unless it
+ * Completed. The scoring URI is fixed at deploy time, not a parameter:
  * a run cannot send the factory's token elsewhere.
  *
  * Every failure after a successful invoke (the wait loop timing out, polling failing, a status other
@@ -259,14 +290,19 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     errorCode: "AmlInvokeFailed",
   };
   const ended = nestOr([...TERMINAL_STATUSES, POLL_FAILED].map((t) => `equals(${status}, '${t}')`));
+  const rm = o.resourceManagerEndpoint ?? "https://management.azure.com";
+  const msiArm = { type: "MSI", resource: `${rm}/` };
+  const jobUrl = (suffix: string) => expr(`@concat(${adfString(`${rm}${o.workspaceId}/jobs/`)}, ${jobName}, ${adfString(`${suffix}?api-version=${JOBS_API_VERSION}`)})`);
+  // The job is read through ARM (Jobs_Get serves every job type), with the identity and token the
+  // cancel call uses; the invoke response's `name` is the workspace job's name.
   const check: WebActivityWithTimeout = {
     name: A.getStatus,
     type: "WebActivity",
     // A GET is safe to retry: a passing network error (about five minutes of them) does not end the wait.
     policy: policy({ timeout: "0.00:10:00", retry: 5, retryIntervalInSeconds: 60 }),
     method: "GET",
-    url: expr(`@concat(${adfString(o.scoringUri)}, '/', ${jobName})`),
-    authentication: MSI_ML,
+    url: jobUrl(""),
+    authentication: msiArm,
     httpRequestTimeout: "00:02:00",
     ...noAsync,
     ...runtime(o.integrationRuntimeName),
@@ -308,7 +344,6 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     timeout: o.jobTimeout,
     activities: [check, setStatus, recordPollError, markPollFailed, wait],
   };
-  const rm = o.resourceManagerEndpoint ?? "https://management.azure.com";
   const cancel = (name: string, dependsOn?: { activity: string; dependencyConditions: Condition[] }[]): WebActivityWithTimeout => ({
     name,
     type: "WebActivity",
@@ -316,10 +351,10 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     // Cancelling twice is harmless; a passing error must not leave the job running.
     policy: policy({ timeout: "0.00:10:00", retry: 2 }),
     method: "POST",
-    url: expr(`@concat(${adfString(`${rm}${o.workspaceId}/jobs/`)}, ${jobName}, ${adfString(`/cancel?api-version=${JOBS_API_VERSION}`)})`),
+    url: jobUrl("/cancel"),
     body: "{}",
     headers: { "Content-Type": "application/json" },
-    authentication: { type: "MSI", resource: `${rm}/` },
+    authentication: msiArm,
     httpRequestTimeout: "00:02:00",
     // ARM answers 202 with a Location to poll; the request is what matters, not waiting for it.
     ...noAsync,
@@ -332,8 +367,9 @@ export function batchEndpointActivities(o: BatchEndpointActivitiesOptions): Acti
     // Completed: the run fails with the reason whether or not the cancel call itself succeeded.
     dependsOn: [on(cancelAfterWait.name, "Completed")],
     message: expr(
-      `@concat('Waiting for AML job ', ${jobName}, ' failed (the wait loop timed out after ${o.jobTimeout}: ', activity('${A.waitLoop}').error.message, ` +
-        `'); cancel requested. Last status seen: ', ${status})`,
+      // The loop's own error says what happened (a timeout, or an expression that failed): not assumed here.
+      `@concat('Waiting for AML job ', ${jobName}, ' failed: ', activity('${A.waitLoop}').error.message, ` +
+        `' (the wait gives up after ${o.jobTimeout}); cancel requested. Last status seen: ', ${status})`,
     ),
     errorCode: "AmlJobWaitFailed",
   };

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { AzapiResource } from "../core/azapi";
 import { ensureProvider } from "../core/providers";
 import { WireActivity } from "./adf-activities";
@@ -51,6 +52,11 @@ export interface AdfPipelineProps {
   readonly concurrency?: number;
   /** @default [] */
   readonly annotations?: readonly string[];
+  /**
+   * What the pipeline must be created or updated after (e.g. the deployment its activities name).
+   * @default []
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 const strings = (m: Readonly<Record<string, string>> | undefined): Record<string, AdfStringDeclaration> | undefined =>
@@ -84,6 +90,7 @@ export class AdfPipeline extends Construct {
       name: props.name,
       parentId: props.dataFactoryId,
       body: dropUndefined(this.body),
+      dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
   }
 

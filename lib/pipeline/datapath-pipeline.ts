@@ -27,7 +27,7 @@ import {
 } from "./adf-activities";
 import { AdfPipeline } from "./adf-pipeline";
 import { BlobTriggerOptions, PipelineTriggers, SCHEDULE_FREQUENCIES, ScheduleTriggerOptions } from "./adf-triggers";
-import { PipelineBatchEndpoint } from "./batch-endpoint";
+import { DEFAULT_DEPLOYMENT_RETENTION, DEPLOYMENT_PREFIX, PipelineBatchEndpoint } from "./batch-endpoint";
 import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
@@ -175,10 +175,18 @@ export interface DatapathPipelineProps extends PipelinePlatformReference {
   /** Batch endpoint name: unique in the region (3-32 letters, digits or `-`, starting with a letter). */
   readonly endpointName: string;
   /**
-   * Deployment name under the endpoint.
+   * Prefix of the deployments' names: each version of the pipeline gets its own deployment,
+   * `<prefix>-<12 hex digits of its content>` (AML names are 3-32 characters, so at most 19 here).
    * @default "pipeline"
    */
-  readonly deploymentName?: string;
+  readonly deploymentNamePrefix?: string;
+  /**
+   * Deployments kept on the endpoint, the current one included: `aml-datapath prune-deployments`
+   * (run by `npm run deploy` after an apply) removes older ones, never the endpoint's default.
+   * Published as the stack output `batch_deployment_retention`.
+   * @default 2 (the current deployment and the one before)
+   */
+  readonly deploymentRetention?: number;
   /** Data path used when a run passes none (relative to the input datastore). */
   readonly defaultRelativePath: string;
   /**
@@ -260,8 +268,10 @@ export class DatapathPipeline extends Construct {
   readonly adfPipeline: AdfPipeline;
   /** The AML assets (batch-endpoint style only). */
   readonly assets?: PipelineAssets;
-  /** The batch endpoint and its deployment (batch-endpoint style only). */
+  /** The batch endpoint and this version's deployment (batch-endpoint style only). */
   readonly batchEndpoint?: PipelineBatchEndpoint;
+  /** Deployments kept on the endpoint (see `deploymentRetention`). */
+  readonly deploymentRetention: number;
   readonly triggers: PipelineTriggers;
   /** The activities as sent to ADF (wire format). */
   readonly activities: readonly WireActivity[];
@@ -290,6 +300,7 @@ export class DatapathPipeline extends Construct {
     reportProblems(this, c.problems);
 
     this.name = props.name;
+    this.deploymentRetention = props.deploymentRetention ?? DEFAULT_DEPLOYMENT_RETENTION;
     this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(Array.isArray(props.allowedDatastores) ? props.allowedDatastores : [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     this.adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
@@ -320,6 +331,8 @@ export class DatapathPipeline extends Construct {
       concurrency: props.maxConcurrentRuns ?? 4,
       activities: this.activities,
       annotations: ["aml-datapath-pipeline"],
+      // The invoke header names this version's deployment: switch to it only once it exists.
+      dependsOn: this.batchEndpoint ? [this.batchEndpoint.deployment] : undefined,
     });
 
     this.triggers = new PipelineTriggers(this, "triggers", {
@@ -338,7 +351,7 @@ export class DatapathPipeline extends Construct {
       workspaceId: props.workspaceId,
       location: props.location,
       endpointName: props.endpointName,
-      deploymentName: props.deploymentName ?? "pipeline",
+      deploymentNamePrefix: props.deploymentNamePrefix ?? "pipeline",
       pipelineComponentId: assets.pipelineComponent.id,
       pipelineComponentVersion: assets.pipelineComponent.versionName,
       computeClusterName: props.computeClusterName,
@@ -454,7 +467,8 @@ export class DatapathPipeline extends Construct {
     checkName(c, "outputDatastoreName", p.outputDatastoreName, "mlDatastore");
     c.list("allowedDatastores", p.allowedDatastores).forEach((d, i) => checkName(c, `allowedDatastores[${i}]`, d, "mlDatastore"));
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
-    if (p.deploymentName !== undefined) checkName(c, "deploymentName", p.deploymentName, "batchEndpoint");
+    if (p.deploymentNamePrefix !== undefined) c.name("deploymentNamePrefix", p.deploymentNamePrefix, DEPLOYMENT_PREFIX.pattern, DEPLOYMENT_PREFIX.rule);
+    if (p.deploymentRetention !== undefined) c.integer("deploymentRetention", p.deploymentRetention, 1, 20);
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
     if (p.codeDatastoreName !== undefined) checkName(c, "codeDatastoreName", p.codeDatastoreName, "mlDatastore");
     if (p.adfPipelineName !== undefined) checkName(c, "adfPipelineName", p.adfPipelineName, "dataFactoryChild");
