@@ -67,6 +67,12 @@ export interface PipelineConfig {
   readonly parallel?: ParallelSettings;
   /** @default DEFAULT_WORK_ITEM_SETTINGS (1,000 files or 1 GiB per work item; no failed file tolerated) */
   readonly workItems?: WorkItemSettings;
+  /**
+   * Batch deployments kept on the endpoint, the current one included (every code change creates a
+   * new one; `aml-datapath prune-deployments`, run by `npm run deploy`, removes older ones).
+   * @default 2 (the current deployment and the one before)
+   */
+  readonly deploymentRetention?: number;
   /** @default - no schedule */
   readonly schedule?: ScheduleTriggerOptions;
   /**

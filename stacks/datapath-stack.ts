@@ -127,6 +127,7 @@ function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void
       // "must not exceed the cluster's maxNodes": the same mistake when maxNodes itself was rejected.
       "parallel.instanceCount": ["cluster.maxNodes"],
       workItems: ["pipeline.workItems"],
+      deploymentRetention: ["pipeline.deploymentRetention"],
       scheduleTrigger: ["pipeline.schedule"],
       blobTrigger: ["pipeline.blobTrigger", "data.inputContainer"],
       ...Object.fromEntries(["prepareStep", "processStep", "checkStep", "condaFile"].map((key) => [key, ["pipeline.codeDirectory"]])),
@@ -465,6 +466,7 @@ export class DatapathStack extends TerraformStack {
       invocation: p.invocation,
       parallel: p.parallel,
       workItems: p.workItems,
+      deploymentRetention: p.deploymentRetention,
       ...(p.codeDirectory !== undefined
         ? {
             prepareStep: { directory: p.codeDirectory, script: "prepare.py" },

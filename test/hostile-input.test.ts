@@ -61,6 +61,7 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["mini-batch size 0", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { miniBatchSize: 0 } })), [`dev/pipeline: parallel.miniBatchSize 0 must be an integer from 1 to 100000`]],
   ["threshold below -1", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { errorThreshold: -3 } })), [`dev/pipeline: parallel.errorThreshold -3 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`]],
   ["parallel step larger than the cluster", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { instanceCount: 5 } })), [`dev/pipeline: parallel.instanceCount 5 must not exceed the cluster's maxNodes (2)`]],
+  ["no deployment kept", devWith((c) => (c.pipeline = { ...c.pipeline, deploymentRetention: 0 })), [`dev/pipeline: deploymentRetention 0 must be an integer from 1 to 20`]],
   ["private profile without a network", devWith((c) => (c.network = { profile: "private" } as never)), [
     `dev: network "neither" must name an existing network (virtualNetworkId + subnetId) or one to create (addressSpace + subnetPrefix), not both`,
   ]],

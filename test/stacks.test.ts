@@ -113,7 +113,7 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     ]);
     const deployment = single(json(), "azapi_resource_action", (r) => String(r.type).includes("/batchEndpoints/deployments@"));
     expect(json().output!.batch_deployment_name.value).toBe(String(deployment.resource_id).split("/").pop());
-    expect(json().output!.batch_deployment_retention.value).toBe(2);
+    expect(json().output!.batch_deployment_retention.value).toBe(cfg.pipeline.deploymentRetention ?? 2);
     expect(json().output!.batch_endpoint_scoring_uri.value).toMatch(/^\$\{azapi_resource\.pipeline_batch_endpoint_[0-9A-F]{8}\.output\.properties\.scoringUri\}$/);
     const template = JSON.parse(String(json().output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
