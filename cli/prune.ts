@@ -3,8 +3,8 @@
  *
  * Every code change deploys a new batch deployment (named from the pipeline component's version) and
  * makes it the endpoint's default; Terraform never deletes the old ones. This keeps the endpoint's
- * current default, the newest `keep - 1` others (the one before is the rollback target), and any
- * deployment still provisioning, and asks Azure to delete the rest, oldest first, without waiting for
+ * current default, the newest `keep - 1` others that provisioned (the one before is the rollback
+ * target; a failed deployment fills no slot), and any deployment still provisioning, and asks Azure to delete the rest, oldest first, without waiting for
  * the deletions to finish.
  *
  * Only type imports and light modules at the top: the Azure SDKs are loaded once a request is due.
@@ -74,9 +74,12 @@ export function planPrune(deployments: readonly Deployment[], defaultName: strin
   for (const d of others) {
     const state = d.provisioningState ?? "Unknown";
     if (Number.isNaN(createdMs(d))) kept.push({ action: "keep", name: d.name, note: "no creation time" });
-    else if (newer++ < keep - 1) kept.push({ action: "keep", name: d.name });
-    else if (!SETTLED.has(state)) kept.push({ action: "keep", name: d.name, note: state });
-    else deleted.push({ action: "delete", name: d.name });
+    // Only a deployment that provisioned fills a slot: a kept one is a rollback target, and a failed one is not.
+    else if (state === "Succeeded" && newer < keep - 1) {
+      newer++;
+      kept.push({ action: "keep", name: d.name });
+    } else if (!SETTLED.has(state)) kept.push({ action: "keep", name: d.name, note: state });
+    else deleted.push({ action: "delete", name: d.name, ...(state === "Succeeded" ? {} : { note: state }) });
   }
   return [...kept, ...deleted.reverse()];
 }

@@ -75,7 +75,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
       const r = await cli(arm, url, ["prune-deployments", "--env", "dev"]);
       expect(arm.unexpected).toEqual([]);
       expect(r.code).toBe(0);
-      expect(lines(r.stdout)).toEqual(["keep pipeline-5e (default)", "keep pipeline-4d", "keep pipeline-3c (Updating)", "delete pipeline-1a", "delete pipeline-2b"]);
+      expect(lines(r.stdout)).toEqual(["keep pipeline-5e (default)", "keep pipeline-4d", "keep pipeline-3c (Updating)", "delete pipeline-1a", "delete pipeline-2b (Failed)"]);
       expect(deleted(arm)).toEqual(["pipeline-1a", "pipeline-2b"]);
       // The documented routes, all with the stable 2024-04-01 API; the second page through its nextLink.
       expect(arm.calls("getBatchEndpoint").map((c) => [c.method, c.path, c.apiVersion])).toEqual([["GET", ENDPOINT, "2024-04-01"]]);
@@ -95,7 +95,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
       const r = await cli(arm, url, ["prune-deployments", "--env", "dev", "--dry-run"]);
       expect(arm.unexpected).toEqual([]);
       expect(r.code).toBe(0);
-      expect(lines(r.stdout)).toEqual(["keep pipeline-5e (default)", "keep pipeline-4d", "keep pipeline-3c (Updating)", "delete pipeline-1a", "delete pipeline-2b"]);
+      expect(lines(r.stdout)).toEqual(["keep pipeline-5e (default)", "keep pipeline-4d", "keep pipeline-3c (Updating)", "delete pipeline-1a", "delete pipeline-2b (Failed)"]);
       expect(arm.calls("deleteBatchDeployment")).toEqual([]);
       expect(r.stderr).toContain("Dry run: 2 deployment(s)");
       expect(r.stderr).toContain("nothing was deleted");
@@ -142,7 +142,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
         const r = await cli(arm, url, ["prune-deployments", "--env", "dev", "--keep", "1"]);
         expect(arm.unexpected).toEqual([]);
         expect(r.code).toBe(0);
-        expect(lines(r.stdout)).toEqual(["keep pipeline-3c (default)", "keep pipeline-0z (Deleting)", "delete pipeline-1a", "delete pipeline-2b"]);
+        expect(lines(r.stdout)).toEqual(["keep pipeline-3c (default)", "keep pipeline-0z (Deleting)", "delete pipeline-1a", "delete pipeline-2b (Failed)"]);
         expect(deleted(arm)).toEqual(["pipeline-1a", "pipeline-2b"]);
       },
     );
@@ -233,6 +233,15 @@ describe("prune-deployments without Azure", () => {
       { action: "keep", name: "b", note: "no creation time" },
       { action: "delete", name: "c" },
       { action: "delete", name: "a" },
+    ]);
+  });
+
+  test("a deployment that failed to provision fills no keep slot: the one before is a working rollback target", () => {
+    const at = (name: string, day: number, state: string) => ({ name, createdAt: `2026-01-${String(day).padStart(2, "0")}T00:00:00Z`, provisioningState: state });
+    expect(planPrune([at("old", 1, "Succeeded"), at("broken", 2, "Failed"), at("cur", 3, "Succeeded")], "cur", 2)).toEqual([
+      { action: "keep", name: "cur", note: "default" },
+      { action: "keep", name: "old" },
+      { action: "delete", name: "broken", note: "Failed" },
     ]);
   });
 });
