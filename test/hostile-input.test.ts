@@ -105,6 +105,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["a tag that is not a string", devWith((c) => (c.tags = { owner: 42 } as never)), [`dev: tags.owner 42 must be a string`]],
   ["outputs registered under the input datastore", devWith((c) => set(c.data, "outputDatastore", c.data.inputDatastore)), [`dev: data.outputDatastore ${JSON.stringify(dev.data.inputDatastore)} must differ from data.inputDatastore`]],
   ["a backend that is not an object", devWith((c) => (c.backend = "tfstate" as never)), [`dev: backend "tfstate" must be an object { resourceGroupName, storageAccountName, containerName }`]],
+  ["a prod config without backend (no silent local state)", prodWith((c) => delete c.backend), [
+    `prod: backend (missing) must be set in the prod tier: remote state { resourceGroupName, storageAccountName, containerName } (to try a deploy without the state account, use --local-state)`,
+  ]],
   ["tags that are null", devWith((c) => (c.tags = null as never)), [`dev: tags null must be an object of strings`]],
   ["tags that are a string", devWith((c) => (c.tags = "owner=me" as never)), [`dev: tags "owner=me" must be an object of strings`]],
   ["environments that are not objects", [dev, 42 as never, null as never, [] as never], [
