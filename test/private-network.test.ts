@@ -5,7 +5,7 @@ import { environments } from "../stacks/environments";
 import { problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson } from "./helpers";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
-import { cidrContains, parseCidr } from "../lib/platform/virtual-network";
+import { cidrContains, EnvironmentNetwork, parseCidr } from "../lib/platform/virtual-network";
 import { bareStack } from "./helpers";
 import { armIds } from "./azure-ids";
 
@@ -27,12 +27,38 @@ describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: a private envir
     });
   });
 
-  test("every private endpoint sits in that subnet and every DNS zone is linked to that network", () => {
+  test("every private endpoint sits in that subnet (once its NSG is attached) and every DNS zone is linked to that network", () => {
     const json = synthed();
     const endpoints = Object.values(resourcesOf(json, "azurerm_private_endpoint"));
     expect(endpoints.length).toBeGreaterThan(0);
-    for (const e of endpoints) expect(e.subnet_id).toBe(refTo(json, "azurerm_subnet", "id"));
+    for (const e of endpoints) expect(e.subnet_id).toBe(subnetOfEndpoints(json));
     for (const l of Object.values(resourcesOf(json, "azurerm_private_dns_zone_virtual_network_link"))) expect(l.virtual_network_id).toBe(refTo(json, "azurerm_virtual_network", "id"));
+  });
+
+  test("the subnet has a network security group for private endpoints: tagged, nothing opened from the Internet", () => {
+    const json = synthed();
+    const vnet = single(json, "azurerm_virtual_network");
+    const nsg = single(json, "azurerm_network_security_group");
+    expect(nsg).toMatchObject({ name: `${vnet.name}-nsg`, resource_group_name: vnet.resource_group_name, location: cfg.location });
+    // Tagged like every other resource of the environment.
+    expect(nsg.tags).toEqual(vnet.tags);
+    expect(nsg.tags).toMatchObject({ environment: cfg.name, project: cfg.projectPrefix });
+    // Rules are resources of their own (never inline: the two styles fight over the NSG's rules).
+    expect(nsg.security_rule).toBeUndefined();
+    expect(single(json, "azurerm_subnet_network_security_group_association")).toEqual({
+      subnet_id: refTo(json, "azurerm_subnet", "id"),
+      network_security_group_id: refTo(json, "azurerm_network_security_group", "id"),
+    });
+    const rules = Object.values(resourcesOf(json, "azurerm_network_security_rule"));
+    for (const r of rules) expect(r.network_security_group_name).toBe(refTo(json, "azurerm_network_security_group", "name"));
+    // Nothing allows inbound traffic at all (Azure's defaults allow the virtual network's own); in
+    // particular nothing from the Internet, and the Internet deny is explicit.
+    const sources = (r: Res) => [r.source_address_prefix, ...((r.source_address_prefixes as string[] | undefined) ?? [])].map((x) => String(x).toLowerCase());
+    const fromInternet = (r: Res) => sources(r).some((x) => ["*", "internet", "any", "0.0.0.0/0", "0.0.0.0"].includes(x));
+    expect(rules.filter((r) => r.direction === "Inbound" && r.access === "Allow")).toEqual([]);
+    expect(rules.filter((r) => r.direction === "Inbound" && r.access === "Deny" && fromInternet(r))).toEqual([
+      expect.objectContaining({ name: "DenyInternetInbound", priority: 4096, protocol: "*", source_address_prefix: "Internet", destination_port_range: "*", destination_address_prefix: "*" }),
+    ]);
   });
 
   test("no placeholder or zero-GUID id anywhere in the stack", () => {
@@ -55,7 +81,9 @@ describe("network variants", () => {
   test("an existing network: no network created; the same endpoints in the given subnet, zones linked to the given network", () => {
     const own = synth(base);
     const json = synth(withNetwork(base, { profile: "private", virtualNetworkId: vnet, subnetId: `${vnet}/subnets/snet-pe` }));
-    expect([resourcesOf(json, "azurerm_virtual_network"), resourcesOf(json, "azurerm_subnet")]).toEqual([{}, {}]);
+    // The existing subnet is not modified: no NSG is created or attached (its owner attaches one).
+    const created = ["azurerm_virtual_network", "azurerm_subnet", "azurerm_network_security_group", "azurerm_network_security_rule", "azurerm_subnet_network_security_group_association"];
+    expect(created.map((t) => [t, resourcesOf(json, t)])).toEqual(created.map((t) => [t, {}]));
     const connections = (j: TfJson) => Object.values(resourcesOf(j, "azurerm_private_endpoint")).map((e) => [e.name, e.private_service_connection]).sort();
     expect(connections(json)).toEqual(connections(own));
     expect(connections(json)).toHaveLength(9);
@@ -95,6 +123,8 @@ const AZURE_ZONES: Record<string, string[]> = {
 };
 
 type Res = Record<string, unknown>;
+/** The endpoints take the subnet's id from its NSG association, so they are created after the NSG is attached. */
+const subnetOfEndpoints = (json: TfJson) => refTo(json, "azurerm_subnet_network_security_group_association", "subnet_id");
 const byAddress = (json: TfJson, type: string): [string, Res][] => Object.entries(resourcesOf(json, type)).map(([id, r]) => [`${type}.${id}`, r]);
 const zoneRef = (json: TfJson, zone: string, attr: string) => {
   const id = Object.entries(resourcesOf(json, "azurerm_private_dns_zone")).find(([, z]) => z.name === zone)?.[0];
@@ -128,7 +158,7 @@ describe.each(privateEnvs.map((e) => [e.name, e] as const))("%s: the private net
         key,
         expect.objectContaining({
           location: cfg.location,
-          subnet_id: refTo(json, "azurerm_subnet", "id"),
+          subnet_id: subnetOfEndpoints(json),
           private_service_connection: { name: `${prefix}-${key}`, private_connection_resource_id: target, subresource_names: [sub], is_manual_connection: false },
           private_dns_zone_group: { name: "default", private_dns_zone_ids: AZURE_ZONES[sub].map((z) => zoneRef(json, z, "id")) },
         }),
@@ -217,6 +247,9 @@ describe("a public environment has none of it", () => {
       "azurerm_machine_learning_workspace_network_outbound_rule_fqdn",
       "azurerm_data_factory_managed_private_endpoint",
       "azurerm_data_factory_integration_runtime_azure",
+      "azurerm_subnet",
+      "azurerm_network_security_group",
+      "azurerm_subnet_network_security_group_association",
     ]) {
       expect([type, resourcesOf(json, type)]).toEqual([type, {}]);
     }
@@ -286,6 +319,26 @@ describe("PrivateEndpoints on its own", () => {
     expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", { ...props, targets }))).toEqual([
       `test/pe: targets.x.resourceId "kv-team" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
       expect.stringMatching(/^test\/pe: targets\.x\.subresource "sql" must be one of "amlworkspace", /),
+    ]);
+  });
+});
+
+describe("EnvironmentNetwork on its own", () => {
+  const props = { name: "vnet-team", resourceGroupName: "rg-team", location: "westeurope", addressSpace: "10.50.0.0/24", subnetPrefix: "10.50.0.0/26" };
+
+  test("its subnet always gets an NSG (a chosen name, or the network's name + -nsg), without tags unless given", () => {
+    const stack = bareStack();
+    new EnvironmentNetwork(stack, "net", { ...props, networkSecurityGroupName: "nsg-team-pe" });
+    const json = synthJson(stack);
+    expect(single(json, "azurerm_network_security_group")).toEqual({ name: "nsg-team-pe", resource_group_name: "rg-team", location: "westeurope" });
+    const plain = bareStack();
+    new EnvironmentNetwork(plain, "net", props);
+    expect(single(synthJson(plain), "azurerm_network_security_group").name).toBe("vnet-team-nsg");
+  });
+
+  test.each(["-nsg", "nsg.", "n", "x".repeat(81), "nsg team"])("rejects the NSG name %j", (networkSecurityGroupName) => {
+    expect(problemsOf(() => new EnvironmentNetwork(bareStack(), "net", { ...props, networkSecurityGroupName }))).toEqual([
+      `test/net: networkSecurityGroupName ${JSON.stringify(networkSecurityGroupName)} must be 2-80 letters, digits, '_', '.' or '-', starting with a letter or digit and not ending with '.' or '-'`,
     ]);
   });
 });

@@ -7,6 +7,9 @@ import { RuleContext, RuleResult } from "../lib/aspects/rule";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
+import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
+import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { DatapathStack } from "../stacks/datapath-stack";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { ConfigValidationError } from "../lib/core/validation";
@@ -102,7 +105,7 @@ const EXPLICIT_BAD: [string, string, Record<string, unknown>, RuleContext][] = [
 ];
 
 // Rules that look at other resources of the stack have their own tests below.
-const STACK_RULES = ["private-endpoint-configured", "diagnostic-setting-configured"];
+const STACK_RULES = ["private-endpoint-configured", "diagnostic-setting-configured", "subnet-network-security-group"];
 
 describe("each rule", () => {
   test("every rule has cases here", () => {
@@ -237,6 +240,40 @@ function annotationsOf(stack: TerraformStack): Annotation[] {
     c.node.metadata.filter((m) => m.type.startsWith("@cdktf/")).map((m) => ({ level: m.type, message: String(m.data), constructPath: c.node.path })),
   );
 }
+
+describe("subnets: compliant only when an NSG association in the stack names the subnet", () => {
+  const rule = ALL_RULES.find((r) => r.id === "subnet-network-security-group")!;
+  const subnet = (stack: TerraformStack, id: string, name: string) =>
+    new Subnet(stack, id, { name, resourceGroupName: "rg", virtualNetworkName: "vnet", addressPrefixes: ["10.0.0.0/26"] });
+
+  test("an associated subnet passes; one without, or whose association names another subnet, is a finding", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const nsg = new NetworkSecurityGroup(stack, "nsg", { name: "nsg", resourceGroupName: "rg", location: "westeurope" });
+    const covered = subnet(stack, "covered", "snet-a");
+    const bare = subnet(stack, "bare", "snet-b");
+    new SubnetNetworkSecurityGroupAssociation(stack, "assoc", { subnetId: covered.id, networkSecurityGroupId: nsg.id });
+    expect(rule.check(covered, PRIVATE)).toBe("compliant");
+    expect(rule.check(covered, PUBLIC)).toBe("compliant");
+    expect(rule.check(bare, PRIVATE)).toBe("non-compliant");
+    expect(rule.check(bare, PUBLIC)).toBe("non-compliant");
+  });
+
+  test("subnets Azure allows no NSG on, and other resource types, are not judged", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    for (const name of ["GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet", "RouteServerSubnet"]) {
+      expect([name, rule.check(subnet(stack, name, name), PRIVATE)]).toEqual([name, "not-applicable"]);
+    }
+    expect(rule.check(new RawResource(stack, "vnet", "azurerm_virtual_network", {}), PRIVATE)).toBe("not-applicable");
+  });
+
+  test("a private stack that drops the association gets the finding on its subnet, as an error in prod", () => {
+    const stack = new DatapathStack(Testing.app(), "prod", prod);
+    const network = stack.node.findChild("network");
+    network.node.tryRemoveChild("nsg-association");
+    const errors = annotationsOf(stack).filter((a) => a.level === "@cdktf/error");
+    expect(errors.map((e) => [e.constructPath, e.message.split("]")[0]])).toEqual([["prod/network/subnet", "[subnet-network-security-group"]]);
+  });
+});
 
 describe("the pack on the environment stacks", () => {
   test("prod: zero unsuppressed findings; every suppression has its reason", () => {

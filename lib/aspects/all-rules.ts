@@ -41,6 +41,7 @@ import { storagePublicNetworkDisabled } from "./rules/storage-public-network-dis
 import { storageSasExpirationPolicy } from "./rules/storage-sas-expiration-policy";
 import { storageSharedKeyDisabled } from "./rules/storage-shared-key-disabled";
 import { storageTrustedServicesBypass } from "./rules/storage-trusted-services-bypass";
+import { subnetNetworkSecurityGroup } from "./rules/subnet-network-security-group";
 import { Rule } from "./rule";
 
 export const ALL_RULES: readonly Rule[] = [
@@ -86,4 +87,5 @@ export const ALL_RULES: readonly Rule[] = [
   storageSasExpirationPolicy,
   storageSharedKeyDisabled,
   storageTrustedServicesBypass,
+  subnetNetworkSecurityGroup,
 ];
