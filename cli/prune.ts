@@ -43,9 +43,12 @@ export interface PlanLine {
   readonly note?: string;
 }
 
-/** `--keep`: a whole number >= 1 (the default deployment is always one of them). */
-export function checkKeep(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_KEEP;
+/**
+ * `--keep`: a whole number >= 1 (the default deployment is always one of them). Without it, the
+ * environment's `pipeline.deploymentRetention`, else DEFAULT_KEEP.
+ */
+export function checkKeep(value: string | undefined, configured?: number): number {
+  if (value === undefined) return configured ?? DEFAULT_KEEP;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1) {
     throw new UsageError(`--keep "${value}" must be a whole number >= 1 (the endpoint's default deployment is always kept)`);

@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { armError, FakeArm } from "./fake-arm";
 import { main } from "../cli/main";
-import { planPrune } from "../cli/prune";
+import { checkKeep, planPrune } from "../cli/prune";
 import { deriveNames } from "../lib/core/naming";
 import { dev as devConfig, environments } from "../stacks/environments";
 
@@ -234,6 +234,10 @@ describe("prune-deployments without Azure", () => {
       { action: "delete", name: "c" },
       { action: "delete", name: "a" },
     ]);
+  });
+
+  test("--keep defaults to the environment's pipeline.deploymentRetention, else 2", () => {
+    expect([checkKeep(undefined), checkKeep(undefined, 3), checkKeep("1", 3)]).toEqual([2, 3, 1]);
   });
 
   test("a deployment that failed to provision fills no keep slot: the one before is a working rollback target", () => {
