@@ -75,6 +75,17 @@ ${REQUEST}`,
 ${REQUEST}`,
     azure: true,
   },
+  verify: {
+    summary: "check the live platform against the synthesized stack (read-only; exit 1 if something is missing or differs)",
+    usage: (envs) => `aml-datapath verify --env <${envs}> [--stack-dir <dir>] [--json]`,
+    options: `  --env <name>           environment
+  --stack-dir <dir>      folder with the synthesized cdk.tf.json (default cdktf.out/stacks/<env>; run
+                         \`npm run synth\` first)
+  --json                 machine-readable output
+${REQUEST}
+One line per item (ok, missing, differs: <fields>) and the command that restores it.`,
+    azure: true,
+  },
   local: {
     summary: "run the three steps on a local folder, as AML would (no Azure)",
     usage: (envs) => `aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <${envs}>]`,

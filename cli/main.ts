@@ -6,6 +6,7 @@
  *   aml-datapath runs --env dev [--last 10]
  *   aml-datapath cancel <run id> --env dev
  *   aml-datapath prune-deployments --env dev [--keep 2] [--dry-run]
+ *   aml-datapath verify --env dev [--stack-dir cdktf.out/stacks/dev] [--json]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -222,6 +223,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
       workers: { type: "string" },
       keep: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      "stack-dir": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
@@ -270,6 +272,10 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   if (command === "prune-deployments" && !t.batchEndpoint) throw new UsageError(noEndpoint(t));
   // Named when it was not set explicitly for this tool (config or AZURE_SUBSCRIPTION_ID).
   if (t.subscriptionSource === "the Azure CLI's default subscription" || t.subscriptionSource === "ARM_SUBSCRIPTION_ID") io.err(`Using subscription ${t.subscriptionId} (${t.subscriptionSource}).`);
+  if (command === "verify") {
+    const v = require("./verify") as typeof import("./verify");
+    return v.verifyCommand(t, { stackDir: values["stack-dir"], json: values.json === true, requestTimeoutMs: followOptions.requestTimeoutMs }, io, vars);
+  }
   let prepared: () => Promise<number>;
   let kind: "create" | "read" = "read";
   if (command === "run") {

@@ -53,6 +53,17 @@ export const OPERATIONS = {
   getBatchEndpoint: { method: "GET", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)$`), apiVersion: "2024-04-01" },
   listBatchDeployments: { method: "GET", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)/deployments$`), apiVersion: "2024-04-01" },
   deleteBatchDeployment: { method: "DELETE", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)/deployments/(?<deployment>[^/]+)$`), apiVersion: "2024-04-01" },
+  // verify: the resources a stack makes (and the owners of what it references), read-only.
+  getAmlAsset: { method: "GET", path: new RegExp(`^${WS}/(?<kind>codes|components|environments)/(?<name>[^/]+)(/versions/(?<version>[^/]+))?$`), apiVersion: "2024-04-01" },
+  getBatchDeployment: { method: "GET", path: new RegExp(`^${WS}/batchEndpoints/(?<endpoint>[^/]+)/deployments/(?<deployment>[^/]+)$`), apiVersion: "2024-04-01" },
+  getDatastore: { method: "GET", path: new RegExp(`^${WS}/datastores/(?<datastore>[^/]+)$`), apiVersion: "2024-04-01" },
+  getCompute: { method: "GET", path: new RegExp(`^${WS}/computes/(?<compute>[^/]+)$`), apiVersion: "2024-04-01" },
+  getWorkspace: { method: "GET", path: new RegExp(`^${WS}$`), apiVersion: "2024-04-01" },
+  getFactory: { method: "GET", path: new RegExp(`^${ADF}$`), apiVersion: "2018-06-01" },
+  getAdfPipeline: { method: "GET", path: new RegExp(`^${ADF}/pipelines/(?<pipeline>[^/]+)$`), apiVersion: "2018-06-01" },
+  getTrigger: { method: "GET", path: new RegExp(`^${ADF}/triggers/(?<trigger>[^/]+)$`), apiVersion: "2018-06-01" },
+  listRoleAssignments: { method: "GET", path: /^(?<scope>\/subscriptions\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments$/, apiVersion: "2022-04-01" },
+  listRoleDefinitions: { method: "GET", path: /^\/subscriptions\/(?<sub>[^/]+)\/providers\/Microsoft\.Authorization\/roleDefinitions$/, apiVersion: "2022-04-01" },
   // AML run history (the regional data plane): child runs of a pipeline job and a run's error.
   jobChildren: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/children$`), apiVersion: null },
   runDetails: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/details$`), apiVersion: null },
