@@ -46,7 +46,7 @@ export interface Finding {
 
 /** An ARM answer that is neither 200 nor 404 (statusCode for isAuthError/explain). */
 class ArmError extends Error {
-  constructor(message: string, readonly statusCode: number, readonly url: string) {
+  constructor(message: string, readonly statusCode: number) {
     super(message);
     this.name = "ArmError";
   }
@@ -57,7 +57,7 @@ class ArmError extends Error {
  * out a 429 for the Retry-After Azure sends (and retries network errors and 5xx) before an answer
  * gets here.
  */
-class Arm {
+export class Arm {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly cache = new Map<string, Promise<Block | undefined>>();
@@ -108,7 +108,7 @@ class Arm {
       if (response.status !== 200) {
         const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
         const where = url.slice(this.c.armEndpoint.length).replace(/\?.*$/, "");
-        throw new ArmError(`HTTP ${response.status} reading ${where}${error ? `: ${error.code ?? ""} ${error.message ?? ""}`.trimEnd() : ""}`, response.status, url);
+        throw new ArmError(`HTTP ${response.status} reading ${where}${error ? `: ${error.code ?? ""} ${error.message ?? ""}`.trimEnd() : ""}`, response.status);
       }
       return isBlock(body) ? body : {};
     } catch (e) {
@@ -143,7 +143,7 @@ function sameScalar(expected: unknown, live: unknown): boolean {
 }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0) || (isBlock(v) && Object.keys(v).length === 0);
-/** Fields a service adds to an ADF activity with their default value (not a hand edit). */
+/** Fields ADF adds to an activity with their default value (not a hand edit); empty ones are ignored anyway. */
 const ACTIVITY_DEFAULTS: Readonly<Record<string, unknown>> = { state: "Active" };
 const keyPath = (parent: string, key: string) => (/^[\w$-]+$/.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key)}]`);
 
@@ -242,7 +242,9 @@ interface Context {
   readonly model: StackModel;
   readonly arm: Arm;
   readonly t: Target;
-  /** `terraform -chdir=<dir> apply -replace=<address>`. */
+  /** `terraform -chdir=<the stack's folder> apply`. */
+  readonly apply: string;
+  /** `terraform -chdir=<the stack's folder> apply -replace=<address>`. */
   readonly replace: (address: string) => string;
 }
 
@@ -310,7 +312,7 @@ function triggerCheck(ctx: Context, type: string, name: string, block: Block): C
       // Only the state is off: start (or stop) it; anything else is re-created from the stack.
       const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.DataFactory\/factories\/([^/]+)\/triggers\/([^/]+)$/i.exec(id);
       const az = m ? `az datafactory trigger ${expectedState === "Started" ? "start" : "stop"} --resource-group ${m[1]} --factory-name ${m[2]} --name ${m[3]}` : undefined;
-      const restore = diffs.length === 0 && az ? `${az} (or: ${ctx.replace(address).replace(/ -replace=\S+$/, "")})` : ctx.replace(address);
+      const restore = diffs.length === 0 && az ? `${az} (or: ${ctx.apply})` : ctx.replace(address);
       return { ...base, status: "differs", id, fields, restore, ...(skipped.length > 0 ? { notChecked: skipped } : {}) };
     },
   };
@@ -432,7 +434,8 @@ export async function verifyCommand(t: Target, o: VerifyOptions, io: Io, vars: N
   const chdir = quote(relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : dir);
   const arm = new Arm(createClients(t, vars), o.requestTimeoutMs, o.concurrency ?? 4);
   const model = new StackModel(json, t.subscriptionId, (id, apiVersion) => arm.resource(id, apiVersion));
-  const ctx: Context = { model, arm, t, replace: (address) => `terraform -chdir=${chdir} apply -replace=${quote(address)}` };
+  const apply = `terraform -chdir=${chdir} apply`;
+  const ctx: Context = { model, arm, t, apply, replace: (address) => `${apply} -replace=${quote(address)}` };
   const stackGroup = model.resources("azurerm_resource_group")[0]?.[1]?.name;
   if (typeof stackGroup === "string" && stackGroup !== t.resourceGroup) {
     io.err(`warning: the stack in ${dir} names resource group ${stackGroup}, the ${t.env} config ${t.resourceGroup}: is it stale? (npm run synth)`);
@@ -465,14 +468,14 @@ export async function verifyCommand(t: Target, o: VerifyOptions, io: Io, vars: N
     return EXIT.auth;
   }
   const count = (s: Status) => findings.filter((f) => f.status === s).length;
-  const replaces = findings.flatMap((f) => (f.restore?.startsWith("terraform ") && f.restore.includes(" -replace=") ? [f.address] : []));
+  const replaces = findings.filter((f) => f.restore === ctx.replace(f.address)).map((f) => f.address);
   if (o.json) {
     io.out(JSON.stringify({ env: t.env, subscriptionId: t.subscriptionId, stackDir: dir, findings }, null, 2));
   } else {
     for (const f of findings) for (const line of formatFinding(f)) io.out(line);
     const parts = [`${count("ok")} ok`, `${count("missing")} missing`, `${count("differs")} differ`, `${count("skipped")} not checked`, `${count("error")} unreadable`];
     io.out(`${t.env}: ${parts.join(", ")}`);
-    if (replaces.length > 1) io.out(`restore all: terraform -chdir=${chdir} apply ${replaces.map((a) => `-replace=${quote(a)}`).join(" ")}`);
+    if (replaces.length > 1) io.out(`restore all: ${apply} ${replaces.map((a) => `-replace=${quote(a)}`).join(" ")}`);
   }
   return count("ok") + count("skipped") === findings.length ? EXIT.ok : EXIT.failed;
 }

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { armError, FakeArm, Operation, RecordedRequest, Reply } from "./fake-arm";
 import { envStack, shared, synthJson, TfJson } from "./helpers";
-import { compareSubset } from "../cli/verify";
+import { Arm, compareSubset } from "../cli/verify";
 import { parseRef, StackModel, templateParts, Unresolved } from "../cli/stack-model";
 import { main } from "../cli/main";
 import { deriveNames } from "../lib/core/naming";
@@ -504,6 +504,28 @@ describe("verify's comparison and reference resolution", () => {
       attr: ["identity", "0", "principal_id"],
       text: "azurerm_x.y-z.identity[0].principal_id",
     });
+  });
+
+  test("at most 4 requests are in flight, each URL is read once, a 404 is undefined", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const urls: string[] = [];
+    const ml = {
+      sendRequest: async (req: { url: string }) => {
+        urls.push(req.url);
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return { status: req.url.includes("/gone") ? 404 : 200, bodyAsText: JSON.stringify({ url: req.url }), headers: new Map() };
+      },
+    };
+    const arm = new Arm({ ml, armEndpoint: "https://arm" } as unknown as ConstructorParameters<typeof Arm>[0], 1000, 4);
+    const ids = Array.from({ length: 12 }, (_, i) => `/subscriptions/S/x/${i % 10}`);
+    const got = await Promise.all([...ids.map((id) => arm.resource(id, "2024-04-01")), arm.resource("/subscriptions/S/gone", "2024-04-01")]);
+    expect(most).toBe(4);
+    expect(urls).toHaveLength(11);
+    expect(got[11]).toEqual({ url: "https://arm/subscriptions/S/x/1?api-version=2024-04-01" });
+    expect(got[12]).toBeUndefined();
   });
 
   test("verify --help names its options; it is in the command list", async () => {
