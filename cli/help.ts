@@ -69,8 +69,9 @@ ${REQUEST}`,
     summary: "delete old batch deployments (keeps the endpoint's default and the newest others)",
     usage: (envs) => `aml-datapath prune-deployments --env <${envs}> [--keep <n>] [--dry-run]`,
     options: `  --env <name>           environment
-  --keep <n>             deployments to keep, the endpoint's default included, >= 1 (default 2: the
-                         default and the newest other); one still provisioning is never deleted
+  --keep <n>             deployments to keep, the endpoint's default included, >= 1 (default: the
+                         environment's pipeline.deploymentRetention, else 2: the default and the newest
+                         other that provisioned); one still provisioning is never deleted
   --dry-run              print what would be deleted; delete nothing
 ${REQUEST}`,
     azure: true,

@@ -267,7 +267,7 @@ async function runCommand(argv: string[], io: Io, vars: NodeJS.ProcessEnv, confi
   }
   const last = values.last === undefined ? 10 : Number(values.last);
   if (command === "runs" && (!Number.isInteger(last) || last < 1 || last > 100)) throw new UsageError(`--last "${values.last}" must be a whole number from 1 to 100`);
-  const keep = command === "prune-deployments" ? checkKeep(values.keep) : 0;
+  const keep = command === "prune-deployments" ? checkKeep(values.keep, configs.find((c) => c.name === values.env)?.pipeline?.deploymentRetention) : 0;
   const t = resolveTarget(values.env, configs, vars);
   if (command === "prune-deployments" && !t.batchEndpoint) throw new UsageError(noEndpoint(t));
   // Named when it was not set explicitly for this tool (config or AZURE_SUBSCRIPTION_ID).
