@@ -8,8 +8,15 @@
  *
  * The backend comes from the environment's config (remote state); `--local-state` keeps state in
  * state/<env>.tfstate instead, to try a deploy without the state account.
+ *
+ * Terraform's output is passed through as it comes and also read: a deploy whose only errors are
+ * the step code upload being refused with 403 AuthorizationPermissionMismatch (the deployer's new
+ * Storage Blob Data Contributor grant has not reached storage yet, which can take up to 30 minutes;
+ * azurerm_storage_blob does not retry) plans and applies again with backoff (`ROLE_PROPAGATION_RETRY`:
+ * 6 attempts over 30 minutes); any other error stops at once with Terraform's exit code. A failed
+ * sign-in ends with a hint.
  */
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
@@ -55,7 +62,8 @@ export function deployCommands(o: DeployOptions): Command[] {
   const synthEnv: Record<string, string> = o.localState ? { AML_DATAPATH_LOCAL_STATE: "1" } : {};
   // `npm run plan/deploy` build dist/ before this runs (it is dist/scripts/deploy.js itself).
   const commands: Command[] = [
-    { cmd: "node", args: ["dist/main.js"], env: { CHECKPOINT_DISABLE: "1", ...synthEnv } },
+    // Every environment is synthesized and checked; AML_DATAPATH_ENV: only this one's findings are printed.
+    { cmd: "node", args: ["dist/main.js"], env: { CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: o.env, ...synthEnv } },
     // -reconfigure: switching between the configured backend and --local-state never migrates state by surprise.
     tf("init", "-input=false", "-reconfigure"),
     tf("plan", "-input=false", "-out=tfplan"),
@@ -64,6 +72,172 @@ export function deployCommands(o: DeployOptions): Command[] {
     commands.push({ ...tf("apply", "-input=false", "tfplan"), ...(o.autoApprove ? {} : { confirm: `Apply this plan to ${o.env}?` }) });
   }
   return commands;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading Terraform's output
+
+/**
+ * Terraform's error diagnostics, each as one line of plain text: colour codes removed, the box
+ * margins (`╷`, `│ `, `╵`) taken off and the wrapping undone (Terraform wraps at 78 columns when its
+ * output is not a terminal, as here), so a message reads the same however it was laid out.
+ */
+export function errorDiagnostics(output: string): string[] {
+  const lines = output
+    .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\s*[│|] ?/, ""));
+  const diagnostics: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of lines) {
+    if (/^\s*[╷╵]\s*$/.test(line) || /^(Warning|Error): /.test(line)) current = undefined;
+    if (/^Error: /.test(line)) diagnostics.push((current = []));
+    current?.push(line);
+  }
+  return diagnostics.map((d) => d.join(" ").replace(/\s+/g, " ").trim());
+}
+
+/** One diagnostic names a blob of azurerm_storage_blob: azurerm 4.x's blob id (`Blob "<name>" (Account ... / Container Name ...)`), the resource address, or 3.x's client. */
+const BLOB = /\bBlob "[^"]*" \(Account\b|\bazurerm_storage_blob\.|\bblobs\.Client#/;
+/** ...refused with 403 for want of a data role: the error code, or (a HEAD has no body) Azure's status text for it. AuthorizationFailure (firewall) is not it. */
+const STATUS_403 = /\b(?:unexpected status|StatusCode=|Status=|status code:?|RESPONSE) ?403\b/i;
+const PERMISSION_MISMATCH = /\bAuthorizationPermissionMismatch\b|not authorized to perform this operation using this permission/i;
+
+/**
+ * The run failed only because storage refused the step code upload (or a read of an uploaded blob)
+ * with 403 AuthorizationPermissionMismatch: the deployer's Storage Blob Data Contributor grant has
+ * not reached the data plane yet. True only when there is at least one error and every error is that.
+ */
+export function isRoleNotYetOnStorage(output: string): boolean {
+  const errors = errorDiagnostics(output);
+  return errors.length > 0 && errors.every((e) => BLOB.test(e) && STATUS_403.test(e) && PERMISSION_MISMATCH.test(e));
+}
+
+/** Terraform (the azurerm provider or the azurerm backend) could not sign in to Azure. */
+export function isSignInFailure(output: string): boolean {
+  const text = errorDiagnostics(output).join("\n");
+  if (/Error building ARM Config|unable to build authorizer|Please run 'az login'|\baz login\b|\bAADSTS\d+/i.test(text)) return true;
+  // The azurerm backend lists the state container first: an authentication or authorization failure there.
+  return /Failed to get existing workspaces/.test(text) && /authori[sz]|authenticat|credential|token|\b40[13]\b/i.test(text);
+}
+
+/** Printed after a failed sign-in. */
+export function signInHint(o: Pick<DeployOptions, "action" | "env">): string {
+  return [
+    "Terraform could not sign in to Azure. Sign in and choose the subscription, then run it again:",
+    "  az login",
+    "  az account set --subscription <subscription-id>   # or subscriptionId in the config / ARM_SUBSCRIPTION_ID",
+    `Or try it without the state account: npm run ${o.action} -- ${o.env} --local-state`,
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for the role assignment
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** Seconds to wait before attempt `next` (2 .. attempts). */
+  readonly delaySeconds: (next: number) => number;
+}
+
+/**
+ * 6 attempts over 30 minutes, the longest a role assignment takes to reach storage's data plane:
+ * waits of 1, 2, 4, 8 and 15 minutes.
+ */
+export const ROLE_PROPAGATION_RETRY: RetryPolicy = { attempts: 6, delaySeconds: (next) => Math.min(60 * 2 ** (next - 2), 900) };
+
+export const roleWaitMessage = (next: number, attempts: number, seconds: number): string =>
+  `waiting for the role assignment to reach storage (attempt ${next} of ${attempts}, next in ${seconds} s)`;
+
+/** The policy's waits in all, readably: "30 minutes", "50 s". */
+function totalWait(p: RetryPolicy): string {
+  const seconds = Array.from({ length: Math.max(0, p.attempts - 1) }, (_, i) => p.delaySeconds(i + 2)).reduce((a, b) => a + b, 0);
+  return seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+export interface DeployDeps {
+  /** The project root: every command runs here. */
+  readonly cwd: string;
+  /** The environment of the commands (PATH finds node and terraform). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Where the commands' output is passed on to as it comes (tee). */
+  readonly stdout: (chunk: string) => void;
+  readonly stderr: (chunk: string) => void;
+  /** Our own lines (to stderr). */
+  readonly log: (line: string) => void;
+  /** Ask a yes/no question. */
+  readonly ask: (question: string) => Promise<boolean>;
+  readonly sleep: (seconds: number) => Promise<void>;
+  /** @default ROLE_PROPAGATION_RETRY */
+  readonly retry?: RetryPolicy;
+}
+
+interface Ran {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Run a command, passing its output on as it comes and keeping a copy. */
+function run(c: Command, d: DeployDeps): Promise<Ran> {
+  d.log(`> ${[c.cmd, ...c.args].join(" ")}`);
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(c.cmd, [...c.args], { cwd: d.cwd, stdio: ["inherit", "pipe", "pipe"], env: { ...d.env, ...(c.env ?? {}) } });
+    child.stdout.setEncoding("utf8").on("data", (s: string) => ((output += s), d.stdout(s)));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => ((output += s), d.stderr(s)));
+    child.on("error", (e) => {
+      d.log(`${c.cmd}: ${e.message}${c.cmd === "terraform" ? " (install Terraform >= 1.5)" : ""}`);
+      resolve({ code: 127, output });
+    });
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+  });
+}
+
+/**
+ * Synthesize, init, plan and (deploy) apply. A deploy that fails only on the code upload's 403
+ * (`isRoleNotYetOnStorage`) waits and plans + applies again, up to `retry.attempts` in all; without
+ * --auto-approve each new plan is asked about again (it is a new plan). Resolves to the exit code:
+ * Terraform's own when it fails.
+ */
+export async function runDeploy(o: DeployOptions, d: DeployDeps): Promise<number> {
+  const retry = d.retry ?? ROLE_PROPAGATION_RETRY;
+  const [synth, init, plan, apply] = deployCommands(o);
+  if (o.localState) fs.mkdirSync(path.join(d.cwd, "state"), { recursive: true });
+  const failed = (r: Ran): number => {
+    if (isSignInFailure(r.output)) d.log(signInHint(o));
+    return r.code === 0 ? 1 : r.code;
+  };
+  for (const c of [synth, init]) {
+    const r = await run(c, d);
+    if (r.code !== 0) return failed(r);
+  }
+  for (let attempt = 1; ; attempt++) {
+    let r = await run(plan, d);
+    if (r.code === 0 && apply) {
+      if (apply.confirm && !(await d.ask(apply.confirm))) {
+        d.log("Not applied.");
+        return 1;
+      }
+      r = await run(apply, d);
+    }
+    if (r.code === 0) return 0;
+    if (o.action === "deploy" && isRoleNotYetOnStorage(r.output)) {
+      if (attempt < retry.attempts) {
+        const wait = retry.delaySeconds(attempt + 1);
+        d.log(roleWaitMessage(attempt + 1, retry.attempts, wait));
+        await d.sleep(wait);
+        continue;
+      }
+      d.log(
+        `The role assignment has not reached storage after ${retry.attempts} attempts (${totalWait(retry)} of waiting): check that the deploying identity holds Storage Blob Data Contributor on the code container, then deploy again (what was created stays).`,
+      );
+    }
+    return failed(r);
+  }
 }
 
 /** Ask on the terminal; no terminal, or input that ends before an answer, is a no. */
@@ -93,23 +267,16 @@ async function main(): Promise<number> {
     console.error("deploy needs a terminal to confirm the plan, or --auto-approve (e.g. in a pipeline)");
     return 2;
   }
-  // npm runs scripts from the project root.
-  const root = process.cwd();
-  if (options.localState) fs.mkdirSync(path.join(root, "state"), { recursive: true });
-  for (const c of deployCommands(options)) {
-    if (c.confirm && !(await ask(c.confirm))) {
-      console.error("Not applied.");
-      return 1;
-    }
-    console.error(`> ${[c.cmd, ...c.args].join(" ")}`);
-    const r = spawnSync(c.cmd, [...c.args], { cwd: root, stdio: "inherit", env: { ...process.env, ...(c.env ?? {}) } });
-    if (r.error) {
-      console.error(`${c.cmd}: ${r.error.message}${c.cmd === "terraform" ? " (install Terraform >= 1.5)" : ""}`);
-      return 1;
-    }
-    if (r.status !== 0) return r.status ?? 1;
-  }
-  return 0;
+  return runDeploy(options, {
+    // npm runs scripts from the project root.
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    log: (line) => console.error(line),
+    ask,
+    sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+  });
 }
 
 if (require.main === module) main().then((code) => process.exit(code));

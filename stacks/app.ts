@@ -37,6 +37,8 @@ export class SynthFindingsError extends Error {
 }
 
 interface Annotation {
+  /** The stack (environment) whose construct it is on. */
+  readonly stack: string;
   readonly level: "ERROR" | "WARN" | "INFO";
   readonly message: string;
 }
@@ -60,19 +62,28 @@ export function readAnnotations(outdir: string): Annotation[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
     stacks: Record<string, { annotations: { level: string; message: string }[] }>;
   };
-  const all = Object.values(manifest.stacks).flatMap((st) =>
-    st.annotations.map((a) => ({ level: (a.level.replace("@cdktf/", "").toUpperCase() as string).replace(/^WARNING$/, "WARN") as Annotation["level"], message: a.message })),
+  const all = Object.entries(manifest.stacks).flatMap(([stack, st]) =>
+    st.annotations.map((a) => ({ stack, level: (a.level.replace("@cdktf/", "").toUpperCase() as string).replace(/^WARNING$/, "WARN") as Annotation["level"], message: a.message })),
   );
   return all;
 }
 
 export type SynthOutcome = { readonly ok: true; readonly notes: readonly string[] } | { readonly ok: false; readonly message: string };
 
+export interface SynthOptions {
+  /**
+   * Return only this stack's notes (warnings and infos), e.g. the environment being planned. Every
+   * stack is still synthesized, and an error finding in any of them still fails the synth.
+   * @default - every stack's notes
+   */
+  readonly notesOf?: string;
+}
+
 /**
  * Build the app with `build`, then synthesize into a scratch folder and swap it into `outdir`, so a
  * failure (bad config, an error finding) never leaves a partial output. Never throws.
  */
-export function synthToDisk(build: (app: App) => void, outdir: string): SynthOutcome {
+export function synthToDisk(build: (app: App) => void, outdir: string, options: SynthOptions = {}): SynthOutcome {
   const scratch = `${outdir}.partial`;
   // cdktf captures a full stack trace for every token it creates; with ts-node's source-map support
   // installed, formatting each one dominates synth time. Our errors never show traces, so use V8's
@@ -105,7 +116,9 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
     // The same rule as without the CLI: an error finding fails the synth and nothing is written.
     const errors = annotations.filter((a) => a.level === "ERROR").map((a) => a.message);
     if (errors.length > 0) throw new SynthFindingsError(errors);
-    const notes = annotations.filter((a) => a.level !== "ERROR");
+    // A name that is no stack filters nothing: better every note than silently none.
+    const only = options.notesOf !== undefined && annotations.some((a) => a.stack === options.notesOf) ? options.notesOf : undefined;
+    const notes = annotations.filter((a) => a.level !== "ERROR" && (only === undefined || a.stack === only));
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(scratch, outdir);
     return { ok: true, notes: notes.map((a) => `${a.level === "WARN" ? "warning" : "info"}: ${a.message}`) };
@@ -124,9 +137,12 @@ export function synthToDisk(build: (app: App) => void, outdir: string): SynthOut
 /**
  * `synthToDisk` into $CDKTF_OUTDIR (or cdktf.out) for the command line: findings and errors are
  * printed as readable lines without a stack trace (DEBUG=1 shows one), and a failure exits 1.
+ * AML_DATAPATH_ENV=<env> (set by `npm run plan/deploy -- <env>`) prints only that environment's
+ * notes; every environment is still synthesized and checked.
  */
 export function synthApp(build: (app: App) => void, vars: NodeJS.ProcessEnv = process.env): void {
-  const outcome = synthToDisk(build, path.resolve(vars.CDKTF_OUTDIR ?? "cdktf.out"));
+  const notesOf = vars.AML_DATAPATH_ENV === undefined || vars.AML_DATAPATH_ENV === "" ? undefined : vars.AML_DATAPATH_ENV;
+  const outcome = synthToDisk(build, path.resolve(vars.CDKTF_OUTDIR ?? "cdktf.out"), { notesOf });
   if (outcome.ok) {
     // The cdktf/cdktn CLI prints the manifest's annotations itself (and shows our stderr as errors):
     // print the notes only when run directly, so each appears once.

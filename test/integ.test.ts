@@ -13,8 +13,11 @@ const base = environments[0];
 
 interface Scenario {
   readonly vars?: NodeJS.ProcessEnv;
-  /** Exit code and output of a command, by a prefix of its command line; unmatched commands succeed with no output. */
-  readonly answers?: [string, Partial<CommandResult>][];
+  /**
+   * Exit code and output of a command, by a prefix of its command line; unmatched commands succeed
+   * with no output. A list answers successive calls in turn (the last one repeats).
+   */
+  readonly answers?: [string, Partial<CommandResult> | Partial<CommandResult>[]][];
   readonly cliCode?: number;
   readonly results?: string;
   readonly synthProblem?: string;
@@ -25,14 +28,23 @@ function fakes(s: Scenario = {}) {
   const logs: string[] = [];
   const synths: EnvironmentConfig[] = [];
   const cliCalls: string[][] = [];
+  const slept: number[] = [];
+  const answered = new Map<string, number>();
   const deps: IntegDeps = {
     exec: async (cmd, args) => {
       const line = [cmd, ...args].join(" ");
       commands.push(line);
       const hit = (s.answers ?? []).find(([prefix]) => line.startsWith(prefix));
+      let answer = hit?.[1] ?? {};
+      if (Array.isArray(answer)) {
+        const n = answered.get(hit![0]) ?? 0;
+        answered.set(hit![0], n + 1);
+        answer = answer[Math.min(n, answer.length - 1)];
+      }
       // By default a plan shows nothing to delete.
-      return { code: 0, stdout: line.includes(" show -json ") ? emptyPlan : "", stderr: "", ...(hit?.[1] ?? {}) };
+      return { code: 0, stdout: line.includes(" show -json ") ? emptyPlan : "", stderr: "", ...answer };
     },
+    sleep: async (seconds) => void slept.push(seconds),
     log: (l) => logs.push(l),
     vars: s.vars ?? { ARM_SUBSCRIPTION_ID: SUB },
     workDir: "/tmp/integ-x",
@@ -49,7 +61,7 @@ function fakes(s: Scenario = {}) {
     readFile: () => s.results ?? Array.from({ length: INTEG_FILES }, (_, i) => JSON.stringify({ relative_path: `part/file-${i}.parquet`, status: "ok" })).join("\n"),
     pipelineDir: "/repo/pipeline",
   };
-  return { deps, commands, logs, synths, cliCalls };
+  return { deps, commands, logs, synths, cliCalls, slept };
 }
 
 const OLD_VERSION = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/codes/datapath-process/versions/0123456789abcdef";
@@ -152,6 +164,30 @@ describe("npm run integ: the orchestration", () => {
     const rg = deriveNames(base.projectPrefix, base.name, "iabc12").resourceGroup;
     expect(f.commands.slice(-2)).toEqual([`terraform -chdir=${dir} destroy -input=false -auto-approve`, `az group delete --name ${rg} --yes --subscription ${SUB}`]);
     expect(f.logs).toContain("FAIL deploy dev as " + rg + ": first terraform apply failed (exit 1): Error: creating workspace");
+  });
+
+  test("a first apply refused only by storage's 403 (role not there yet) waits and applies again, like npm run deploy", async () => {
+    const upload403 = `\u2577\n\u2502 Error: creating Blob "LocalUpload/abc/process.py" (Account "Account \\"stx\\" (IsEdgeZone false)" / Container Name "azureml-blobstore-x"):\n\u2502 PutBlockBlobFromFile: executing request: unexpected status 403 (403 This request is not authorized to\n\u2502 perform this operation using this permission.) with AuthorizationPermissionMismatch: This request is not\n\u2502 authorized to perform this operation using this permission.\n\u2575\n`;
+    const apply = `terraform -chdir=${dir} apply -input=false -auto-approve`;
+    const f = fakes({ answers: [[apply, [{ code: 1, stderr: upload403 }, { code: 1, stderr: upload403 }, { code: 0 }]]] });
+    expect(await runInteg(f.deps, base)).toBe(0);
+    expect(f.commands.filter((c) => c === apply)).toHaveLength(3);
+    expect(f.logs.filter((l) => l.includes("waiting for the role assignment"))).toEqual([
+      "integ: waiting for the role assignment to reach storage (attempt 2 of 6, next in 60 s)",
+      "integ: waiting for the role assignment to reach storage (attempt 3 of 6, next in 120 s)",
+    ]);
+    expect(f.slept).toEqual([60, 120]);
+    // Up to the limit, then the deploy step fails (and everything is destroyed).
+    const stuck = fakes({ answers: [[apply, { code: 1, stderr: upload403 }]] });
+    stuck.deps = { ...stuck.deps, retry: { attempts: 2, delaySeconds: () => 5 } } as IntegDeps;
+    expect(await runInteg(stuck.deps, base)).toBe(1);
+    expect(stuck.commands.filter((c) => c === apply)).toHaveLength(2);
+    expect(stuck.slept).toEqual([5]);
+    expect(stuck.commands[stuck.commands.length - 1]).toBe(`terraform -chdir=${dir} destroy -input=false -auto-approve`);
+    // Another error is not waited for.
+    const other = fakes({ answers: [[apply, { code: 1, stderr: "Error: creating Resource Group: unexpected status 403 (403 Forbidden) with error: AuthorizationFailed" }]] });
+    expect(await runInteg(other.deps, base)).toBe(1);
+    expect([other.commands.filter((c) => c === apply).length, other.slept]).toEqual([1, []]);
   });
 
   test("a run that does not succeed, or results without a row per file, fail the run", async () => {

@@ -13,6 +13,7 @@ import { EnvironmentConfig } from "../../stacks/config";
 import { addEnvironments, synthToDisk } from "../../stacks/app";
 import { deriveNames, pipelineDefaults } from "../../lib/core/naming";
 import { AML_API_VERSION } from "../../lib/pipeline/aml-assets";
+import { isRoleNotYetOnStorage, RetryPolicy, ROLE_PROPAGATION_RETRY, roleWaitMessage } from "../deploy";
 
 export interface CommandResult {
   readonly code: number;
@@ -38,6 +39,13 @@ export interface IntegDeps {
   readonly readFile: (file: string) => string;
   /** Folder of the library's step code. */
   readonly pipelineDir: string;
+  /** @default a real wait */
+  readonly sleep?: (seconds: number) => Promise<void>;
+  /**
+   * How long the first apply waits for the deployer's storage role to reach the data plane.
+   * @default ROLE_PROPAGATION_RETRY (6 attempts over 30 minutes, as `npm run deploy`)
+   */
+  readonly retry?: RetryPolicy;
 }
 
 /** Files in the generated tree (small: the point is the wiring, not the scale). */
@@ -110,18 +118,34 @@ export interface StepResult {
   readonly detail: string;
 }
 
+const failure = (r: CommandResult, what: string): Error => new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}`);
 const must = async (d: IntegDeps, cmd: string, args: string[], what: string, cwd?: string): Promise<CommandResult> => {
   const r = await d.exec(cmd, args, cwd ? { cwd } : undefined);
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}`);
+  if (r.code !== 0) throw failure(r, what);
   return r;
 };
 const tf = (dir: string, ...args: string[]) => [`-chdir=${dir}`, ...args];
 
+/**
+ * Synthesize, init and apply. When the apply fails only because storage refused the step code
+ * upload with 403 AuthorizationPermissionMismatch (the deployer's new role has not reached storage's
+ * data plane), it waits and applies again, as `npm run deploy` does; any other failure ends it.
+ */
 export async function deploy(d: IntegDeps, cfg: EnvironmentConfig, outdir: string): Promise<string> {
   const problem = d.synth(cfg, outdir);
   if (problem) throw new Error(`synth failed: ${problem}`);
   const dir = path.join(outdir, "stacks", cfg.name);
   await must(d, "terraform", tf(dir, "init", "-input=false"), "terraform init");
+  const retry = d.retry ?? ROLE_PROPAGATION_RETRY;
+  const sleep = d.sleep ?? ((seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)));
+  for (let attempt = 1; attempt < retry.attempts; attempt++) {
+    const r = await d.exec("terraform", tf(dir, "apply", "-input=false", "-auto-approve"));
+    if (r.code === 0) return dir;
+    if (!isRoleNotYetOnStorage(`${r.stdout}\n${r.stderr}`)) throw failure(r, "first terraform apply");
+    const wait = retry.delaySeconds(attempt + 1);
+    d.log(`integ: ${roleWaitMessage(attempt + 1, retry.attempts, wait)}`);
+    await sleep(wait);
+  }
   await must(d, "terraform", tf(dir, "apply", "-input=false", "-auto-approve"), "first terraform apply");
   return dir;
 }
