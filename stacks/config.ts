@@ -138,7 +138,8 @@ export interface PrivateNetworkConfig {
    */
   readonly virtualNetworkId?: string;
   /**
-   * An existing subnet of `virtualNetworkId` for the private endpoints.
+   * An existing subnet of `virtualNetworkId` for the private endpoints. It is used as it is: the
+   * stack does not attach a network security group to a subnet it does not own; its owner does.
    * @default - none: `subnetPrefix` creates one
    */
   readonly subnetId?: string;
@@ -148,7 +149,8 @@ export interface PrivateNetworkConfig {
    */
   readonly addressSpace?: string;
   /**
-   * The created subnet's range, inside `addressSpace` (/27 or larger).
+   * The created subnet's range, inside `addressSpace` (/27 or larger). The created subnet gets a
+   * network security group (Azure's default rules plus an explicit Internet deny).
    * @default - none: use `subnetId`
    */
   readonly subnetPrefix?: string;
