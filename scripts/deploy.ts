@@ -36,6 +36,11 @@ export interface DeployOptions {
   readonly env: string;
   readonly localState: boolean;
   readonly autoApprove: boolean;
+  /**
+   * After a successful apply, run `aml-datapath prune-deployments` (batch-endpoint environments).
+   * @default false
+   */
+  readonly pruneDeployments?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -52,7 +57,10 @@ export function parseDeployArgs(action: DeployOptions["action"], argv: readonly 
   if (positionals.length !== 1) throw new UsageError(`name one environment (${configs.map((c) => c.name).join(", ")})\n${USAGE}`);
   const env = positionals[0];
   if (!configs.some((c) => c.name === env)) throw new UsageError(`unknown environment "${env}": use one of ${configs.map((c) => c.name).join(", ")}`);
-  return { action, env, localState: flags.includes("--local-state"), autoApprove: flags.includes("--auto-approve") };
+  // Only a batch-endpoint environment has deployments (the classic style deploys none).
+  const cfg = configs.find((c) => c.name === env);
+  const pruneDeployments = action === "deploy" && (cfg?.pipeline?.invocation?.style ?? "batchEndpoint") === "batchEndpoint";
+  return { action, env, localState: flags.includes("--local-state"), autoApprove: flags.includes("--auto-approve"), pruneDeployments };
 }
 
 /** The commands, in order, each run from the project root. */
@@ -72,6 +80,14 @@ export function deployCommands(o: DeployOptions): Command[] {
     commands.push({ ...tf("apply", "-input=false", "tfplan"), ...(o.autoApprove ? {} : { confirm: `Apply this plan to ${o.env}?` }) });
   }
   return commands;
+}
+
+/**
+ * After a successful apply: remove batch deployments older than the environment's retention (each
+ * code change creates one; Terraform never deletes them). Never the endpoint's default.
+ */
+export function pruneCommand(o: Pick<DeployOptions, "env">): Command {
+  return { cmd: "node", args: ["bin/aml-datapath.js", "prune-deployments", "--env", o.env] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +206,7 @@ function run(c: Command, d: DeployDeps): Promise<Ran> {
     child.stdout.setEncoding("utf8").on("data", (s: string) => ((output += s), d.stdout(s)));
     child.stderr.setEncoding("utf8").on("data", (s: string) => ((output += s), d.stderr(s)));
     child.on("error", (e) => {
-      d.log(`${c.cmd}: ${e.message}${c.cmd === "terraform" ? " (install Terraform >= 1.5)" : ""}`);
+      d.log(`${c.cmd}: ${e.message}${c.cmd === "terraform" ? " (install Terraform >= 1.7)" : ""}`);
       resolve({ code: 127, output });
     });
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
@@ -223,6 +239,7 @@ export async function runDeploy(o: DeployOptions, d: DeployDeps): Promise<number
         return 1;
       }
       r = await run(apply, d);
+      if (r.code === 0 && o.pruneDeployments) await prune(o, d);
     }
     if (r.code === 0) return 0;
     if (o.action === "deploy" && isRoleNotYetOnStorage(r.output)) {
@@ -238,6 +255,16 @@ export async function runDeploy(o: DeployOptions, d: DeployDeps): Promise<number
     }
     return failed(r);
   }
+}
+
+/**
+ * The deploy has succeeded whatever this does: a failed prune leaves older deployments in place
+ * (harmless, they only take a name), so it warns with the command to run again instead of failing.
+ */
+async function prune(o: DeployOptions, d: DeployDeps): Promise<void> {
+  const c = pruneCommand(o);
+  const r = await run(c, d);
+  if (r.code !== 0) d.log(`warning: pruning old batch deployments failed (exit ${r.code}); the deploy itself succeeded. Run it again later: ${[c.cmd, ...c.args].join(" ")}`);
 }
 
 /** Ask on the terminal; no terminal, or input that ends before an answer, is a no. */

@@ -226,7 +226,7 @@ describe("recognising a failed sign-in", () => {
 // npm run deploy against a fake terraform on PATH
 
 /** A fake `terraform` (and `node` for the synth) in a scratch folder: records every call; fails as told. */
-function fakeTools(behaviour: { failOn?: "init" | "plan" | "apply"; failures?: number; error?: string; exit?: number }) {
+function fakeTools(behaviour: { failOn?: "init" | "plan" | "apply"; failures?: number; error?: string; exit?: number; pruneExit?: number }) {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-tf-"));
   fs.writeFileSync(path.join(bin, "error.txt"), behaviour.error ?? "");
   fs.writeFileSync(
@@ -250,7 +250,17 @@ function fakeTools(behaviour: { failOn?: "init" | "plan" | "apply"; failures?: n
     ].join("\n"),
     { mode: 0o755 },
   );
-  fs.writeFileSync(path.join(bin, "node"), ['#!/bin/sh', 'echo "node $* AML_DATAPATH_ENV=$AML_DATAPATH_ENV" >> "$(dirname "$0")/calls"', 'echo "info: synthesized"', ""].join("\n"), { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, "node"),
+    [
+      "#!/bin/sh",
+      'echo "node $* AML_DATAPATH_ENV=$AML_DATAPATH_ENV" >> "$(dirname "$0")/calls"',
+      `case "$*" in *prune-deployments*) echo "keep pipeline-0123456789ab (default)"; exit ${behaviour.pruneExit ?? 0} ;; esac`,
+      'echo "info: synthesized"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
   // Terraform's calls without the -chdir= every one of them starts with.
   const calls = () => fs.readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n").map((l) => l.replace(/^-chdir=\S+ /, ""));
   return { bin, calls, cleanup: () => fs.rmSync(bin, { recursive: true, force: true }) };
@@ -289,7 +299,13 @@ describe("npm run deploy: a first deploy that survives slow role propagation (fa
   test("the upload's 403 twice: waits 60 s and 120 s, plans and applies again, succeeds; Terraform's output still reaches the user", async () => {
     const r = await deployWith(fakeTools({ failures: 2, error: boxed(CREATE_403) }), [env, "--auto-approve"]);
     expect(r.code).toBe(0);
-    expect(r.calls).toEqual([`node dist/main.js AML_DATAPATH_ENV=${env}`, "init -input=false -reconfigure", ...Array(3).fill(["plan -input=false -out=tfplan", "apply -input=false tfplan"]).flat()]);
+    expect(r.calls).toEqual([
+      `node dist/main.js AML_DATAPATH_ENV=${env}`,
+      "init -input=false -reconfigure",
+      ...Array(3).fill(["plan -input=false -out=tfplan", "apply -input=false tfplan"]).flat(),
+      // Once applied: older batch deployments are pruned.
+      `node bin/aml-datapath.js prune-deployments --env ${env} AML_DATAPATH_ENV=`,
+    ]);
     expect(r.logs.filter((l) => WAIT.test(l))).toEqual([
       "waiting for the role assignment to reach storage (attempt 2 of 6, next in 60 s)",
       "waiting for the role assignment to reach storage (attempt 3 of 6, next in 120 s)",
@@ -332,10 +348,26 @@ describe("npm run deploy: a first deploy that survives slow role propagation (fa
     const r = await deployWith(fakeTools({ failures: 1, error: boxed(CREATE_403) }), [env], [true, true]);
     expect(r.code).toBe(0);
     expect(r.asked).toEqual([`Apply this plan to ${env}?`, `Apply this plan to ${env}?`]);
-    expect(r.calls.slice(2)).toEqual(["plan -input=false -out=tfplan", "apply -input=false tfplan", "plan -input=false -out=tfplan", "apply -input=false tfplan"]);
+    expect(r.calls.slice(2)).toEqual(["plan -input=false -out=tfplan", "apply -input=false tfplan", "plan -input=false -out=tfplan", "apply -input=false tfplan", `node bin/aml-datapath.js prune-deployments --env ${env} AML_DATAPATH_ENV=`]);
     const refused = await deployWith(fakeTools({ failures: 1, error: boxed(CREATE_403) }), [env], [true, false]);
     expect([refused.code, refused.logs[refused.logs.length - 1]]).toEqual([1, "Not applied."]);
     expect(refused.calls.filter((c) => c.startsWith("apply"))).toHaveLength(1);
+  });
+
+  test("a deploy prunes older batch deployments only after a successful apply; a failed prune warns, the deploy still succeeds", async () => {
+    const failedApply = await deployWith(fakeTools({ failures: 1, error: "Error: something else" }), [env, "--auto-approve"]);
+    expect(failedApply.code).toBe(1);
+    expect(failedApply.calls.filter((c) => c.includes("prune-deployments"))).toEqual([]);
+    const pruneFails = await deployWith(fakeTools({ pruneExit: 5 }), [env, "--auto-approve"]);
+    expect(pruneFails.code).toBe(0);
+    expect(pruneFails.logs[pruneFails.logs.length - 1]).toBe(
+      `warning: pruning old batch deployments failed (exit 5); the deploy itself succeeded. Run it again later: node bin/aml-datapath.js prune-deployments --env ${env}`,
+    );
+    // plan never prunes; an environment on the classic pipeline endpoint has no deployments to prune.
+    expect(parseDeployArgs("plan", [env], environments).pruneDeployments).toBe(false);
+    const classic = environments.map((c) => ({ ...c, pipeline: { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" as const, pipelineEndpointId: "7e5c1c1c-6f0e-4b8e-9a47-0a0b0c0d0e0f" } } }));
+    expect(parseDeployArgs("deploy", [env], classic).pruneDeployments).toBe(false);
+    expect(parseDeployArgs("deploy", [env], environments).pruneDeployments).toBe(true);
   });
 
   test("a failed sign-in ends with the hint: az login, az account set, or --local-state", async () => {
@@ -378,6 +410,6 @@ describe("npm run deploy: a first deploy that survives slow role propagation (fa
     });
     tools.cleanup();
     expect(code).toBe(127);
-    expect(out[out.length - 1]).toMatch(/^terraform: .*ENOENT.* \(install Terraform >= 1\.5\)$/);
+    expect(out[out.length - 1]).toMatch(/^terraform: .*ENOENT.* \(install Terraform >= 1\.7\)$/);
   });
 });

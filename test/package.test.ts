@@ -73,7 +73,10 @@ describe("the packed library in another team's app", () => {
   test("the stack has the cluster, the pipeline's assets, endpoint and ADF pipeline, and the providers the constructs added", () => {
     expect(Object.keys(resourcesOf(json, "azurerm_machine_learning_compute_cluster"))).toHaveLength(1);
     const types = Object.values(resourcesOf(json, "azapi_resource")).map((r) => String(r.type).split("@")[0].split("/").pop());
-    expect(types.sort()).toEqual(["batchEndpoints", "codes", "codes", "codes", "components", "components", "components", "components", "deployments", "environments", "pipelines"]);
+    expect(types.sort()).toEqual(["batchEndpoints", "codes", "codes", "codes", "components", "components", "components", "components", "environments", "pipelines"]);
+    // Versions and this version's deployment are PUT requests Terraform never deletes.
+    const puts = Object.values(resourcesOf(json, "azapi_resource_action")).map((r) => String(r.type).split("@")[0].split("/").slice(-2).join("/"));
+    expect(puts.sort()).toEqual(["batchEndpoints/deployments", "codes/versions", "codes/versions", "codes/versions", "components/versions", "components/versions", "components/versions", "components/versions", "environments/versions"]);
     expect(adfPipelineOf(json).resource.name).toBe("team-b");
     // DatapathPipeline brought azapi and time itself: the consumer configured only azurerm.
     expect(Object.keys(json.provider ?? {}).sort()).toEqual(["azapi", "azurerm", "time"]);

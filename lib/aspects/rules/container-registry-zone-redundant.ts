@@ -10,7 +10,7 @@ export const containerRegistryZoneRedundant = attributeRule({
   mirrors: ["CKV_AZURE_233"],
   resourceType: "azurerm_container_registry",
   attribute: "zone_redundancy_enabled",
-  fix: 'use sku "Premium" and set zone_redundancy_enabled = true (containerRegistry.zoneRedundancyEnabled, the default for Premium)',
+  fix: 'use sku "Premium" and set zone_redundancy_enabled = true (containerRegistry.zoneRedundancyEnabled; MlWorkspace defaults it to false, DatapathStack turns it on in the prod tier)',
   ok: (v) => v === true,
   when: (ctx) => ctx.production === true,
 });
