@@ -19,6 +19,9 @@ interface Scenario {
    */
   readonly answers?: [string, Partial<CommandResult> | Partial<CommandResult>[]][];
   readonly cliCode?: number;
+  readonly verifyCode?: number;
+  readonly verifyOutput?: string;
+  readonly pruneOutput?: string;
   readonly results?: string;
   readonly synthProblem?: string;
 }
@@ -55,7 +58,13 @@ function fakes(s: Scenario = {}) {
     },
     cli: async (argv) => {
       cliCalls.push(argv);
-      return { code: s.cliCode ?? 0, output: `Started run ${RUN} of datapath\nRun ${RUN} succeeded in 300s.` };
+      const output: Record<string, string> = {
+        run: `Started run ${RUN} of datapath\nRun ${RUN} succeeded in 300s.`,
+        verify: s.verifyOutput ?? "ok batch endpoint\n12 ok, 0 missing, 0 differ",
+        "prune-deployments": s.pruneOutput ?? "keep pipeline-bbbbbbbbbbbb (default)\ndelete pipeline-aaaaaaaaaaaa",
+      };
+      const code = argv[0] === "run" ? s.cliCode : argv[0] === "verify" ? s.verifyCode : undefined;
+      return { code: code ?? 0, output: output[argv[0]] ?? "" };
     },
     changedCodeCopy: () => "/tmp/integ-x/code",
     readFile: () => s.results ?? Array.from({ length: INTEG_FILES }, (_, i) => JSON.stringify({ relative_path: `part/file-${i}.parquet`, status: "ok" })).join("\n"),
@@ -124,10 +133,29 @@ describe("npm run integ: the orchestration", () => {
       `terraform -chdir=${dir} plan -input=false -detailed-exitcode -no-color`,
       `terraform -chdir=${dir} destroy -input=false -auto-approve`,
     ]);
-    expect(f.cliCalls).toEqual([["run", "--env", base.name, "--path", "integ/iabc12", "--follow", "--timeout", "7200"]]);
+    expect(f.cliCalls).toEqual([
+      ["run", "--env", base.name, "--path", "integ/iabc12", "--follow", "--timeout", "7200"],
+      ["verify", "--env", base.name, "--stack-dir", dir],
+      // After the code change: the default moved (verify) and only the earlier deployment goes.
+      ["verify", "--env", base.name, "--stack-dir", dir],
+      ["prune-deployments", "--env", base.name, "--keep", "1"],
+    ]);
     // The second synth carries the changed code; both are the throwaway copy.
     expect(f.synths.map((c) => [c.nameSuffix, c.pipeline.codeDirectory])).toEqual([["iabc12", undefined], ["iabc12", "/tmp/integ-x/code"]]);
-    expect(f.logs.filter((l) => l.startsWith("PASS"))).toHaveLength(7);
+    expect(f.logs.filter((l) => l.startsWith("PASS"))).toHaveLength(9);
+  });
+
+  test("verify finding a difference fails the run (with what differs), and everything is still destroyed", async () => {
+    const f = fakes({ verifyCode: 1, verifyOutput: "ok batch endpoint\nmissing component version datapath_process 0123\n  restore: terraform apply -replace=x" });
+    expect(await runInteg(f.deps, base)).toBe(1);
+    expect(f.logs).toContain("FAIL verify: the live platform matches the stack: verify found differences (exit 1): missing component version datapath_process 0123 |   restore: terraform apply -replace=x");
+    expect(f.commands[f.commands.length - 1]).toBe(`terraform -chdir=${dir} destroy -input=false -auto-approve`);
+  });
+
+  test("pruning that would delete anything but the one earlier deployment fails the run", async () => {
+    const f = fakes({ pruneOutput: "keep pipeline-b (default)\ndelete pipeline-a\ndelete pipeline-c" });
+    expect(await runInteg(f.deps, base)).toBe(1);
+    expect(f.logs.some((l) => l.startsWith("FAIL the new deployment is the default; pruning deletes only the earlier one: prune-deployments --keep 1 should delete exactly the earlier deployment"))).toBe(true);
   });
 
   test("a second plan with changes fails the run, and everything is still destroyed", async () => {
@@ -141,7 +169,7 @@ describe("npm run integ: the orchestration", () => {
   test("a previous version that is gone after the code change fails the run", async () => {
     const f = fakes({ answers: [["az rest --method get", { code: 3, stderr: "(ResourceNotFound) not found" }]] });
     expect(await runInteg(f.deps, base)).toBe(1);
-    expect(f.logs.some((l) => l.startsWith(`FAIL change process.py: applied without deleting an asset version: reading the previous version ${OLD_VERSION} failed (exit 3)`))).toBe(true);
+    expect(f.logs.some((l) => l.startsWith(`FAIL change process.py: applied without deleting an asset version or deployment: reading the previous version ${OLD_VERSION} failed (exit 3)`))).toBe(true);
   });
 
   test("a code change that would DELETE an asset version is refused before apply", async () => {
@@ -153,7 +181,7 @@ describe("npm run integ: the orchestration", () => {
     });
     const f = fakes({ answers: [[`terraform -chdir=${dir} show -json`, { stdout: plan }]] });
     expect(await runInteg(f.deps, base)).toBe(1);
-    expect(f.logs).toContain("FAIL change process.py: applied without deleting an asset version: the code change would DELETE asset versions: azapi_resource.p_process-code_version_1");
+    expect(f.logs).toContain("FAIL change process.py: applied without deleting an asset version or deployment: the code change would DELETE asset versions: azapi_resource.p_process-code_version_1");
     expect(f.commands).not.toContain(`terraform -chdir=${dir} apply -input=false code-change.tfplan`);
     expect(f.commands[f.commands.length - 1]).toContain("destroy");
   });

@@ -201,8 +201,27 @@ interface PlannedChange {
 export function replacedVersionIds(planJson: string): string[] {
   const plan = JSON.parse(planJson) as { resource_changes?: PlannedChange[] };
   return (plan.resource_changes ?? [])
-    .filter((c) => c.type === "azapi_resource_action" && c.change.actions.includes("delete") && /\/versions@/.test(String(c.change.before?.type ?? "")))
+    .filter((c) => c.type === "azapi_resource_action" && c.change.actions.includes("delete") && /\/(versions|batchEndpoints\/deployments)@/.test(String(c.change.before?.type ?? "")))
     .map((c) => String(c.change.before?.resource_id));
+}
+
+/** `aml-datapath verify`: every item of the stack must be `ok` on Azure (exit 0). */
+export async function verifyMatches(d: IntegDeps, cfg: EnvironmentConfig, dir: string): Promise<string> {
+  const r = await d.cli(["verify", "--env", cfg.name, "--stack-dir", dir], cfg);
+  if (r.code !== 0) throw new Error(`verify found differences (exit ${r.code}): ${r.output.trim().split("\n").filter((l) => !/^ok /.test(l)).slice(0, 6).join(" | ")}`);
+  return r.output.trim().split("\n").slice(-1)[0] ?? "ok";
+}
+
+/**
+ * After the code change: the new deployment is the endpoint's default (verify checks the default) and
+ * the earlier one still exists; pruning to one deployment deletes exactly the earlier one.
+ */
+export async function pruneKeepsTheDefault(d: IntegDeps, cfg: EnvironmentConfig, dir: string): Promise<string> {
+  await verifyMatches(d, cfg, dir);
+  const r = await d.cli(["prune-deployments", "--env", cfg.name, "--keep", "1"], cfg);
+  const deleted = r.output.split("\n").filter((l) => l.startsWith("delete "));
+  if (r.code !== 0 || deleted.length !== 1) throw new Error(`prune-deployments --keep 1 should delete exactly the earlier deployment (exit ${r.code}): ${r.output.trim().split("\n").slice(-6).join(" | ")}`);
+  return deleted[0];
 }
 
 /** Resources `terraform show -json <plan>` would delete (replacements included). */
@@ -288,9 +307,11 @@ export async function runInteg(d: IntegDeps, base: EnvironmentConfig): Promise<n
     })) &&
     (await step("check results.jsonl", () => checkResults(d, cfg, runId))) &&
     (await step("second plan shows no changes", () => secondPlanIsEmpty(d, dir))) &&
-    (await step("change process.py: applied without deleting an asset version", async () => {
+    (await step("verify: the live platform matches the stack", () => verifyMatches(d, cfg, dir))) &&
+    (await step("change process.py: applied without deleting an asset version or deployment", async () => {
       cfg = await codeChangeKeepsVersions(d, cfg, outdir, dir);
-    }));
+    })) &&
+    (await step("the new deployment is the default; pruning deletes only the earlier one", () => pruneKeepsTheDefault(d, cfg, dir)));
   if (deployed) await step("destroy everything it created", () => destroy(d, cfg, dir));
   for (const r of results) d.log(`${r.ok ? "PASS" : "FAIL"} ${r.step}: ${r.detail}`);
   return ok && results.every((r) => r.ok) ? 0 : 1;
