@@ -33,6 +33,7 @@ import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName, pipelineDefaults } from "../core/naming";
 import { Checker, GUID_PATTERN, isObject, reportProblems, text } from "../core/validation";
+import { addCliManifest } from "./cli-manifest";
 
 
 /**
@@ -343,6 +344,7 @@ export class DatapathPipeline extends Construct {
       schedule: props.scheduleTrigger,
       blobTrigger: props.blobTrigger,
     });
+    addCliManifest(this, props);
   }
 
   /** The batch endpoint with a deployment of the pipeline component. */
