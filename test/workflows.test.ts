@@ -437,6 +437,21 @@ describe("GitHub Actions workflows", () => {
     expect(Object.keys(CHECKS).filter((c) => !BREAKS.some((b) => b.check === c))).toEqual([]);
   });
 
+  test("the README's promotion section: a federated credential subject per environment, the commands another CI runs, the pinned Terraform", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("### Promote to test and prod");
+    const section = readme.slice(start, readme.indexOf("\n## ", start));
+    expect(start).toBeGreaterThan(0);
+    for (const env of APP_ENVS) expect(section).toContain(`\`repo:<owner>/<repo>:environment:${env}\``);
+    expect(section).toContain("`repo:<owner>/<repo>:pull_request`");
+    expect(section).toContain("`repo:<owner>/<repo>:ref:refs/heads/main`");
+    const scripts = [...section.matchAll(/\bnpm\s+run\s+(?:--silent\s+)?([\w:.-]+)/g)].map((m) => m[1]);
+    expect(scripts).toEqual(expect.arrayContaining(["plan", "plan:summary", "deploy", "aml-datapath"]));
+    expect(scripts.filter((n) => !(n in SCRIPTS))).toEqual([]);
+    const versions = new Set(allJobs(wfs).flatMap((j) => steps(j).filter((st) => uses(st, "hashicorp/setup-terraform")).map((st) => String(st.with?.terraform_version))));
+    expect([...versions].map((v) => section.includes(`Terraform ${v}`))).toEqual([true]);
+  });
+
   test("the environments come from the app: a new environment in stacks/environments.ts must be added to every workflow", () => {
     const saved = [...APP_ENVS];
     APP_ENVS.push("staging");
