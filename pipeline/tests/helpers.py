@@ -17,6 +17,16 @@ except ImportError:
 
 PIPELINE_DIR = Path(__file__).resolve().parent.parent
 
+# The only reasons a test may be skipped. scripts/python-tests.py runs the suite once with pyarrow
+# (production's path) and once without (the fallback) and fails on any skip whose reason is not the
+# one expected in that run (the slow test is skipped only when PIPELINE_SLOW_TESTS is not 1).
+NEEDS_PYARROW = "needs pyarrow (production's parquet path)"
+NEEDS_NO_PYARROW = "needs pyarrow to be absent (the fallback path)"
+SLOW_OPT_IN = "slow: set PIPELINE_SLOW_TESTS=1 to run"
+requires_pyarrow = unittest.skipIf(pq is None, NEEDS_PYARROW)
+requires_no_pyarrow = unittest.skipIf(pq is not None, NEEDS_NO_PYARROW)
+slow_opt_in = unittest.skipUnless(os.environ.get("PIPELINE_SLOW_TESTS") == "1", SLOW_OPT_IN)
+
 # Parquet files the scan must find, with the row count each one gets, in the expected order
 # (sorted by hand by POSIX relative path, not by the code under test).
 EXPECTED_FILES = [

@@ -15,7 +15,8 @@ from unittest import mock
 
 from pipeline import prepare
 from pipeline.tests.helpers import (
-    EXPECTED_FILES, IGNORED_FILES, PIPELINE_DIR, TempTreeTestCase, make_tree, read_work_list, snapshot,
+    EXPECTED_FILES, IGNORED_FILES, PIPELINE_DIR, TempTreeTestCase, make_tree, read_work_list, slow_opt_in,
+    snapshot,
 )
 
 EXPECTED_PATHS = [rel for rel, _rows in EXPECTED_FILES]
@@ -352,7 +353,7 @@ class SubprocessTest(TempTreeTestCase):
         self.assertIn("--work_list", proc.stderr)
 
 
-@unittest.skipUnless(os.environ.get("PIPELINE_SLOW_TESTS") == "1", "set PIPELINE_SLOW_TESTS=1 to run")
+@slow_opt_in
 class ScaleTest(TempTreeTestCase):
     FILES = 100_000
     PER_FOLDER = 200
