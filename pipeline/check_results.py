@@ -21,7 +21,10 @@ stdout, for example:
       (no relative_path): /mnt/wl/000001.jsonl line 7: not valid JSON: ...
     check failed: 2 failed files, more than --max_failed_files 0
 
-Exit codes: 0 when failed files <= N; 1 when more; 2 when the input cannot be read or is not valid
+Exit codes (the same in every step script): 0 success; 1 failed (the step ran and its result is a
+failure); 2 invalid (a bad argument or an input that cannot be used; nothing was done); 130
+interrupted (Ctrl-C).
+Here: 0 when failed files <= N; 1 when more; 2 when the input cannot be read or is not valid
 (missing path, bad row, no row at all, unreadable work list) or on a bad argument.
 """
 
@@ -35,12 +38,13 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 SHOWN_FAILURES = 10
+EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_INVALID = 2
+EXIT_INVALID = 2  # also argparse's own exit code for a bad argument
 
 
 class InvalidInput(Exception):
-    """The results (or work list) cannot be judged: exit 2."""
+    """The results (or work list) cannot be judged: EXIT_INVALID."""
 
 
 @dataclass
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check failed: {summary.failed} failed files, more than --max_failed_files {args.max_failed_files}")
         return EXIT_FAILED
     print(f"check passed: {summary.failed} failed files, at most --max_failed_files {args.max_failed_files}")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

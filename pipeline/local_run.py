@@ -30,10 +30,14 @@ in their code_dir.
 Progress goes to stdout: one updating line on a terminal, a log line every few seconds otherwise,
 then "process: ... files/s ..." with the step's throughput.
 
-Exit codes: 0 when every step passed; 1 when a step failed (prepare exit 1, a worker that cannot
-init, a threshold exceeded, check exit non-zero: the check also counts files of failed mini-batches); 2 when
-prepare found no parquet files (its message on stderr); 3 when the run cannot start (bad argument
-or spec, <out> not empty); 130 on Ctrl-C (workers are terminated).
+Exit codes (the same in every step script): 0 success; 1 failed (the step ran and its result is a
+failure); 2 invalid (a bad argument or an input that cannot be used; nothing was done); 130
+interrupted (Ctrl-C).
+Here: 0 when every step passed; 1 when a step failed (prepare exit 1, a worker that cannot init, a
+threshold exceeded, check exit non-zero: the check also counts files of failed mini-batches); 2 when
+the run cannot start (bad argument or spec, <out> not empty) or prepare refused the input with its
+exit 2 (e.g. no parquet files: prepare's message on stderr); 130 on Ctrl-C (workers are terminated).
+The CLI's `aml-datapath local` passes these codes on: they mean the same there.
 """
 
 from __future__ import annotations
@@ -53,11 +57,10 @@ import time
 import traceback
 from collections import deque
 from dataclasses import dataclass
-from typing import NoReturn
 
+EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_NO_FILES = 2
-EXIT_USAGE = 3
+EXIT_INVALID = 2  # also argparse's own exit code for a bad argument
 EXIT_INTERRUPTED = 130
 WORK_LIST = "work_list"
 RESULTS = "results.jsonl"
@@ -69,7 +72,7 @@ _BINDING = re.compile(r"\$\{\{\s*([^{}]*?)\s*\}\}")
 
 
 class UsageError(Exception):
-    """The run cannot start: exit 3."""
+    """The run cannot start: EXIT_INVALID."""
 
 
 @dataclass(frozen=True)
@@ -419,9 +422,10 @@ def run_pipeline(spec: Spec, path: str, out: str, workers: int) -> int:
     substitute(spec.check.command, bindings)
 
     code = _run_command("prepare", spec.prepare, bindings)
-    if code == EXIT_NO_FILES:
-        print("local_run: error: prepare found no parquet files (exit 2)", file=sys.stderr)
-        return EXIT_NO_FILES
+    if code == EXIT_INVALID:
+        # The same code as prepare's: e.g. no parquet files under --path (prepare said so on stderr).
+        print(f"local_run: error: prepare refused the input (exit {code}); nothing was processed", file=sys.stderr)
+        return EXIT_INVALID
     if code != 0:
         print(f"local_run: error: prepare failed (exit {code})", file=sys.stderr)
         return EXIT_FAILED
@@ -442,17 +446,11 @@ def run_pipeline(spec: Spec, path: str, out: str, workers: int) -> int:
     # Within mini_batch_error_threshold AML goes on; the check step (with --work_list) counts the files
     # of failed mini-batches, which have no rows, against its threshold, as it does on AML.
     _say(f"all steps passed; results in {results}")
-    return 0
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+    return EXIT_OK
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="local_run", description="Run the data-path pipeline locally from its component specs.")
+    parser = argparse.ArgumentParser(prog="local_run", description="Run the data-path pipeline locally from its component specs.")
     parser.add_argument("--spec", required=True, help="spec.json written by the CLI")
     parser.add_argument("--path", required=True, help="input folder (the data path)")
     parser.add_argument("--out", required=True, help="empty or missing folder for work_list/ and results.jsonl")
@@ -474,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(spec, os.path.abspath(args.path), out, args.workers)
     except UsageError as err:
         print(f"local_run: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INVALID
     except KeyboardInterrupt:
         print("\nlocal_run: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

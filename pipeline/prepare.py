@@ -37,9 +37,13 @@ The item count stays B unless the byte limit forces more (files that do not pack
 over half the limit). With the defaults and files far smaller than 1 GiB that is ceil(n / 1000).
 Items are numbered in the order of their first relative path.
 
-Exit codes: 0 on success; 1 on a bad or unsafe argument (missing input, work list inside the input
-or not empty, limits below 1) or a folder that cannot be listed (never a partial work list);
-2 when no parquet file was found (stderr: "no .parquet files found under <path>").
+Exit codes (the same in every step script): 0 success; 1 failed (the step ran and its result is a
+failure); 2 invalid (a bad argument or an input that cannot be used; nothing was done); 130
+interrupted (Ctrl-C).
+Here: 2 on a bad or unsafe argument (missing input, work list inside the input or not empty, limits
+below 1), a folder that cannot be listed, or no parquet file found (stderr: "no .parquet files found
+under <path>"), never with a partial work list; 1 when the work list cannot be written (it may then
+be partial).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ import os
 import sys
 from array import array
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Sequence
 
 PARQUET_SUFFIX = ".parquet"
 ITEM_SUFFIX = ".jsonl"
@@ -59,8 +63,9 @@ MIN_NAME_WIDTH = 6
 DEFAULT_MAX_FILES = 1000
 DEFAULT_MAX_BYTES = 1024**3
 LARGE_FILE_SHARE = 8  # files above 1/8 of the average item's bytes are spread first (phase 1)
-EXIT_INVALID = 1
-EXIT_NO_FILES = 2
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2  # also argparse's own exit code for a bad argument
 
 
 class PrepareError(Exception):
@@ -248,13 +253,6 @@ def write_work_list(paths: Sequence[str], sizes: Sequence[int], items: Sequence[
     return written
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse exits 2 by default, which is this script's "no parquet files" code.
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -266,7 +264,7 @@ def _positive_int(text: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="prepare.py", description="Write the parquet files of the input as batched work items.")
+    parser = argparse.ArgumentParser(prog="prepare.py", description="Write the parquet files of the input as batched work items.")
     parser.add_argument("--input_folder", required=True, type=Path, help="data folder to scan (read only)")
     parser.add_argument("--work_list", required=True, type=Path, help="empty or missing folder for the work items")
     parser.add_argument("--max_files_per_item", type=_positive_int, default=DEFAULT_MAX_FILES,
@@ -282,17 +280,21 @@ def main(argv: list[str] | None = None) -> int:
         check_folders(args.input_folder, args.work_list)
         paths, sizes = list_parquet_files(args.input_folder)
         if not paths:
-            raise PrepareError(f"no .parquet files found under {args.input_folder}", EXIT_NO_FILES)
+            raise PrepareError(f"no .parquet files found under {args.input_folder}")
         items = plan_items(sizes, args.max_files_per_item, args.max_bytes_per_item)
-        write_work_list(paths, sizes, items, args.work_list)
     except PrepareError as err:
         print(f"prepare.py: error: {err}", file=sys.stderr)
         return err.exit_code
     except OSError as err:
         print(f"prepare.py: error: {err}", file=sys.stderr)
         return EXIT_INVALID
+    try:
+        write_work_list(paths, sizes, items, args.work_list)
+    except (PrepareError, OSError) as err:
+        print(f"prepare.py: error: cannot write the work list: {err}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"prepared {len(items)} work items ({len(paths)} files, {sum(sizes)} bytes) from {args.input_folder}")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ JSON naming a relative_path. Only a work item that cannot be opened, or a bad ar
 then retries the whole mini-batch. Rows always outnumber or equal the work items, so AML never
 counts a mini-batch item as failed; the check step (check_results.py) judges the error rows.
 
-Exit codes: none of its own (AML's driver imports it; init() raises on a bad argument). The other
-step scripts share this convention: 0 success; 1 the step ran and failed; 2 invalid input or usage,
-nothing done; 130 interrupted.
+Exit codes (the same in every step script): 0 success; 1 failed (the step ran and its result is a
+failure); 2 invalid (a bad argument or an input that cannot be used; nothing was done); 130
+interrupted (Ctrl-C).
+Here: none of its own, so it defines no EXIT_* constant: AML's driver imports it, and init() raises
+on a bad argument.
 """
 
 from __future__ import annotations

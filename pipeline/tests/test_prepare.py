@@ -79,7 +79,7 @@ class ListParquetFilesTest(TempTreeTestCase):
             prepare.list_parquet_files(self.input)
         with mock.patch.object(prepare.os, "scandir", scandir):
             code, out, err = run_main("--input_folder", str(self.input), "--work_list", str(self.work_list))
-        self.assertEqual((code, out), (1, ""))
+        self.assertEqual((code, out), (2, ""))
         self.assertIn("Permission denied", err)
         self.assertFalse(self.work_list.exists())
 
@@ -240,14 +240,14 @@ class MainTest(TempTreeTestCase):
         items = read_work_list(self.work_list)
         self.assertEqual([len(item) for item in items], [2, 2, 2])
 
-    def test_bad_limits_exit_1(self) -> None:
+    def test_bad_limits_exit_2(self) -> None:
         (self.input / "a.parquet").write_bytes(b"PAR1")
         for option, value in (("--max_files_per_item", "0"), ("--max_bytes_per_item", "-1"),
                               ("--max_files_per_item", "many")):
             with self.subTest(option=option, value=value):
                 code, _out, err = run_main("--input_folder", str(self.input), "--work_list", str(self.work_list),
                                            option, value)
-                self.assertEqual(code, 1)
+                self.assertEqual(code, 2)
                 self.assertIn(option, err)
                 self.assertFalse(self.work_list.exists())
 
@@ -275,7 +275,7 @@ class MainTest(TempTreeTestCase):
                        self.tmp / "alias" / "out"):
             with self.subTest(work_list=str(target)):
                 code, out, err = run_main("--input_folder", str(self.input), "--work_list", str(target))
-                self.assertEqual(code, 1)
+                self.assertEqual(code, 2)
                 self.assertEqual(out, "")
                 self.assertIn("refusing to write into the input", err)
                 self.assertEqual(snapshot(self.input), before)
@@ -287,9 +287,16 @@ class MainTest(TempTreeTestCase):
         with mock.patch.object(prepare, "list_parquet_files") as scan:
             code, out, err = run_main("--input_folder", str(self.input), "--work_list", str(self.work_list))
         scan.assert_not_called()
-        self.assertEqual((code, out), (1, ""))
+        self.assertEqual((code, out), (2, ""))
         self.assertIn("work_list folder is not empty", err)
         self.assertEqual(os.listdir(self.work_list), ["000000.jsonl"])
+
+    def test_work_list_that_cannot_be_written_exits_1(self) -> None:
+        make_tree(self.input)
+        with mock.patch.object(prepare, "write_work_list", side_effect=OSError(28, "No space left on device")):
+            code, out, err = run_main("--input_folder", str(self.input), "--work_list", str(self.work_list))
+        self.assertEqual((code, out), (1, ""))
+        self.assertEqual(err, "prepare.py: error: cannot write the work list: [Errno 28] No space left on device\n")
 
     def test_accepts_existing_empty_work_list(self) -> None:
         make_tree(self.input)
@@ -303,7 +310,7 @@ class MainTest(TempTreeTestCase):
         for bad, message in ((self.tmp / "missing", "does not exist"), (not_a_dir, "not a directory")):
             with self.subTest(input=str(bad)):
                 code, _out, err = run_main("--input_folder", str(bad), "--work_list", str(self.work_list))
-                self.assertEqual(code, 1)
+                self.assertEqual(code, 2)
                 self.assertIn(message, err)
                 self.assertFalse(self.work_list.exists())
 
@@ -347,9 +354,9 @@ class SubprocessTest(TempTreeTestCase):
         self.assertIn(f"no .parquet files found under {self.input}", proc.stderr)
         self.assertFalse(self.work_list.exists())
 
-    def test_usage_error_is_not_exit_2(self) -> None:
+    def test_usage_error_exits_2_like_any_invalid_input(self) -> None:
         proc = self.run_script("--input_folder", str(self.input))
-        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(proc.returncode, 2)
         self.assertIn("--work_list", proc.stderr)
 
 
