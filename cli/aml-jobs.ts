@@ -6,11 +6,11 @@
 import type { ActivityRun } from "@azure/arm-datafactory";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import type { Clients } from "./azure";
-import { Target } from "./target";
+import type { Target } from "./target";
 import { BATCH_ACTIVITY, JOBS_API_VERSION } from "../lib/pipeline/adf-activities";
 
-/** Only the CLI's tests set this: where run history is served (a local stand-in). */
-export const RUN_HISTORY_ENDPOINT_VARIABLE = "AML_DATAPATH_RUN_HISTORY_ENDPOINT";
+/** A fresh signal for each request (its timeout, or Ctrl-C). */
+export type Signal = () => AbortSignal;
 
 export interface AmlJob {
   readonly name: string;
@@ -40,7 +40,7 @@ export function jobNameOf(activities: readonly ActivityRun[]): string | undefine
 
 /** ARM URL of a job in the target's workspace (Jobs_Get; `suffix` for its actions, e.g. `/cancel`). */
 function jobUrl(c: Clients, t: Target, name: string, suffix = ""): string {
-  return `${c.armEndpoint}/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}/jobs/${encodeURIComponent(name)}${suffix}?api-version=${JOBS_API_VERSION}`;
+  return `${c.armEndpoint}${t.workspaceId}/jobs/${encodeURIComponent(name)}${suffix}?api-version=${JOBS_API_VERSION}`;
 }
 
 /**
@@ -48,9 +48,9 @@ function jobUrl(c: Clients, t: Target, name: string, suffix = ""): string {
  * with Jobs_Get of the same stable api-version the pipeline's own poll uses (the SDK's
  * `jobs.get` would send its older 2022-10-01).
  */
-export async function readJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<AmlJob | undefined> {
+export async function readJob(c: Clients, t: Target, name: string, signal: Signal): Promise<AmlJob | undefined> {
   try {
-    const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name), method: "GET", abortSignal: AbortSignal.timeout(timeoutMs) }));
+    const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name), method: "GET", abortSignal: signal() }));
     if (response.status !== 200) return undefined;
     const job = JSON.parse(response.bodyAsText ?? "null") as { properties?: { status?: string; services?: Record<string, { endpoint?: string } | null> | null } } | null;
     const props = job?.properties ?? {};
@@ -60,14 +60,13 @@ export async function readJob(c: Clients, t: Target, name: string, timeoutMs: nu
   }
 }
 
-/** Run history of the workspace's region (or the test stand-in). */
-export function runHistoryBase(t: Target, vars: NodeJS.ProcessEnv = process.env): string {
-  const host = vars[RUN_HISTORY_ENDPOINT_VARIABLE] ?? `https://${t.location}.api.azureml.ms`;
-  return `${host.replace(/\/$/, "")}/history/v1.0/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}`;
+/** Run history of the workspace, in its region's AML API (undefined when the cloud's AML API is not known). */
+export function runHistoryBase(c: Clients, t: Target): string | undefined {
+  return c.amlEndpoint === undefined ? undefined : `${c.amlEndpoint}/history/v1.0${t.workspaceId}`;
 }
 
-async function getJson(c: Clients, url: string, timeoutMs: number): Promise<unknown> {
-  const response = await c.ml.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal: AbortSignal.timeout(timeoutMs) }));
+async function getJson(c: Clients, url: string, signal: Signal): Promise<unknown> {
+  const response = await c.ml.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal: signal() }));
   if (response.status !== 200) throw new Error(`HTTP ${response.status} from ${url}`);
   return JSON.parse(response.bodyAsText ?? "null");
 }
@@ -83,14 +82,15 @@ interface RunDetails {
  * The steps of a pipeline job that did not complete, with their error messages (e.g. prepare's
  * `no .parquet files found under ...`). Empty when run history cannot be read.
  */
-export async function failedSteps(c: Clients, t: Target, jobName: string, timeoutMs: number, vars: NodeJS.ProcessEnv = process.env): Promise<FailedStep[]> {
-  const base = runHistoryBase(t, vars);
+export async function failedSteps(c: Clients, t: Target, jobName: string, signal: Signal): Promise<FailedStep[]> {
+  const base = runHistoryBase(c, t);
+  if (base === undefined) return [];
   try {
-    const children = ((await getJson(c, `${base}/runs/${encodeURIComponent(jobName)}/children`, timeoutMs)) as { value?: RunDetails[] }).value ?? [];
+    const children = ((await getJson(c, `${base}/runs/${encodeURIComponent(jobName)}/children`, signal)) as { value?: RunDetails[] }).value ?? [];
     const failed = children.filter((r) => r.status === "Failed" || r.status === "Canceled" || r.status === "NotResponding");
     const out: FailedStep[] = [];
     for (const child of failed) {
-      const details = (await getJson(c, `${base}/runs/${encodeURIComponent(String(child.runId))}/details`, timeoutMs)) as RunDetails;
+      const details = (await getJson(c, `${base}/runs/${encodeURIComponent(String(child.runId))}/details`, signal)) as RunDetails;
       // A v2 pipeline step's display name is its node name (prepare, process) unless the spec sets one.
       const step = child.displayName ?? String(child.runId);
       out.push({ step, status: String(child.status), message: details.error?.error?.message ?? "(no error message recorded)" });
@@ -105,8 +105,8 @@ export async function failedSteps(c: Clients, t: Target, jobName: string, timeou
  * Ask AML to cancel the job. Sent as one request (200 or 202) without waiting for the cancellation
  * to finish: the SDK's poller would wait on the long-running operation.
  */
-export async function cancelJob(c: Clients, t: Target, name: string, timeoutMs: number): Promise<void> {
-  const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name, "/cancel"), method: "POST", abortSignal: AbortSignal.timeout(timeoutMs) }));
+export async function cancelJob(c: Clients, t: Target, name: string, signal: Signal): Promise<void> {
+  const response = await c.ml.sendRequest(createPipelineRequest({ url: jobUrl(c, t, name, "/cancel"), method: "POST", abortSignal: signal() }));
   if (response.status !== 200 && response.status !== 202) {
     throw Object.assign(new Error(`cancelling AML job ${name} failed: HTTP ${response.status} ${response.bodyAsText ?? ""}`.trim()), { statusCode: response.status });
   }

@@ -1,23 +1,8 @@
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/core-auth";
+import type { PipelineOptions } from "@azure/core-rest-pipeline";
 import { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
-import { Target } from "./target";
-
-/**
- * Only the CLI's own tests set this: a fixed bearer token for their local ARM stand-in.
- * Real use always goes through DefaultAzureCredential (az login, managed identity, AZURE_* variables).
- */
-export const TEST_TOKEN_VARIABLE = "AML_DATAPATH_TEST_TOKEN";
-/** Resource Manager endpoint: another cloud (or, in the tests, a local stand-in). */
-export const ARM_ENDPOINT_VARIABLE = "AML_DATAPATH_ARM_ENDPOINT";
-
-class StaticTokenCredential implements TokenCredential {
-  constructor(private readonly token: string) {}
-  async getToken(): Promise<AccessToken> {
-    return { token: this.token, expiresOnTimestamp: Date.now() + 3600_000 };
-  }
-}
+import { Target, targetOptions } from "./target";
 
 export interface Clients {
   readonly factory: DataFactoryManagementClient;
@@ -26,18 +11,32 @@ export interface Clients {
   readonly ml: AzureMachineLearningWorkspaces;
   /** Resource Manager endpoint the clients talk to (for requests the SDKs do not model). */
   readonly armEndpoint: string;
+  /** AML's regional API of the target's workspace (run history); undefined when not known for its cloud. */
+  readonly amlEndpoint?: string;
 }
 
-export function createClients(t: Target, vars: NodeJS.ProcessEnv = process.env): Clients {
-  const testToken = vars[TEST_TOKEN_VARIABLE];
-  const credential: TokenCredential = testToken ? new StaticTokenCredential(testToken) : new DefaultAzureCredential();
-  const endpoint = vars[ARM_ENDPOINT_VARIABLE];
-  const options = endpoint ? { endpoint, credentialScopes: [`${endpoint.replace(/\/$/, "")}/.default`] } : {};
+export interface ClientOptions {
+  /** Default: DefaultAzureCredential (az login, a managed identity, AZURE_* variables; AZURE_TOKEN_CREDENTIALS picks one). */
+  readonly credential?: TokenCredential;
+  /** HTTP settings passed to every client (e.g. the tests' certificate authority, shorter retry delays). */
+  readonly pipeline?: Pick<PipelineOptions, "agent" | "tlsOptions" | "retryOptions">;
+}
+
+/** Clients for the target's subscription in the target's cloud (tokens for `<Resource Manager>/.default`). */
+export function createClients(t: Target, o: ClientOptions = {}): Clients {
+  let credential = o.credential;
+  if (!credential) {
+    const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+    credential = new DefaultAzureCredential();
+  }
+  const endpoint = t.cloud.arm;
+  const options = { ...(o.pipeline ?? {}), endpoint, credentialScopes: [`${endpoint}/.default`] };
   return {
     factory: new DataFactoryManagementClient(credential, t.subscriptionId, options),
-    factoryNoRetry: new DataFactoryManagementClient(credential, t.subscriptionId, { ...options, retryOptions: { maxRetries: 0 } }),
+    factoryNoRetry: new DataFactoryManagementClient(credential, t.subscriptionId, { ...options, retryOptions: { ...(options.retryOptions ?? {}), maxRetries: 0 } }),
     ml: new AzureMachineLearningWorkspaces(credential, t.subscriptionId, options),
-    armEndpoint: (endpoint ?? "https://management.azure.com").replace(/\/$/, ""),
+    armEndpoint: endpoint,
+    amlEndpoint: t.cloud.aml?.replace("{region}", t.location),
   };
 }
 
@@ -71,7 +70,7 @@ export function explain(e: unknown, t: Target, requestTimeoutSeconds: number, ki
   }
   if (err?.name === "AbortError" || err?.name === "TimeoutError") {
     return kind === "create"
-      ? `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout): the run may still have started, check \`aml-datapath runs --env ${t.env}\` before starting it again.`
+      ? `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout): the run may still have started, check \`aml-datapath runs ${targetOptions(t)}\` before starting it again.`
       : `No answer from Azure within ${requestTimeoutSeconds}s (--request-timeout).`;
   }
   if (err?.statusCode === 429) return `Azure is throttling requests (HTTP 429) even after waiting as asked; try again in a few minutes.`;

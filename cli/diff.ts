@@ -2,17 +2,17 @@
  * `aml-datapath diff <envA> <envB>`: every setting that differs between two environments, from their
  * synthesized stacks (offline), grouped by resource; what a reviewer reads before promoting.
  *
- * Resources are matched by Terraform address, which does not contain the environment's name. Names
- * derived from the environment (resource group, storage account, ...) are replaced by their role, and
- * content-hash version names by `{hash}`, so only real differences remain.
+ * Resources are matched by Terraform address, which does not contain the environment's name. A value
+ * that differs only by the environment's name (resource names, tags, state keys) is not a difference,
+ * and content-hash version names read `{hash}`, so only real differences remain. The security rule
+ * pack's findings and accepted exceptions come from the synth's annotations (cdktf.out/manifest.json).
  */
-import { TerraformResource, Testing } from "cdktf";
-import { deriveNames } from "../lib/core/naming";
-import { EnvironmentConfig } from "../stacks/config";
-import { DatapathStack } from "../stacks/datapath-stack";
+import * as fs from "fs";
+import * as path from "path";
+import type { StackJson } from "./stack-model";
 
 export interface SettingDifference {
-  /** `<terraform type> <construct path>` of the resource. */
+  /** `<terraform type> <construct path below the stack>` of the resource. */
   readonly resource: string;
   /** Attribute path inside the resource. */
   readonly setting: string;
@@ -28,47 +28,54 @@ export interface EnvironmentDiff {
   readonly onlyIn: { readonly a: readonly string[]; readonly b: readonly string[] };
 }
 
+/** One synth annotation (cdktf.out/manifest.json). */
+export interface Annotation {
+  readonly constructPath: string;
+  readonly level: string;
+  readonly message: string;
+}
+
+/** One environment's synthesized stack, and its synth annotations when they were found. */
+export interface StackSide {
+  readonly name: string;
+  readonly json: StackJson;
+  readonly annotations?: readonly Annotation[];
+}
+
+/** The annotations of `stack` in the synth output's manifest.json, if there is one. */
+export function annotationsOf(outDir: string, stack: string): Annotation[] | undefined {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(outDir, "manifest.json"), "utf8")) as { stacks?: Record<string, { annotations?: Annotation[] }> };
+    return manifest.stacks?.[stack]?.annotations ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {
   readonly label: string;
   readonly body: { [key: string]: Json };
 }
 
-function resourcesOf(cfg: EnvironmentConfig): { resources: Map<string, Resource>; suppressed: string } {
-  const stack = new DatapathStack(Testing.app(), cfg.name, cfg);
-  const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, { [key: string]: Json }>> };
-  // Construct paths below the stack, by address: the same in every environment.
-  const paths = new Map(
-    stack.node
-      .findAll()
-      .filter((c): c is TerraformResource => c instanceof TerraformResource)
-      .map((r) => [`${r.terraformResourceType}.${r.friendlyUniqueId}`, r.node.path.split("/").slice(1).join("/")]),
-  );
+function resourcesOf(side: StackSide): Map<string, Resource> {
   const out = new Map<string, Resource>();
-  for (const [type, byId] of Object.entries(json.resource)) {
-    for (const [id, body] of Object.entries(byId)) out.set(`${type}.${id}`, { label: `${type} ${paths.get(`${type}.${id}`) ?? id}`, body });
+  for (const [type, byId] of Object.entries(side.json.resource ?? {})) {
+    for (const [id, body] of Object.entries(byId)) {
+      // The construct path below the stack: the same in every environment.
+      const at = ((body as { "//"?: { metadata?: { path?: string } } })["//"]?.metadata?.path ?? "").split("/").slice(1).join("/");
+      out.set(`${type}.${id}`, { label: `${type} ${at || id}`, body: body as { [key: string]: Json } });
+    }
   }
-  // Every accepted exception, the config's and the ones the stack derives (allow-list, receivers), by rule and place.
-  const below = (p: string) => p.split("/").slice(1).join("/");
-  const suppressed = [...new Set(stack.securityPack.findings.filter((f) => f.suppressedBecause !== undefined).map((f) => `${f.ruleId} on ${below(f.path)}`))].sort().join("; ");
-  return { resources: out, suppressed: suppressed || "(none)" };
+  return out;
 }
 
-/** Replace what only names the environment, and content hashes, so equal settings compare equal. */
-function normaliser(cfg: EnvironmentConfig): (s: string) => string {
-  const suffix = cfg.nameSuffix ?? "";
-  const names = [
-    ...Object.entries(deriveNames(cfg.projectPrefix, cfg.name, suffix)).map(([role, name]) => [name, `{${role}}`] as const),
-    // Other names built from prefix and environment (private endpoints, DNS links, networks).
-    [[cfg.projectPrefix, cfg.name, suffix].filter(Boolean).join("-"), "{prefix}-{env}"] as const,
-    [`${cfg.projectPrefix}-${cfg.name}`, "{prefix}-{env}"] as const,
-  ].sort((x, y) => y[0].length - x[0].length);
-  return (s: string) => {
-    if (s === cfg.name) return "{env}";
-    let out = s;
-    for (const [name, role] of names) out = out.split(name).join(role);
-    return out.replace(/\b[0-9a-f]{16}\b/g, "{hash}").replace(new RegExp(`/${cfg.name}\\.tfstate$`), "/{env}.tfstate");
-  };
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Replaces the environment's name (where it starts or ends a word) and content hashes, so equal settings compare equal. */
+export function normaliser(env: string): (s: string) => string {
+  const name = new RegExp(`(?<![A-Za-z0-9])${escape(env)}|${escape(env)}(?![A-Za-z0-9])`, "g");
+  return (s: string) => (s === env ? "{env}" : s.replace(name, "{env}").replace(/\b[0-9a-f]{16}\b/g, "{hash}"));
 }
 
 function flatten(value: Json, norm: (s: string) => string, at: string, out: Map<string, string>): void {
@@ -78,10 +85,27 @@ function flatten(value: Json, norm: (s: string) => string, at: string, out: Map<
   } else out.set(at, typeof value === "string" ? norm(value) : JSON.stringify(value));
 }
 
-export function diffEnvironments(a: EnvironmentConfig, b: EnvironmentConfig): EnvironmentDiff {
-  const { resources: ra, suppressed: sa } = resourcesOf(a);
-  const { resources: rb, suppressed: sb } = resourcesOf(b);
-  const [na, nb] = [normaliser(a), normaliser(b)];
+/** The rule pack's findings and accepted exceptions, `<rule> on <construct path below the stack>`. */
+function rulePack(side: StackSide): Record<string, string> | undefined {
+  if (!side.annotations) return undefined;
+  const list = (suppressed: boolean) =>
+    [
+      ...new Set(
+        side.annotations!.flatMap((a) => {
+          const rule = /^\[([\w-]+)\] /.exec(a.message)?.[1];
+          if (!rule || / suppressed: /.test(a.message) !== suppressed) return [];
+          return [`${rule} on ${a.constructPath.split("/").slice(1).join("/")}`];
+        }),
+      ),
+    ]
+      .sort()
+      .join("; ") || "(none)";
+  return { findings: list(false), suppressions: list(true) };
+}
+
+export function diffStacks(a: StackSide, b: StackSide): EnvironmentDiff {
+  const [ra, rb] = [resourcesOf(a), resourcesOf(b)];
+  const [na, nb] = [normaliser(a.name), normaliser(b.name)];
   const settings: SettingDifference[] = [];
   for (const [address, resA] of ra) {
     const resB = rb.get(address);
@@ -95,14 +119,9 @@ export function diffEnvironments(a: EnvironmentConfig, b: EnvironmentConfig): En
       if (va !== vb) settings.push({ resource: resA.label, setting: key, a: va, b: vb });
     }
   }
-  // What decides rules rather than resources: tier, network profile, how findings are treated, the accepted exceptions.
-  const policy = (c: EnvironmentConfig): Record<string, string> => ({
-    tier: c.tier,
-    "network.profile": c.network.profile,
-    securityFindings: c.securityFindings ?? (c.tier === "dev" ? "warning" : "error"),
-  });
-  const [pa, pb]: Record<string, string>[] = [{ ...policy(a), suppressions: sa }, { ...policy(b), suppressions: sb }];
-  for (const key of Object.keys(pa)) if (pa[key] !== pb[key]) settings.push({ resource: "environment config", setting: key, a: pa[key], b: pb[key] });
+  // What the security rule pack reported, when the synth's annotations are there for both.
+  const [pa, pb] = [rulePack(a), rulePack(b)];
+  if (pa && pb) for (const key of Object.keys(pa)) if (pa[key] !== pb[key]) settings.push({ resource: "security rule pack", setting: key, a: pa[key], b: pb[key] });
   const only = (x: Map<string, Resource>, y: Map<string, Resource>) => [...x].filter(([k]) => !y.has(k)).map(([, r]) => r.label).sort();
   return { a: a.name, b: b.name, settings: settings.sort((x, y) => x.resource.localeCompare(y.resource) || x.setting.localeCompare(y.setting)), onlyIn: { a: only(ra, rb), b: only(rb, ra) } };
 }

@@ -1,8 +1,46 @@
 /**
- * The CLI's usage and per-command help. Environment names come from the configs it was given, so a
- * new environment shows up here without editing anything.
+ * The shape of a command (cli/commands/*.ts) and the usage and help generated from the table of
+ * commands: what a command accepts is what its help says, and nothing else is accepted.
  */
+import type { Context } from "./context";
+import { CLOUD_VARIABLES } from "./target";
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, unknown: 4, auth: 5, interrupted: 130 } as const;
+
+/** One option: its `util.parseArgs` config and its help. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** The value's placeholder in the help, e.g. `<s>`. */
+  readonly value?: string;
+  /** What it does and its default; lines after the first continue it. */
+  readonly help: string;
+  /** In the usage line: bare when required, in brackets when optional; otherwise only in the option list. */
+  readonly synopsis?: "required" | "optional";
+  /** The usage line shows the environments found instead of `value` (`--env <dev|test|prod>`). */
+  readonly environments?: boolean;
+}
+
+export type Options = Readonly<Record<string, OptionSpec>>;
+
+/** What a command gets from the command line: option values by name, and its positional arguments. */
+export interface Args {
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+export interface Command {
+  /** One line, lowercase, no full stop. */
+  readonly summary: string;
+  /** Positional arguments: their usage text (`{envs}` stands for the environments) and how many at most. */
+  readonly positionals?: { readonly usage: string; readonly max: number };
+  readonly options: Options;
+  /** Help text after the options (environment variables, what the output looks like). */
+  readonly notes?: string;
+  /** It talks to Azure: the help explains subscription, sign-in and cloud. */
+  readonly azure: boolean;
+  readonly run: (ctx: Context, args: Args) => Promise<number>;
+}
 
 const EXIT_CODES = `Exit codes:
   0    success
@@ -11,121 +49,69 @@ const EXIT_CODES = `Exit codes:
   3    --timeout reached while following (the run keeps running)
   4    the outcome is unknown (Azure could not be read repeatedly)
   5    sign-in or permission failure (az login, or the role named in the message)
-  130  Ctrl-C while following (the run keeps running)`;
+  130  Ctrl-C (a run being followed keeps running; the command that resumes is printed)`;
 
-const SUBSCRIPTION = `Subscription: the environment's subscriptionId, else AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID,
-else the Azure CLI's default subscription (az account set); the tool says which one it used when it
-is not the config's.
-Sign-in: DefaultAzureCredential (az login, a managed identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET).`;
+const AZURE = `Environments: the stacks of the app (--app-dir, else the nearest folder with cdktf.json above the
+working directory): each DatapathPipeline leaves an aml_datapath_<pipeline> output in its synthesized
+stack (cdktf.out/stacks/<stack>/cdk.tf.json); or the entries of aml-datapath.json in the app's folder.
+Subscription: the stack's azurerm provider subscription_id (or the ids themselves), else
+AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID, else the Azure CLI's default subscription (az account
+set); the tool says which one it used when it is one of the last two.
+Sign-in: DefaultAzureCredential (az login, a managed identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/
+AZURE_CLIENT_SECRET); AZURE_TOKEN_CREDENTIALS=AzureCliCredential (or another credential's name) uses
+only that one.
+Cloud: Azure public, or ARM_ENVIRONMENT / the stack's azurerm provider environment (usgovernment,
+china); another cloud: ${CLOUD_VARIABLES.arm} (its Resource Manager, e.g. https://management.example)
+and ${CLOUD_VARIABLES.aml} (its AML API, {region} for the workspace's region).`;
 
-const REQUEST = `  --request-timeout <s>  give up on a single Azure request after this long (default 60)`;
-const FOLLOW = `  --poll <s>             seconds between two looks at the run while following (default 15)
-  --timeout <s>          stop following after this long, leaving the run running (default 43200 = 12 h)`;
-
-export interface CommandHelp {
-  readonly summary: string;
-  readonly usage: (envs: string) => string;
-  readonly options: string;
-  readonly azure: boolean;
+/** `  --name <value>         help` lines, continuation lines aligned under the text. */
+export function optionLines(options: Options): string {
+  return Object.entries(options)
+    .map(([name, o]) => {
+      const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`;
+      const [first, ...rest] = o.help.split("\n");
+      return [`  ${flag.padEnd(21)}  ${first}`, ...rest.map((l) => `${" ".repeat(25)}${l}`)].join("\n");
+    })
+    .join("\n");
 }
 
-export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
-  run: {
-    summary: "start a run on a data path (and follow it with --follow)",
-    usage: (envs) => `aml-datapath run --env <${envs}> --path <relative path> [--datastore <name>] [--follow]`,
-    options: `  --env <name>           environment (from stacks/environments.ts)
-  --path <path>          folder to process, relative to the datastore (e.g. parquet/offerpath2)
-  --datastore <name>     datastore the path is in (default: the environment's input datastore)
-  --follow               show progress until the run ends; the exit code says how it ended
-${FOLLOW}
-${REQUEST}`,
-    azure: true,
-  },
-  status: {
-    summary: "show one run (and follow it with --follow)",
-    usage: (envs) => `aml-datapath status <run id> --env <${envs}> [--follow]`,
-    options: `  --env <name>           environment
-  --follow               keep watching until the run ends
-${FOLLOW}
-${REQUEST}`,
-    azure: true,
-  },
-  runs: {
-    summary: "list the latest runs of the environment's pipeline",
-    usage: (envs) => `aml-datapath runs --env <${envs}> [--last <n>]`,
-    options: `  --env <name>           environment
-  --last <n>             how many runs, 1-100 (default 10)
-${REQUEST}`,
-    azure: true,
-  },
-  cancel: {
-    summary: "cancel a run and the AML job it started",
-    usage: (envs) => `aml-datapath cancel <run id> --env <${envs}>`,
-    options: `  --env <name>           environment
-${REQUEST}`,
-    azure: true,
-  },
-  "prune-deployments": {
-    summary: "delete old batch deployments (keeps the endpoint's default and the newest others)",
-    usage: (envs) => `aml-datapath prune-deployments --env <${envs}> [--keep <n>] [--dry-run]`,
-    options: `  --env <name>           environment
-  --keep <n>             deployments to keep, the endpoint's default included, >= 1 (default: the
-                         environment's pipeline.deploymentRetention, else 2: the default and the newest
-                         other that provisioned); one still provisioning is never deleted
-  --dry-run              print what would be deleted; delete nothing
-${REQUEST}`,
-    azure: true,
-  },
-  verify: {
-    summary: "check the live platform against the synthesized stack (read-only; exit 1 if something is missing or differs)",
-    usage: (envs) => `aml-datapath verify --env <${envs}> [--stack-dir <dir>] [--json]`,
-    options: `  --env <name>           environment
-  --stack-dir <dir>      folder with the synthesized cdk.tf.json (default cdktf.out/stacks/<env>; run
-                         \`npm run synth\` first)
-  --json                 machine-readable output
-${REQUEST}
-One line per item (ok, missing, differs: <fields>) and the command that restores it.`,
-    azure: true,
-  },
-  local: {
-    summary: "run the three steps on a local folder, as AML would (no Azure)",
-    usage: (envs) => `aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <${envs}>]`,
-    options: `  --path <folder>        local folder with .parquet files
-  --out <dir>            empty or new folder for work_list/ and results.jsonl (default local-run-<time>)
-  --workers <n>          worker processes (default: CPU count)
-  --env <name>           whose pipeline settings to use (default: the first environment)
-Environment: PYTHON (default python3, >= 3.10).`,
-    azure: false,
-  },
-  diff: {
-    summary: "what differs between two environments (offline, for a promotion review)",
-    usage: (envs) => `aml-datapath diff <${envs}> <${envs}> [--json]`,
-    options: `  --json                 machine-readable output`,
-    azure: false,
-  },
-};
-
-export function usage(envs: string): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return `Usage:
-${Object.values(COMMANDS)
-  .map((c) => `  ${c.usage(envs)}`)
-  .join("\n")}
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-  .join("\n")}
-Run \`aml-datapath <command> --help\` for its options; \`aml-datapath --version\` prints the version.`;
+/** `aml-datapath <name> [<positionals>] --env <envs> [--optional ...]`. */
+export function usageLine(name: string, c: Command, envs: string): string {
+  const parts = [`aml-datapath ${name}`];
+  if (c.positionals) parts.push(c.positionals.usage.replace(/\{envs\}/g, envs));
+  for (const [option, o] of Object.entries(c.options)) {
+    if (!o.synopsis) continue;
+    const value = o.environments ? `<${envs}>` : o.value;
+    const text = `--${option}${value ? ` ${value}` : ""}`;
+    parts.push(o.synopsis === "required" ? text : `[${text}]`);
+  }
+  return parts.join(" ");
 }
 
-export function commandHelp(name: string, envs: string): string {
-  const c = COMMANDS[name];
-  return `${c.summary[0].toUpperCase()}${c.summary.slice(1)}.
+export function usage(commands: Readonly<Record<string, Command>>, envs: string, environments: readonly string[]): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    "Usage:",
+    ...Object.entries(commands).map(([name, c]) => `  ${usageLine(name, c, envs)}`),
+    "Commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...environments,
+    "Run `aml-datapath <command> --help` for its options; `aml-datapath --version` prints the version.",
+  ].join("\n");
+}
 
-Usage: ${c.usage(envs)}
-Options:
-${c.options}
-  -h, --help             this help
-${c.azure ? `\n${SUBSCRIPTION}\n` : ""}
-${EXIT_CODES}`;
+export function commandHelp(name: string, c: Command, envs: string, environments: readonly string[]): string {
+  return [
+    `${c.summary[0].toUpperCase()}${c.summary.slice(1)}.`,
+    "",
+    `Usage: ${usageLine(name, c, envs)}`,
+    "Options:",
+    optionLines(c.options),
+    "  -h, --help             this help",
+    ...(c.notes ? [c.notes] : []),
+    "",
+    ...(c.azure ? [AZURE, ""] : []),
+    ...(environments.length > 0 ? [...environments, ""] : []),
+    EXIT_CODES,
+  ].join("\n");
 }

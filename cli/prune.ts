@@ -11,9 +11,9 @@
  */
 import type { HttpMethods } from "@azure/core-rest-pipeline";
 import type { Clients } from "./azure";
-import type { Io } from "./main";
+import { Context, requestSignal, UsageError } from "./context";
 import { EXIT } from "./help";
-import { Target, UsageError } from "./target";
+import { Target } from "./target";
 import { JOBS_API_VERSION } from "../lib/pipeline/adf-activities";
 
 /** The ML workspace API version for batch endpoints and deployments (the stable one the jobs use). */
@@ -58,7 +58,7 @@ export function checkKeep(value: string | undefined, configured?: number): numbe
 
 /** Why an environment has nothing to prune. */
 export function noEndpoint(t: Target): string {
-  return `environment "${t.env}" starts runs through a classic pipeline endpoint: it has no batch deployments to prune`;
+  return `environment "${t.env}"${t.select.includes("--pipeline") ? ` (pipeline ${t.pipelineName})` : ""} starts runs through a classic pipeline endpoint: it has no batch deployments to prune`;
 }
 
 const createdMs = (d: Deployment) => (d.createdAt === undefined ? NaN : Date.parse(d.createdAt));
@@ -93,6 +93,8 @@ export interface PruneOptions {
   readonly timeoutMs: number;
 }
 
+type Signal = () => AbortSignal;
+
 interface ArmResponse {
   readonly status: number;
   readonly body: unknown;
@@ -104,9 +106,9 @@ function armFailure(what: string, r: ArmResponse): Error {
   return Object.assign(new Error(`${what}: HTTP ${r.status}${message ? ` ${message}` : ""}`), { statusCode: r.status });
 }
 
-async function send(c: Clients, method: HttpMethods, url: string, timeoutMs: number): Promise<ArmResponse> {
+async function send(c: Clients, method: HttpMethods, url: string, signal: Signal): Promise<ArmResponse> {
   const { createPipelineRequest } = require("@azure/core-rest-pipeline") as typeof import("@azure/core-rest-pipeline");
-  const response = await c.ml.sendRequest(createPipelineRequest({ url, method, abortSignal: AbortSignal.timeout(timeoutMs) }));
+  const response = await c.ml.sendRequest(createPipelineRequest({ url, method, abortSignal: signal() }));
   let body: unknown = undefined;
   try {
     body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
@@ -117,26 +119,26 @@ async function send(c: Clients, method: HttpMethods, url: string, timeoutMs: num
 }
 
 function endpointUrl(c: Clients, t: Target, endpoint: string, suffix = ""): string {
-  return `${c.armEndpoint}/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${t.workspace}/batchEndpoints/${encodeURIComponent(endpoint)}${suffix}`;
+  return `${c.armEndpoint}${t.workspaceId}/batchEndpoints/${encodeURIComponent(endpoint)}${suffix}`;
 }
 
 const withVersion = (url: string) => `${url}?api-version=${BATCH_API_VERSION}`;
 
 /** The endpoint's default deployment (`properties.defaults.deploymentName`), if it has one. */
-async function defaultDeployment(c: Clients, t: Target, endpoint: string, timeoutMs: number): Promise<string | undefined> {
-  const r = await send(c, "GET", withVersion(endpointUrl(c, t, endpoint)), timeoutMs);
+async function defaultDeployment(c: Clients, t: Target, endpoint: string, signal: Signal): Promise<string | undefined> {
+  const r = await send(c, "GET", withVersion(endpointUrl(c, t, endpoint)), signal);
   if (r.status !== 200) throw armFailure(`reading batch endpoint ${endpoint}`, r);
   const name = (r.body as { properties?: { defaults?: { deploymentName?: unknown } | null } } | null)?.properties?.defaults?.deploymentName;
   return typeof name === "string" && name !== "" ? name : undefined;
 }
 
 /** All deployments of the endpoint, every page (nextLink is followed only on the same Resource Manager). */
-async function listDeployments(c: Clients, t: Target, endpoint: string, timeoutMs: number): Promise<Deployment[]> {
+async function listDeployments(c: Clients, t: Target, endpoint: string, signal: Signal): Promise<Deployment[]> {
   const out: Deployment[] = [];
   let url: string | undefined = withVersion(endpointUrl(c, t, endpoint, "/deployments"));
   for (let page = 0; url; page++) {
     if (page >= MAX_PAGES) throw new Error(`listing the deployments of ${endpoint}: more than ${MAX_PAGES} pages, giving up`);
-    const r = await send(c, "GET", url, timeoutMs);
+    const r = await send(c, "GET", url, signal);
     if (r.status !== 200) throw armFailure(`listing the deployments of ${endpoint}`, r);
     const body = (r.body ?? {}) as { value?: { name?: string; systemData?: { createdAt?: string } | null; properties?: { provisioningState?: string } | null }[]; nextLink?: string | null };
     for (const d of body.value ?? []) {
@@ -151,8 +153,8 @@ async function listDeployments(c: Clients, t: Target, endpoint: string, timeoutM
 }
 
 /** Asks Azure to delete one deployment; 200/202/204 (or 404: already gone). The long-running deletion is not waited for. */
-async function deleteDeployment(c: Clients, t: Target, endpoint: string, name: string, timeoutMs: number): Promise<void> {
-  const r = await send(c, "DELETE", withVersion(endpointUrl(c, t, endpoint, `/deployments/${encodeURIComponent(name)}`)), timeoutMs);
+async function deleteDeployment(c: Clients, t: Target, endpoint: string, name: string, signal: Signal): Promise<void> {
+  const r = await send(c, "DELETE", withVersion(endpointUrl(c, t, endpoint, `/deployments/${encodeURIComponent(name)}`)), signal);
   if (![200, 202, 204, 404].includes(r.status)) throw armFailure(`deleting deployment ${name}`, r);
 }
 
@@ -169,18 +171,23 @@ function describe(e: unknown, t: Target, endpoint: string, timeoutMs: number): s
 
 const isAuthError = (e: unknown) => (require("./azure") as typeof import("./azure")).isAuthError(e);
 
-/** Prints one line per deployment on stdout (notes and errors on stderr); resolves to the exit code. */
-export async function pruneDeployments(c: Clients, t: Target, o: PruneOptions, io: Io): Promise<number> {
+/**
+ * Prints one line per deployment on stdout (notes and errors on stderr); resolves to the exit code.
+ * Ctrl-C stops before the next deletion (the error goes on to the dispatcher).
+ */
+export async function pruneDeployments(ctx: Context, c: Clients, t: Target, o: PruneOptions): Promise<number> {
+  const io = ctx;
+  const signal = () => requestSignal(ctx, o.timeoutMs);
   const endpoint = t.batchEndpoint;
   if (!endpoint) {
-    // main() says so before any request; this only guards other callers.
+    // The command says so before any request; this only guards other callers.
     io.err(`aml-datapath: ${noEndpoint(t)}`);
     return EXIT.usage;
   }
   let plan: PlanLine[];
   try {
-    const current = await defaultDeployment(c, t, endpoint, o.timeoutMs);
-    const deployments = await listDeployments(c, t, endpoint, o.timeoutMs);
+    const current = await defaultDeployment(c, t, endpoint, signal);
+    const deployments = await listDeployments(c, t, endpoint, signal);
     if (current === undefined) {
       io.err(`Batch endpoint ${endpoint} has no default deployment: which one is in use is unknown, so nothing was deleted.`);
       return EXIT.failed;
@@ -191,6 +198,7 @@ export async function pruneDeployments(c: Clients, t: Target, o: PruneOptions, i
     }
     plan = planPrune(deployments, current, o.keep);
   } catch (e) {
+    if (ctx.signal.aborted) throw e;
     io.err(describe(e, t, endpoint, o.timeoutMs));
     return isAuthError(e) ? EXIT.auth : EXIT.failed;
   }
@@ -205,10 +213,15 @@ export async function pruneDeployments(c: Clients, t: Target, o: PruneOptions, i
     return EXIT.ok;
   }
   let failed = 0;
-  for (const { name } of doomed) {
+  for (const [i, { name }] of doomed.entries()) {
     try {
-      await deleteDeployment(c, t, endpoint, name, o.timeoutMs);
+      if (ctx.signal.aborted) throw new Error("interrupted");
+      await deleteDeployment(c, t, endpoint, name, signal);
     } catch (e) {
+      if (ctx.signal.aborted) {
+        io.err(`Interrupted: deletion requested for ${i - failed} of ${doomed.length} deployment(s) of batch endpoint ${endpoint}; run prune-deployments again for the rest.`);
+        return EXIT.interrupted;
+      }
       io.err(`Deployment ${name} was not deleted: ${describe(e, t, endpoint, o.timeoutMs)}`);
       // Sign-in and permission failures hold for every deployment: stop at the first.
       if (isAuthError(e)) return EXIT.auth;

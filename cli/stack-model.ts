@@ -1,13 +1,13 @@
 /**
  * The synthesized stack (`cdktf.out/stacks/<env>/cdk.tf.json`) read as a description of what must
  * exist in Azure: the ARM ids of the resources it names, and its Terraform references resolved, from
- * the stack alone where it determines them, else by reading the live resource that owns the value.
+ * the stack alone where it determines them, else by reading the live resource that owns the value
+ * (`verify`; offline, as when the CLI reads a pipeline's manifest, such a value stays unresolved).
  * What can be resolved neither way becomes an `Unresolved` saying why; nothing is guessed.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { findUp } from "../lib/core/paths";
-import { UsageError } from "./target";
+import { UsageError } from "./context";
 
 export type Block = Record<string, unknown>;
 
@@ -15,30 +15,32 @@ export type Block = Record<string, unknown>;
 export interface StackJson {
   readonly resource?: Record<string, Record<string, Block>>;
   readonly data?: Record<string, Record<string, Block>>;
+  readonly output?: Record<string, { readonly value?: unknown; readonly description?: string }>;
+  /** Provider configurations by name (a list: aliases). */
+  readonly provider?: Record<string, Block[]>;
 }
 
-/**
- * The folder with the environment's cdk.tf.json: `--stack-dir`, else `cdktf.out/stacks/<env>` under
- * $CDKTF_OUTDIR (as `npm run synth` writes it) or the project: the nearest folder with cdktf.json
- * above the working directory, else the repository the CLI runs from.
- */
-export function stackDirOf(env: string, stackDir: string | undefined, vars: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-  if (stackDir !== undefined) return path.resolve(cwd, stackDir);
-  const out = vars.CDKTF_OUTDIR ? path.resolve(cwd, vars.CDKTF_OUTDIR) : path.join(findUp(cwd, "cdktf.json") ?? findUp(__dirname, "cdktf.json") ?? cwd, "cdktf.out");
-  return path.join(out, "stacks", env);
-}
+/** How an app's stacks come to exist, for the messages that need them. */
+export const SYNTH_HINT = "synthesize the app first (`npx cdktf synth`; in the aml-datapath-pipeline repository `npm run synth`)";
 
 /** The stack in `dir`; a usage error when there is none (nothing was synthesized yet). */
 export function readStack(dir: string, env: string): StackJson {
   const file = path.join(dir, "cdk.tf.json");
   if (!fs.existsSync(file)) {
-    throw new UsageError(`no synthesized stack for "${env}" (${file} does not exist): run \`npm run synth\` first, or point --stack-dir at the folder with cdk.tf.json`);
+    throw new UsageError(`no synthesized stack for "${env}" (${file} does not exist): ${SYNTH_HINT}, or point --stack-dir at the folder with cdk.tf.json`);
   }
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as StackJson;
   } catch (e) {
-    throw new UsageError(`${file} is not valid JSON (${(e as Error).message}): run \`npm run synth\` again`);
+    throw new UsageError(`${file} is not valid JSON (${(e as Error).message}): synthesize the app again`);
   }
+}
+
+/** The literal value of a provider's argument (the first, unaliased configuration), if it is one. */
+export function providerSetting(json: StackJson, provider: string, argument: string): string | undefined {
+  const blocks = json.provider?.[provider] ?? [];
+  const value = (blocks.find((b) => b.alias === undefined) ?? blocks[0])?.[argument];
+  return typeof value === "string" && value !== "" && !/[$%]\{/.test(value) ? value : undefined;
 }
 
 /** A value that cannot be known here, and why. */
@@ -112,14 +114,14 @@ function joinId(...parts: unknown[]): string | Unresolved {
 }
 
 interface ArmShape {
-  /** The resource's ARM id, from its arguments. */
+  /** The resource's (or data source's) ARM id, from its arguments. */
   readonly id: (b: Block, m: StackModel) => Promise<string | Unresolved>;
   /** `<resource type>@<api version>` to read it live (e.g. for its managed identity). */
   readonly read?: string;
 }
 
 const inResourceGroup = (provider: string, read?: string): ArmShape => ({
-  id: async (b, m) => joinId(`/subscriptions/${m.subscriptionId}/resourceGroups/`, await m.value(b.resource_group_name), `/providers/${provider}/`, await m.value(b.name)),
+  id: async (b, m) => joinId("/subscriptions/", m.subscription(), "/resourceGroups/", await m.value(b.resource_group_name), `/providers/${provider}/`, await m.value(b.name)),
   read,
 });
 const below = (parentArgument: string, segment: string, read?: string): ArmShape => ({
@@ -131,7 +133,7 @@ const TRIGGER = below("data_factory_id", "triggers", "Microsoft.DataFactory/fact
 
 /** ARM ids of the azurerm resource types the stacks reference or verify checks (see cdk.tf.json). */
 export const AZURERM: Readonly<Record<string, ArmShape>> = {
-  azurerm_resource_group: { id: async (b, m) => joinId(`/subscriptions/${m.subscriptionId}/resourceGroups/`, await m.value(b.name)) },
+  azurerm_resource_group: { id: async (b, m) => joinId("/subscriptions/", m.subscription(), "/resourceGroups/", await m.value(b.name)) },
   azurerm_data_factory: inResourceGroup("Microsoft.DataFactory/factories", "Microsoft.DataFactory/factories@2018-06-01"),
   azurerm_machine_learning_workspace: inResourceGroup("Microsoft.MachineLearningServices/workspaces", "Microsoft.MachineLearningServices/workspaces@2024-04-01"),
   azurerm_storage_account: inResourceGroup("Microsoft.Storage/storageAccounts"),
@@ -143,6 +145,14 @@ export const AZURERM: Readonly<Record<string, ArmShape>> = {
   azurerm_data_factory_trigger_blob_event: TRIGGER,
   azurerm_data_factory_trigger_tumbling_window: TRIGGER,
   azurerm_data_factory_trigger_custom_event: TRIGGER,
+};
+
+/** ARM ids of the azurerm data sources an app may pass to the constructs (e.g. an existing factory's id). */
+export const AZURERM_DATA: Readonly<Record<string, ArmShape>> = {
+  azurerm_resource_group: AZURERM.azurerm_resource_group,
+  azurerm_data_factory: AZURERM.azurerm_data_factory,
+  azurerm_machine_learning_workspace: AZURERM.azurerm_machine_learning_workspace,
+  azurerm_storage_account: AZURERM.azurerm_storage_account,
 };
 
 /** `Microsoft.X/a/b@2024-04-01` -> ["Microsoft.X/a/b", "2024-04-01"]. */
@@ -160,8 +170,21 @@ function azapiId(type: string, parent: unknown, name: unknown): string | Unresol
 /** The stack, with its references resolved on demand (each at most once). */
 export class StackModel {
   private readonly cache = new Map<string, Promise<unknown>>();
+  /** Whether an id was built with the subscription given (rather than taken whole from the stack). */
+  subscriptionUsed = false;
 
-  constructor(readonly json: StackJson, readonly subscriptionId: string, private readonly live: LiveGet) {}
+  /**
+   * `subscriptionId`: the one the stack deploys to (an `Unresolved` when it is not known; ids that
+   * need it are then unresolved too). `live`: reads a resource from Azure; without it (offline),
+   * values only Azure knows stay unresolved.
+   */
+  constructor(readonly json: StackJson, private readonly subscriptionId: string | Unresolved, private readonly live?: LiveGet) {}
+
+  /** The subscription, for ids built from arguments. */
+  subscription(): string | Unresolved {
+    this.subscriptionUsed = true;
+    return this.subscriptionId;
+  }
 
   /** Resources of one type, in the stack's order. */
   resources(type: string): [string, Block][] {
@@ -228,7 +251,7 @@ export class StackModel {
     if (!block) return new Unresolved(`${address} is not in the stack`);
     const [first, ...rest] = ref.attr;
     if (ref.data && ref.type === "azurerm_client_config") {
-      if (first === "subscription_id") return this.subscriptionId;
+      if (first === "subscription_id") return this.subscription();
       return new Unresolved(`${ref.text} is the identity that runs terraform apply, not known here`);
     }
     if (first === "id" && rest.length === 0) return this.idOf(ref);
@@ -273,8 +296,8 @@ export class StackModel {
           ? azapiId(type, await this.value(b.parent_id), await this.value(b.name))
           : new Unresolved(`${address} has no type`);
     }
-    const shape = r.data ? undefined : AZURERM[r.type];
-    return shape ? shape.id(b, this) : new Unresolved(`the id of a ${r.type} is not derived here`);
+    const shape = r.data ? AZURERM_DATA[r.type] : AZURERM[r.type];
+    return shape ? shape.id(b, this) : new Unresolved(`the id of ${r.data ? "data source " : ""}${r.type} is not derived here`);
   }
 
   /** The live resource (read once), or why it cannot be read. */
@@ -295,6 +318,7 @@ export class StackModel {
     if (!typed) return new Unresolved(`reading a ${r.type} is not supported here`);
     const id = await this.idOf(r);
     if (id instanceof Unresolved) return id;
+    if (!this.live) return new Unresolved(`${address} is read from Azure, not offline`);
     const live = await this.live(id, typed[1]);
     return live ?? new Unresolved(`${address} (${id}) does not exist`);
   }

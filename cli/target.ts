@@ -1,72 +1,79 @@
 /**
- * What the CLI talks to, derived from the same environment configs the stacks are built from: no
- * resource name is typed by hand.
+ * What a command talks to: one pipeline of one environment of the app, with every name and id the
+ * commands need. It comes from the app (see app.ts), never from names typed by hand.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deriveNames, pipelineDefaults } from "../lib/core/naming";
-import { EnvironmentConfig } from "../stacks/config";
-import { environments } from "../stacks/environments";
+import { UsageError, Vars } from "./context";
+
+export { UsageError } from "./context";
+
+/** "the app": named by the stack (its provider, or literal ids) or aml-datapath.json. */
+export type SubscriptionSource = "the app" | "AZURE_SUBSCRIPTION_ID" | "ARM_SUBSCRIPTION_ID" | "the Azure CLI's default subscription";
+
+/** The Azure cloud the environment lives in: its Resource Manager and AML's regional API. */
+export interface Cloud {
+  /** Resource Manager, without a trailing '/' (tokens are requested for `<arm>/.default`). */
+  readonly arm: string;
+  /**
+   * AML's regional API (run history, for the failed step's own error), `{region}` standing for the
+   * workspace's region; undefined when not known for this cloud (the step details are then not read).
+   */
+  readonly aml?: string;
+}
 
 export interface Target {
+  /** The environment (stack) name, as `--env` takes it. */
   readonly env: string;
+  /** The pipeline's name in the app (`--pipeline` picks it when the environment has several). */
+  readonly pipelineName: string;
+  /** The options that choose this target again (`--env <env>`, and `--pipeline`, `--app-dir` when needed), for printed commands. */
+  readonly select: string;
+  /** The factory's subscription: the one the tool talks to. */
   readonly subscriptionId: string;
-  /** Where the subscription came from (the tool says so unless it is the config). */
-  readonly subscriptionSource: "config" | "AZURE_SUBSCRIPTION_ID" | "ARM_SUBSCRIPTION_ID" | "the Azure CLI's default subscription";
+  /** Where the subscription came from (the tool says so when it is ARM_SUBSCRIPTION_ID or the az default). */
+  readonly subscriptionSource: SubscriptionSource;
+  /** The factory's resource group. */
   readonly resourceGroup: string;
   readonly factory: string;
+  /** ARM id of the factory (for portal links). */
+  readonly factoryId: string;
+  /** The ADF pipeline. */
   readonly pipeline: string;
   readonly workspace: string;
-  /**
-   * The batch endpoint the pipeline invokes (named as the stack names it, `deriveNames().batchEndpoint`);
-   * undefined when the environment starts runs through a classic pipeline endpoint instead.
-   */
+  /** ARM id of the workspace (jobs, batch endpoints and run history are under it). */
+  readonly workspaceId: string;
+  /** The batch endpoint the pipeline invokes; undefined when the pipeline starts runs through a classic pipeline endpoint. */
   readonly batchEndpoint?: string;
   /** Region of the workspace (its run history is served there). */
   readonly location: string;
   readonly defaultDatastore: string;
-  /** ARM id of the factory (for portal links). */
-  readonly factoryId: string;
-}
-
-export class UsageError extends Error {}
-
-export function resolveTarget(env: string | undefined, configs: readonly EnvironmentConfig[] = environments, vars: NodeJS.ProcessEnv = process.env): Target {
-  if (!env) throw new UsageError(`--env is required (one of ${configs.map((c) => c.name).join(", ")})`);
-  const cfg = configs.find((c) => c.name === env);
-  if (!cfg) throw new UsageError(`unknown environment "${env}": use one of ${configs.map((c) => c.name).join(", ")}`);
-  const found = findSubscription(cfg, vars);
-  if (!found) {
-    throw new UsageError(`no subscription for "${env}": set subscriptionId in stacks/environments.ts or AZURE_SUBSCRIPTION_ID, or choose one with az account set`);
-  }
-  const { subscriptionId, source: subscriptionSource } = found;
-  const n = deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? "");
-  return {
-    env,
-    subscriptionId,
-    subscriptionSource,
-    resourceGroup: n.resourceGroup,
-    factory: n.dataFactory,
-    pipeline: pipelineDefaults.adfPipelineName(cfg.pipeline.name),
-    workspace: n.mlWorkspace,
-    batchEndpoint: (cfg.pipeline.invocation?.style ?? "batchEndpoint") === "batchEndpoint" ? n.batchEndpoint : undefined,
-    location: cfg.location,
-    defaultDatastore: cfg.data.inputDatastore,
-    factoryId: `/subscriptions/${subscriptionId}/resourceGroups/${n.resourceGroup}/providers/Microsoft.DataFactory/factories/${n.dataFactory}`,
-  };
+  /** Deployments `prune-deployments` keeps by default. */
+  readonly deploymentRetention?: number;
+  readonly cloud: Cloud;
+  /** Folder of the environment's synthesized stack, when there is one. */
+  readonly stackDir?: string;
 }
 
 export function portalLink(t: Target, runId: string): string {
   return `https://adf.azure.com/en/monitoring/pipelineruns/${runId}?factory=${encodeURIComponent(t.factoryId)}`;
 }
 
+/** The options that name this target again, for printed commands. */
+export const targetOptions = (t: Target): string => t.select;
+
+/** The subscription, resource group and name in an ARM id of `provider`/`type`. */
+export function parseArmId(id: string, provider: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+  const m = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${provider.replace(/[./]/g, (c) => `\\${c}`)}/([^/]+)$`, "i").exec(id);
+  return m ? { subscriptionId: m[1], resourceGroup: m[2], name: m[3] } : undefined;
+}
+
 /**
- * The subscription: the config's, AZURE_SUBSCRIPTION_ID, ARM_SUBSCRIPTION_ID, then the Azure CLI's
- * default (the entry with isDefault in azureProfile.json under AZURE_CONFIG_DIR or ~/.azure).
+ * The subscription when the stack does not name it: AZURE_SUBSCRIPTION_ID, ARM_SUBSCRIPTION_ID, then
+ * the Azure CLI's default (the entry with isDefault in azureProfile.json under AZURE_CONFIG_DIR or ~/.azure).
  */
-export function findSubscription(cfg: EnvironmentConfig, vars: NodeJS.ProcessEnv): { subscriptionId: string; source: Target["subscriptionSource"] } | undefined {
-  if (cfg.subscriptionId) return { subscriptionId: cfg.subscriptionId, source: "config" };
+export function findSubscription(vars: Vars): { subscriptionId: string; source: SubscriptionSource } | undefined {
   if (vars.AZURE_SUBSCRIPTION_ID) return { subscriptionId: vars.AZURE_SUBSCRIPTION_ID, source: "AZURE_SUBSCRIPTION_ID" };
   if (vars.ARM_SUBSCRIPTION_ID) return { subscriptionId: vars.ARM_SUBSCRIPTION_ID, source: "ARM_SUBSCRIPTION_ID" };
   const dir = vars.AZURE_CONFIG_DIR ?? path.join(vars.HOME ?? os.homedir(), ".azure");
@@ -78,4 +85,45 @@ export function findSubscription(cfg: EnvironmentConfig, vars: NodeJS.ProcessEnv
   } catch {
     return undefined;
   }
+}
+
+/** Why there is no subscription, and the ways to give one. */
+export const noSubscription = (env: string): string =>
+  `no subscription for "${env}": set subscription_id on the stack's azurerm provider, or AZURE_SUBSCRIPTION_ID, or choose one with az account set`;
+
+/** The clouds Terraform's azurerm provider names (ARM_ENVIRONMENT, the provider's `environment`). */
+export const CLOUDS: Readonly<Record<string, Required<Cloud>>> = {
+  public: { arm: "https://management.azure.com", aml: "https://{region}.api.azureml.ms" },
+  usgovernment: { arm: "https://management.usgovcloudapi.net", aml: "https://{region}.api.ml.azure.us" },
+  china: { arm: "https://management.chinacloudapi.cn", aml: "https://{region}.api.ml.azure.cn" },
+};
+
+/** Variables that choose another cloud (documented in the help and the README). */
+export const CLOUD_VARIABLES = {
+  arm: "AML_DATAPATH_ARM_ENDPOINT",
+  aml: "AML_DATAPATH_AML_ENDPOINT",
+} as const;
+
+const trim = (url: string) => url.replace(/\/+$/, "");
+
+/**
+ * The cloud: AML_DATAPATH_ARM_ENDPOINT (a private or sovereign cloud's Resource Manager, with
+ * AML_DATAPATH_AML_ENDPOINT for its AML API), else ARM_ENVIRONMENT or the stack's azurerm provider
+ * `environment` (public, usgovernment, china, as Terraform names them), else Azure public.
+ */
+export function cloudOf(vars: Vars, stackEnvironment?: string): Cloud {
+  const aml = vars[CLOUD_VARIABLES.aml] ? trim(vars[CLOUD_VARIABLES.aml]!) : undefined;
+  const arm = vars[CLOUD_VARIABLES.arm];
+  if (arm) {
+    if (!/^https:\/\/[^/?#\s]+\/?$/.test(arm)) throw new UsageError(`${CLOUD_VARIABLES.arm} "${arm}" must be an https:// URL of a host (the cloud's Resource Manager)`);
+    const known = Object.values(CLOUDS).find((c) => c.arm === trim(arm));
+    return { arm: trim(arm), aml: aml ?? known?.aml };
+  }
+  const name = (vars.ARM_ENVIRONMENT ?? stackEnvironment ?? "public").toLowerCase();
+  const cloud = CLOUDS[name];
+  if (!cloud) {
+    const from = vars.ARM_ENVIRONMENT !== undefined ? "ARM_ENVIRONMENT" : "the stack's azurerm provider environment";
+    throw new UsageError(`${from} "${name}" is not one of ${Object.keys(CLOUDS).join(", ")}: for another cloud set ${CLOUD_VARIABLES.arm} (and ${CLOUD_VARIABLES.aml})`);
+  }
+  return { arm: cloud.arm, aml: aml ?? cloud.aml };
 }

@@ -10,14 +10,14 @@
  */
 import * as path from "path";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { Clients, createClients, explain, isAuthError } from "./azure";
+import { Clients, explain, isAuthError } from "./azure";
+import { Context, requestSignal, UsageError } from "./context";
 import { EXIT } from "./help";
-import type { Io } from "./main";
 import { Target } from "./target";
-import { addressOf, Block, parseRef, readStack, splitType, StackModel, stackDirOf, Unresolved } from "./stack-model";
+import { addressOf, Block, parseRef, readStack, splitType, StackModel, SYNTH_HINT, Unresolved } from "./stack-model";
 
 export interface VerifyOptions {
-  /** The folder with cdk.tf.json (default: the project's cdktf.out/stacks/<env>). */
+  /** The folder with cdk.tf.json (default: the environment's synthesized stack). */
   readonly stackDir?: string;
   readonly json: boolean;
   readonly requestTimeoutMs: number;
@@ -64,7 +64,8 @@ export class Arm {
   /** The first sign-in or permission failure: every later request fails with it at once. */
   authError: unknown;
 
-  constructor(private readonly c: Clients, private readonly timeoutMs: number, private readonly max: number) {}
+  /** `signal`: a fresh one for each request (its timeout, or Ctrl-C). */
+  constructor(private readonly c: Clients, private readonly signal: () => AbortSignal, private readonly max: number) {}
 
   /** A resource's JSON, or undefined when it does not exist. */
   resource = (id: string, apiVersion: string): Promise<Block | undefined> => this.get(`${this.c.armEndpoint}${encodePath(id)}?api-version=${apiVersion}`);
@@ -97,7 +98,7 @@ export class Arm {
     else await new Promise<void>((r) => this.waiting.push(r));
     try {
       if (this.authError) throw this.authError;
-      const response = await this.c.ml.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal: AbortSignal.timeout(this.timeoutMs) }));
+      const response = await this.c.ml.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal: this.signal() }));
       if (response.status === 404) return undefined;
       let body: unknown;
       try {
@@ -238,7 +239,8 @@ function settings(body: unknown, at = ""): string[] {
   return Object.entries(body).flatMap(([k, v]) => settings(v, at ? `${at}.${k}` : k));
 }
 
-interface Context {
+/** What the checks share. */
+interface Checks {
   readonly model: StackModel;
   readonly arm: Arm;
   readonly t: Target;
@@ -257,7 +259,7 @@ interface Check {
 }
 
 /** An azapi body (PUT action, resource, update) against the live resource. */
-function bodyCheck(ctx: Context, address: string, block: Block, id: () => Promise<string | Unresolved>, name: (id: string) => string): Check {
+function bodyCheck(ctx: Checks, address: string, block: Block, id: () => Promise<string | Unresolved>, name: (id: string) => string): Check {
   const typed = splitType(block.type);
   const kind = (typed && KINDS[typed[0]]) ?? typed?.[0] ?? "resource";
   return {
@@ -287,7 +289,7 @@ function bodyCheck(ctx: Context, address: string, block: Block, id: () => Promis
 }
 
 /** The trigger's runtime state (and the pipelines it starts) against the stack. */
-function triggerCheck(ctx: Context, type: string, name: string, block: Block): Check {
+function triggerCheck(ctx: Checks, type: string, name: string, block: Block): Check {
   const address = `${type}.${name}`;
   const base = { kind: "ADF trigger", name: String(block.name), address };
   return {
@@ -319,7 +321,7 @@ function triggerCheck(ctx: Context, type: string, name: string, block: Block): C
 }
 
 /** Who a principal id names, for the output: the resource whose identity it is. */
-function principalLabel(ctx: Context, expr: unknown): string {
+function principalLabel(ctx: Checks, expr: unknown): string {
   const ref = typeof expr === "string" ? parseRef(expr.replace(/^\$\{|\}$/g, "")) : undefined;
   if (ref?.type === "azurerm_client_config") return "the identity running terraform";
   if (ref) return `${String(ctx.model.block(ref)?.name ?? addressOf(ref))}'s identity`;
@@ -330,7 +332,7 @@ const guidOf = (id: unknown) => lastSegment(String(id)).toLowerCase();
 const sameScope = (a: unknown, b: string) => String(a).replace(/\/$/, "").toLowerCase() === b.replace(/\/$/, "").toLowerCase();
 
 /** A role assignment the stack makes: one with that role for that principal at that scope. */
-function roleCheck(ctx: Context, name: string, block: Block, roleIds: (roleName: string) => Promise<string | undefined>): Check {
+function roleCheck(ctx: Checks, name: string, block: Block, roleIds: (roleName: string) => Promise<string | undefined>): Check {
   const address = `azurerm_role_assignment.${name}`;
   const role = String(block.role_definition_name ?? block.role_definition_id);
   const kind = "role assignment";
@@ -372,7 +374,7 @@ function roleCheck(ctx: Context, name: string, block: Block, roleIds: (roleName:
 }
 
 /** Everything the stack says must exist, as checks in the stack's order. */
-function plan(ctx: Context): Check[] {
+function plan(ctx: Checks): Check[] {
   const m = ctx.model;
   const checks: Check[] = [];
   for (const [name, b] of m.resources("azapi_resource_action")) {
@@ -427,24 +429,25 @@ export function formatFinding(f: Finding): string[] {
 const quote = (s: string) => (/^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** `verify`: exit 0 when everything matches, 1 when something is missing, differs or cannot be read, 5 on sign-in or permission failures. */
-export async function verifyCommand(t: Target, o: VerifyOptions, io: Io, vars: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const dir = stackDirOf(t.env, o.stackDir, vars);
+export async function verifyCommand(io: Context, t: Target, o: VerifyOptions): Promise<number> {
+  const stackDir = o.stackDir !== undefined ? path.resolve(io.cwd, o.stackDir) : t.stackDir;
+  if (stackDir === undefined) {
+    throw new UsageError(`environment "${t.env}" has no synthesized stack to verify against (it comes from aml-datapath.json): ${SYNTH_HINT}, or point --stack-dir at the folder with cdk.tf.json`);
+  }
+  const dir = stackDir;
   const json = readStack(dir, t.env);
-  const relative = path.relative(process.cwd(), dir);
+  const relative = path.relative(io.cwd, dir);
   const chdir = quote(relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : dir);
-  const arm = new Arm(createClients(t, vars), o.requestTimeoutMs, o.concurrency ?? 4);
+  const arm = new Arm(io.clients(t), () => requestSignal(io, o.requestTimeoutMs), o.concurrency ?? 4);
   const model = new StackModel(json, t.subscriptionId, (id, apiVersion) => arm.resource(id, apiVersion));
   const apply = `terraform -chdir=${chdir} apply`;
-  const ctx: Context = { model, arm, t, apply, replace: (address) => `${apply} -replace=${quote(address)}` };
-  const stackGroup = model.resources("azurerm_resource_group")[0]?.[1]?.name;
-  if (typeof stackGroup === "string" && stackGroup !== t.resourceGroup) {
-    io.err(`warning: the stack in ${dir} names resource group ${stackGroup}, the ${t.env} config ${t.resourceGroup}: is it stale? (npm run synth)`);
-  }
+  const ctx: Checks = { model, arm, t, apply, replace: (address) => `${apply} -replace=${quote(address)}` };
   const findings = await Promise.all(
     plan(ctx).map(async (check): Promise<Finding> => {
       try {
         return await check.run();
       } catch (e) {
+        if (io.signal.aborted) throw e;
         // An ARM answer says what it was about; throttling and timeouts get explain's advice.
         const ownMessage = e instanceof ArmError && e.statusCode !== 429;
         return {

@@ -1,10 +1,10 @@
-import { TerraformStack, Testing } from "cdktf";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
+import * as fs from "fs";
+import * as path from "path";
 import { CLI_MANIFEST_FORMAT } from "../lib/pipeline/cli-manifest";
 import { dev } from "../stacks/environments";
+import { appFolder } from "./cli-harness";
+import { CONSUMER_OUTPUT, consumerIds, PROD, STAGING, synthConsumerApp } from "./fixtures/cli-consumer";
 import { envStack, synthJson } from "./helpers";
-import { pipelineProps } from "./pipeline-fixtures";
 
 describe("the manifest each DatapathPipeline leaves for the CLI", () => {
   test("the sample app's stack: one aml_datapath_<name> output with references to its own resources", () => {
@@ -27,20 +27,18 @@ describe("the manifest each DatapathPipeline leaves for the CLI", () => {
   });
 
   test("two pipelines in one stack get one output each; the classic style has no endpoint; literal ids stay literal", () => {
-    const stack = new TerraformStack(Testing.app(), "team-c");
-    new AzurermProvider(stack, "azurerm", { features: [{}] });
-    const props = pipelineProps();
-    new DatapathPipeline(stack, "offers", { ...props, name: "offers", endpointName: "ep-offers", deploymentRetention: 3 });
-    new DatapathPipeline(stack, "legacy", {
-      ...props,
-      name: "legacy",
-      endpointName: "ep-legacy",
-      invocation: { style: "classicPipelineEndpoint", pipelineEndpointId: "11111111-2222-3333-4444-555555555555" },
-    });
-    const outputs = synthJson(stack).output as Record<string, { value: Record<string, unknown> }>;
-    expect(Object.keys(outputs).filter((k) => k.startsWith("aml_datapath_")).sort()).toEqual(["aml_datapath_legacy", "aml_datapath_offers"]);
-    expect(outputs.aml_datapath_offers.value).toMatchObject({ data_factory_id: props.dataFactoryId, workspace_id: props.workspaceId, deployment_retention: 3, construct_path: "team-c/offers" });
-    expect(outputs.aml_datapath_legacy.value.invocation_style).toBe("classicPipelineEndpoint");
-    expect(outputs.aml_datapath_legacy.value).not.toHaveProperty("batch_endpoint_name");
+    const dir = appFolder("manifest-consumer", CONSUMER_OUTPUT);
+    try {
+      synthConsumerApp(dir);
+      const read = (stack: string) => JSON.parse(fs.readFileSync(path.join(dir, CONSUMER_OUTPUT, "stacks", stack, "cdk.tf.json"), "utf8")).output as Record<string, { value: Record<string, unknown> }>;
+      const prod = read(PROD);
+      expect(Object.keys(prod).filter((k) => k.startsWith("aml_datapath_")).sort()).toEqual(["aml_datapath_clicks", "aml_datapath_team_b"]);
+      expect(prod.aml_datapath_team_b.value).toMatchObject({ data_factory_id: consumerIds("prod").factoryId, workspace_id: consumerIds("prod").workspaceId, deployment_retention: 2, construct_path: `${PROD}/team_b` });
+      expect(prod.aml_datapath_clicks.value.invocation_style).toBe("classicPipelineEndpoint");
+      expect(prod.aml_datapath_clicks.value).not.toHaveProperty("batch_endpoint_name");
+      expect(read(STAGING).aml_datapath_team_b.value.deployment_retention).toBe(3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

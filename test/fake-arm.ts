@@ -6,8 +6,9 @@ import { AddressInfo } from "net";
 import selfsigned from "selfsigned";
 
 /**
- * A local stand-in for Azure Resource Manager on 127.0.0.1 (HTTPS with a throwaway certificate the
- * child process trusts through NODE_EXTRA_CA_CERTS). It answers only the documented ARM operations
+ * A local stand-in for Azure Resource Manager (and AML's run history) on 127.0.0.1: HTTPS with a
+ * throwaway certificate, which in-process tests trust through their clients' agent and the binary's
+ * tests through NODE_EXTRA_CA_CERTS. It answers only the documented ARM operations
  * the CLI may call, checks their api-versions and auth header, and records anything else as
  * unexpected (answered 500).
  */
@@ -78,6 +79,7 @@ export class FakeArm {
   private server?: https.Server;
   private readonly counts = new Map<Operation, number>();
   private readonly pending: import("http").ServerResponse[] = [];
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
 
   constructor(
     private readonly handlers: Partial<Record<Operation, Handler>>,
@@ -108,6 +110,15 @@ export class FakeArm {
     if (this.certFile) fs.rmSync(path.dirname(this.certFile), { recursive: true, force: true });
   }
 
+  /** Resolves once `count` requests for `op` have arrived (at once if they have). */
+  received(op: Operation, count = 1): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => this.calls(op).length >= count;
+      if (check()) return resolve();
+      this.waiters.push({ check, resolve });
+    });
+  }
+
   /** Requests made for one operation, in order. */
   calls(op: Operation): RecordedRequest[] {
     return this.requests.filter((r) => r.operation === op);
@@ -133,6 +144,9 @@ export class FakeArm {
     const [operation, spec] = entry;
     const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), query: u.search, body, at: Date.now() };
     this.requests.push(record);
+    const ready = this.waiters.filter((w) => w.check());
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
     if (record.apiVersion !== spec.apiVersion) {
       this.unexpected.push(`${operation} with api-version ${record.apiVersion} (expected ${spec.apiVersion})`);
       return reply(400, { error: { code: "InvalidApiVersion", message: "unsupported api-version" } });

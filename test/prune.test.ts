@@ -1,13 +1,12 @@
-import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { armError, FakeArm } from "./fake-arm";
-import { main } from "../cli/main";
+import { cli as inProcess, SUB, sampleApp } from "./cli-harness";
 import { checkKeep, planPrune } from "../cli/prune";
 import { deriveNames } from "../lib/core/naming";
-import { dev as devConfig, environments } from "../stacks/environments";
+import { dev as devConfig } from "../stacks/environments";
 
-const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
-const SUB = "00000000-0000-0000-0000-0000000000aa";
 // Named as the stack names them, from the dev config.
 const N = deriveNames(devConfig.projectPrefix, devConfig.name, devConfig.nameSuffix ?? "");
 const EP = N.batchEndpoint;
@@ -19,18 +18,10 @@ interface Result {
   readonly stderr: string;
 }
 
-/** Runs the real CLI as a child process against the ARM stand-in (as test/cli.test.ts does). */
-function cli(arm: FakeArm, url: string, args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, AML_DATAPATH_TEST_TOKEN: "test-token", AML_DATAPATH_ARM_ENDPOINT: url, NODE_EXTRA_CA_CERTS: arm.certFile, AZURE_SUBSCRIPTION_ID: SUB },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the CLI in-process in the sample app (dev synthesized) against the ARM stand-in. */
+async function cli(arm: FakeArm, url: string, args: string[]): Promise<Result> {
+  const r = await inProcess(args, { arm: { arm, url }, cwd: sampleApp([devConfig]) });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 /** `handlers` gets the stand-in's base URL (for nextLinks). */
@@ -70,7 +61,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     deleteBatchDeployment: (_r: unknown, n: number) => ({ status: n === 1 ? 202 : 204, headers: { location: "https://127.0.0.1:1/never-polled", "retry-after": "10" } }),
   });
 
-  test.concurrent("--keep 2 (the default): keeps the default and the one before, deletes exactly the older ones, oldest first, never one still provisioning", async () => {
+  test("--keep 2 (the default): keeps the default and the one before, deletes exactly the older ones, oldest first, never one still provisioning", async () => {
     await withArm(fiveOverTwoPages, async (arm, url) => {
       const r = await cli(arm, url, ["prune-deployments", "--env", "dev"]);
       expect(arm.unexpected).toEqual([]);
@@ -90,7 +81,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     });
   });
 
-  test.concurrent("--dry-run: the same lines, nothing deleted", async () => {
+  test("--dry-run: the same lines, nothing deleted", async () => {
     await withArm(fiveOverTwoPages, async (arm, url) => {
       const r = await cli(arm, url, ["prune-deployments", "--env", "dev", "--dry-run"]);
       expect(arm.unexpected).toEqual([]);
@@ -102,7 +93,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     });
   });
 
-  test.concurrent("the default is kept even when it is not the newest (after a rollback)", async () => {
+  test("the default is kept even when it is not the newest (after a rollback)", async () => {
     await withArm(
       () => ({
         getBatchEndpoint: () => endpoint("pipeline-2b"),
@@ -125,7 +116,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     );
   });
 
-  test.concurrent("--keep 1: only the default (and what is still provisioning) stays", async () => {
+  test("--keep 1: only the default (and what is still provisioning) stays", async () => {
     await withArm(
       () => ({
         getBatchEndpoint: () => endpoint("pipeline-3c"),
@@ -148,7 +139,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     );
   });
 
-  test.concurrent("a 403 reading the endpoint: one sentence naming the role, exit 5, nothing deleted", async () => {
+  test("a 403 reading the endpoint: one sentence naming the role, exit 5, nothing deleted", async () => {
     await withArm(
       () => ({ getBatchEndpoint: () => ({ status: 403, body: armError("AuthorizationFailed", "no access") }) }),
       async (arm, url) => {
@@ -163,7 +154,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     );
   });
 
-  test.concurrent("a 403 on the first delete: stops there (the others would fail alike), exit 5", async () => {
+  test("a 403 on the first delete: stops there (the others would fail alike), exit 5", async () => {
     await withArm(
       () => ({
         getBatchEndpoint: () => endpoint("pipeline-3c"),
@@ -180,7 +171,7 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     );
   });
 
-  test.concurrent("no such endpoint (404): says whether the environment is deployed, exit 1", async () => {
+  test("no such endpoint (404): says whether the environment is deployed, exit 1", async () => {
     await withArm(
       () => ({ getBatchEndpoint: () => ({ status: 404, body: armError("ResourceNotFound", "not found") }) }),
       async (arm, url) => {
@@ -195,32 +186,50 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
 });
 
 describe("prune-deployments without Azure", () => {
-  const inProcess = async (args: string[], configs?: Parameters<typeof main>[3]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    // An ARM endpoint nothing listens on: any request would fail with exit 1, not 2.
-    const vars = { AZURE_SUBSCRIPTION_ID: SUB, AML_DATAPATH_TEST_TOKEN: "t", AML_DATAPATH_ARM_ENDPOINT: "https://127.0.0.1:9" };
-    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false, write: () => undefined }, vars, configs);
-    return { code, out: out.join("\n"), err: err.join("\n") };
+  const offline = async (args: string[], cwd = sampleApp([devConfig])) => {
+    // No stand-in: a request would fail the test.
+    const r = await inProcess(args, { cwd });
+    return { code: r.code, out: r.out, err: r.err };
   };
 
   test.each([["0"], ["-1"], ["1.5"], ["two"], [""]])("--keep %j is a usage error, before any request", async (keep) => {
-    const r = await inProcess(["prune-deployments", "--env", "dev", `--keep=${keep}`]);
+    const r = await offline(["prune-deployments", "--env", "dev", `--keep=${keep}`]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`--keep "${keep}" must be a whole number >= 1`);
   });
 
   test("an environment on the classic pipeline endpoint has no deployments to prune: usage error", async () => {
-    const classic = { ...devConfig, pipeline: { ...devConfig.pipeline, invocation: { style: "classicPipelineEndpoint" as const, pipelineEndpointId: "11111111-2222-3333-4444-555555555555" } } };
-    const r = await inProcess(["prune-deployments", "--env", "dev"], [classic]);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain(`environment "dev" starts runs through a classic pipeline endpoint`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "classic-app-"));
+    const rg = `/subscriptions/${SUB}/resourceGroups/rg-legacy`;
+    fs.writeFileSync(
+      path.join(dir, "aml-datapath.json"),
+      JSON.stringify({
+        environments: [
+          {
+            name: "legacy",
+            data_factory_id: `${rg}/providers/Microsoft.DataFactory/factories/adf-legacy`,
+            adf_pipeline_name: "datapath",
+            workspace_id: `${rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-legacy`,
+            location: "westeurope",
+            input_datastore_name: "input_data",
+            invocation_style: "classicPipelineEndpoint",
+          },
+        ],
+      }),
+    );
+    try {
+      const r = await offline(["prune-deployments", "--env", "legacy"], dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`environment "legacy" starts runs through a classic pipeline endpoint`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("help lists the command and its options", async () => {
-    const usage = await inProcess(["help"]);
-    expect(usage.out).toContain(`aml-datapath prune-deployments --env <${environments.map((e) => e.name).join("|")}> [--keep <n>] [--dry-run]`);
-    const help = await inProcess(["prune-deployments", "--help"]);
+    const usage = await offline(["help"]);
+    expect(usage.out).toContain("aml-datapath prune-deployments --env <dev> [--keep <n>] [--dry-run]");
+    const help = await offline(["prune-deployments", "--help"]);
     expect(help.code).toBe(0);
     expect(help.out).toContain("--keep <n>");
     expect(help.out).toContain("--dry-run");

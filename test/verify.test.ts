@@ -1,4 +1,3 @@
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -6,12 +5,10 @@ import { armError, FakeArm, Operation, RecordedRequest, Reply } from "./fake-arm
 import { envStack, shared, synthJson, TfJson } from "./helpers";
 import { Arm, compareSubset } from "../cli/verify";
 import { parseRef, StackModel, templateParts, Unresolved } from "../cli/stack-model";
-import { main } from "../cli/main";
+import { cli as inProcess, SUB } from "./cli-harness";
 import { deriveNames } from "../lib/core/naming";
 import { dev as devConfig } from "../stacks/environments";
 
-const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
-const SUB = "00000000-0000-0000-0000-0000000000aa";
 const N = deriveNames(devConfig.projectPrefix, devConfig.name, devConfig.nameSuffix ?? "");
 const RG = `/subscriptions/${SUB}/resourceGroups/${N.resourceGroup}`;
 const CHDIR = path.join("cdktf.out", "stacks", "dev");
@@ -209,19 +206,10 @@ function project(json: TfJson | undefined): string {
   return dir;
 }
 
-/** Runs the real CLI in `cwd` against the stand-in. */
-function cli(arm: FakeArm, url: string, cwd: string, args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, AML_DATAPATH_TEST_TOKEN: "test-token", AML_DATAPATH_ARM_ENDPOINT: url, NODE_EXTRA_CA_CERTS: arm.certFile, AZURE_SUBSCRIPTION_ID: SUB },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the CLI in-process in `cwd` (the project) against the stand-in. */
+async function cli(arm: FakeArm, url: string, cwd: string, args: string[]): Promise<Result> {
+  const r = await inProcess(args, { arm: { arm, url }, cwd });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 /** Serve `live` (changed by `change`), run verify in a project with the dev stack, and clean up. */
@@ -256,7 +244,7 @@ const itemLines = (stdout: string) => stdout.split("\n").filter((l) => /^(ok|mis
 jest.setTimeout(60_000);
 
 describe("aml-datapath verify against a local ARM stand-in", () => {
-  test.concurrent("everything as the stack says: one ok line per item, GETs only, exit 0 (a 429 is waited out)", async () => {
+  test("everything as the stack says: one ok line per item, GETs only, exit 0 (a 429 is waited out)", async () => {
     const json = stack();
     const r = await verify(() => undefined, {
       listRoleDefinitions: (req, n) =>
@@ -299,7 +287,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     expect(r.stdout).not.toContain("restore");
   });
 
-  test.concurrent("a deleted component version is missing, with the -replace that restores it; --json says the same", async () => {
+  test("a deleted component version is missing, with the -replace that restores it; --json says the same", async () => {
     const json = stack();
     const processVersion = find(json, "azapi_resource_action", "process-component_version");
     const id = String(oracle(json).resolve(processVersion.block.resource_id));
@@ -322,7 +310,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     ]);
   });
 
-  test.concurrent("a hand-edited ADF pipeline differs, naming the activity's field (and a field added by hand)", async () => {
+  test("a hand-edited ADF pipeline differs, naming the activity's field (and a field added by hand)", async () => {
     const json = stack();
     const pipeline = find(json, "azapi_resource", "adf_pipeline");
     const id = `${RG}/providers/Microsoft.DataFactory/factories/${N.dataFactory}/pipelines/${String(pipeline.block.name)}`;
@@ -347,7 +335,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     expect(r.stdout).toContain(`  restore: terraform -chdir=${CHDIR} apply -replace=${pipeline.address}`);
   });
 
-  test.concurrent("a stopped trigger differs, with the az command that starts it", async () => {
+  test("a stopped trigger differs, with the az command that starts it", async () => {
     const json = stack();
     const trigger = find(json, "azurerm_data_factory_trigger_blob_event", "blob-event");
     const id = `${RG}/providers/Microsoft.DataFactory/factories/${N.dataFactory}/triggers/${String(trigger.block.name)}`;
@@ -364,7 +352,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     );
   });
 
-  test.concurrent("a missing role assignment (or one for another principal) is missing, with the -replace that restores it", async () => {
+  test("a missing role assignment (or one for another principal) is missing, with the -replace that restores it", async () => {
     const json = stack();
     const scientist = find(json, "azurerm_role_assignment", "workspace-data-scientist");
     const reader = find(json, "azurerm_role_assignment", "factory_input-reader");
@@ -390,7 +378,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     expect(r.stdout).toContain(`restore all: terraform -chdir=${CHDIR} apply -replace=${reader.address} -replace=${scientist.address}`);
   });
 
-  test.concurrent("an answer that is neither 200 nor 404 makes that item unreadable: an error line, exit 1", async () => {
+  test("an answer that is neither 200 nor 404 makes that item unreadable: an error line, exit 1", async () => {
     const json = stack();
     const trigger = find(json, "azurerm_data_factory_trigger_blob_event", "blob-event");
     const r = await verify(() => undefined, { getTrigger: () => ({ status: 400, body: armError("BadRequest", "no such thing") }) });
@@ -404,7 +392,7 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     expect(r.stdout).toContain("1 unreadable");
   });
 
-  test.concurrent("no permission (HTTP 403) exits 5 with one message naming the role it needs", async () => {
+  test("no permission (HTTP 403) exits 5 with one message naming the role it needs", async () => {
     const r = await verify(() => undefined, { listRoleAssignments: () => ({ status: 403, body: armError("AuthorizationFailed", "The client does not have authorization") }) });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain("Access denied: HTTP 403 reading /subscriptions/");
@@ -412,15 +400,17 @@ describe("aml-datapath verify against a local ARM stand-in", () => {
     expect(itemLines(r.stdout)).toEqual([]);
   });
 
-  test.concurrent("no synthesized stack: exit 2, nothing sent, says to run npm run synth", async () => {
+  test("no synthesized stack: exit 2, nothing sent, says how to synthesize", async () => {
     const r = await verify(() => undefined, {}, [], false);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no synthesized stack for "dev"');
+    expect(r.stderr).toContain('unknown environment "dev": No environments found');
     expect(r.stderr).toContain("npm run synth");
     expect(r.arm.requests).toEqual([]);
-    const elsewhere = await verify(() => undefined, {}, ["--stack-dir", "no/such/dir"], false);
+    const elsewhere = await verify(() => undefined, {}, ["--stack-dir", "no/such/dir"]);
     expect(elsewhere.code).toBe(2);
-    expect(elsewhere.stderr).toContain(path.join("no", "such", "dir", "cdk.tf.json"));
+    expect(elsewhere.stderr).toContain(`no synthesized stack for "dev" (`);
+    expect(elsewhere.stderr).toContain(`${path.join("no", "such", "dir", "cdk.tf.json")} does not exist`);
+    expect(elsewhere.arm.requests).toEqual([]);
   });
 });
 
@@ -519,7 +509,7 @@ describe("verify's comparison and reference resolution", () => {
         return { status: req.url.includes("/gone") ? 404 : 200, bodyAsText: JSON.stringify({ url: req.url }), headers: new Map() };
       },
     };
-    const arm = new Arm({ ml, armEndpoint: "https://arm" } as unknown as ConstructorParameters<typeof Arm>[0], 1000, 4);
+    const arm = new Arm({ ml, armEndpoint: "https://arm" } as unknown as ConstructorParameters<typeof Arm>[0], () => new AbortController().signal, 4);
     const ids = Array.from({ length: 12 }, (_, i) => `/subscriptions/S/x/${i % 10}`);
     const got = await Promise.all([...ids.map((id) => arm.resource(id, "2024-04-01")), arm.resource("/subscriptions/S/gone", "2024-04-01")]);
     expect(most).toBe(4);
@@ -529,12 +519,16 @@ describe("verify's comparison and reference resolution", () => {
   });
 
   test("verify --help names its options; it is in the command list", async () => {
-    const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), isTty: false, write: () => undefined };
-    expect(await main(["verify", "--help"], io)).toBe(0);
-    expect(out.join("\n")).toMatch(/--stack-dir <dir>[\s\S]*--json[\s\S]*--request-timeout/);
-    out.length = 0;
-    expect(await main(["help"], io)).toBe(0);
-    expect(out.join("\n")).toContain("aml-datapath verify --env <dev|test|prod>");
+    const cwd = project(stack());
+    try {
+      const help = await inProcess(["verify", "--help"], { cwd });
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(/--stack-dir <dir>[\s\S]*--json[\s\S]*--request-timeout/);
+      const usage = await inProcess(["help"], { cwd });
+      expect(usage.code).toBe(0);
+      expect(usage.out).toContain("aml-datapath verify --env <dev> [--stack-dir <dir>] [--json]");
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
  * teams that do not synthesize first.
  */
 import { TerraformOutput, TerraformStack, Token } from "cdktf";
-import type { DatapathPipeline, DatapathPipelineProps } from "./datapath-pipeline";
+import type { DatapathPipeline } from "./datapath-pipeline";
 
 /** The output's name is this prefix and the pipeline's name (one output per pipeline). */
 export const CLI_MANIFEST_PREFIX = "aml_datapath_";
@@ -40,6 +40,14 @@ export interface CliManifest {
   readonly deployment_retention: number;
 }
 
+/** What the manifest takes from the pipeline's platform: ids and names as the pipeline resolved them. */
+export interface CliManifestRefs {
+  readonly dataFactoryId?: unknown;
+  readonly workspaceId?: unknown;
+  readonly location?: unknown;
+  readonly inputDatastoreName?: unknown;
+}
+
 const PIPELINE_NAME = /^[a-z][a-z0-9_]{1,29}$/;
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -48,7 +56,7 @@ const text = (v: unknown): string | undefined => (typeof v === "string" ? v : un
  * (its problems are reported and fail the synth anyway); neither does a second pipeline of the same
  * name in one stack (two pipelines of one name would collide in the workspace too).
  */
-export function addCliManifest(pipeline: DatapathPipeline, props: DatapathPipelineProps): TerraformOutput | undefined {
+export function addCliManifest(pipeline: DatapathPipeline, props: CliManifestRefs): TerraformOutput | undefined {
   const name = pipeline.name;
   if (typeof name !== "string" || Token.isUnresolved(name) || !PIPELINE_NAME.test(name)) return undefined;
   const stack = TerraformStack.of(pipeline);
