@@ -8,3 +8,4 @@ export * from "./tokens";
 export * from "./azure-lists";
 export * from "./moves";
 export * from "./paths";
+export * from "./arm";

@@ -1,5 +1,14 @@
 import { IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
+// cdktf computes logical ids with this (pinned peer dependency); former addresses are computed the same way.
+import { makeUniqueId } from "cdktf/lib/private/unique";
+
+/** The address a resource of `type` has (or had) as the child `id` of `parent`: what cdktf names it. */
+export function addressAt(parent: IConstruct, type: string, id: string): string {
+  const scopes = parent.node.scopes;
+  const below = scopes.slice(scopes.indexOf(TerraformStack.of(parent)) + 1).map((c) => c.node.id);
+  return `${type}.${makeUniqueId([...below, id])}`;
+}
 
 // Kept on the stack itself (node metadata), like the problems in validation.ts: no module state.
 const MOVE = "aml-datapath/move";

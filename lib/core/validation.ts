@@ -1,5 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import { IConstruct } from "constructs";
-import { TerraformElement, TerraformStack, Token } from "cdktf";
+import { App, TerraformElement, TerraformStack, Token } from "cdktf";
 
 /** A GUID (subscription, run, pipeline endpoint ids). */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -135,6 +137,64 @@ export function reportProblems(scope: IConstruct, problems: readonly Problem[]):
   for (const p of fresh) scope.node.addMetadata(PROBLEM, p);
   const stack = scope.node.scopes.find((s) => TerraformStack.isStack(s));
   if (stack && !stack.node.tryFindChild(GUARD_ID)) new ProblemGuard(stack, GUARD_ID);
+  guardSynth(scope.node.root);
+}
+
+// Marks an app whose synth() is guarded (a symbol in the global registry: two copies of this library share it).
+const GUARDED = Symbol.for("aml-datapath/guarded-synth");
+
+/**
+ * Make a plain `app.synth()` of an app with problems end like `synthApp` does for this repository's
+ * own app: every problem at once, before cdktf prepares or writes any stack, and nothing left behind
+ * (the empty `stacks/` folder and output folder cdktf creates when the App is constructed are
+ * removed). The error is still thrown, so a caller (or a test) can catch it. When nothing catches it,
+ * Node would print it with the source line of the throw, a caret and its version around it, which no
+ * property of an error can suppress: so only for this error, and only until the next turn of the
+ * event loop, an `uncaughtException` listener prints the problems alone and sets exit code 1.
+ * With `DEBUG` set, the error is left to Node as it is (stack trace and cause included).
+ */
+function guardSynth(root: IConstruct): void {
+  if (!App.isApp(root) || (root as unknown as Record<symbol, unknown>)[GUARDED]) return;
+  const app = root;
+  const synth = app.synth.bind(app);
+  Object.defineProperty(app, GUARDED, { value: true });
+  app.synth = (): void => {
+    try {
+      throwIfProblems(app);
+      synth();
+    } catch (e) {
+      if (!(e instanceof Error) || e.name !== "ConfigValidationError") throw e;
+      removeIfEmpty(path.join(app.outdir, "stacks"));
+      removeIfEmpty(app.outdir);
+      if (!process.env.DEBUG) reportIfUncaught(e);
+      throw e;
+    }
+  };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  } catch {
+    // Not there, or not ours to remove: nothing to clean up.
+  }
+}
+
+/** Print `error`'s message alone (exit code 1) if nothing catches it in this turn of the event loop. */
+function reportIfUncaught(error: Error): void {
+  const listener = (thrown: unknown): void => {
+    process.off("uncaughtException", listener);
+    if (thrown === error) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+    } else if (process.listenerCount("uncaughtException") === 0) {
+      // Another error while ours was caught: end the way Node would have without this listener.
+      process.stderr.write(`${thrown instanceof Error ? (thrown.stack ?? String(thrown)) : String(thrown)}\n`);
+      process.exit(1);
+    }
+  };
+  process.on("uncaughtException", listener);
+  setImmediate(() => process.off("uncaughtException", listener)).unref();
 }
 
 /** Every problem reported under `scope`, in tree order (a stack's config before its constructs). */
@@ -174,7 +234,7 @@ export class Checker {
 
   /** A required string matching `pattern`; `rule` describes the pattern. */
   name(property: string, value: unknown, pattern: RegExp, rule: string): boolean {
-    if (typeof value !== "string") return this.fail(property, value, `must be a string that ${rule.replace(/^must /, "")}`);
+    if (typeof value !== "string") return this.fail(property, value, `must be a string that ${rule.replace(/^must be /, "is ").replace(/^must /, "")}`);
     return pattern.test(value) ? true : this.fail(property, value, rule);
   }
 
@@ -238,6 +298,25 @@ export class Checker {
     return problem ? this.fail(property, value, problem) : true;
   }
 }
+
+/**
+ * `value` when it is a construct with each of `strings` a string and each of `methods` a function
+ * (an `IMlWorkspace`, an `IComputeCluster`, ...); anything else is reported under `property` as
+ * `must be <what>`, and undefined returned.
+ */
+export function checkReference<T>(c: Checker, property: string, value: unknown, shape: { readonly strings: readonly string[]; readonly methods?: readonly string[] }, what: string): T | undefined {
+  const v = value as Record<string, unknown>;
+  const fits = isObject(value) && "node" in value && shape.strings.every((f) => typeof v[f] === "string") && (shape.methods ?? []).every((m) => typeof v[m] === "function");
+  if (fits) return value as T;
+  c.fail(property, describeValue(value), `must be ${what}`);
+  return undefined;
+}
+
+/** A construct by its path, anything else as it is (for problem messages: a construct does not serialize). */
+export const describeValue = (value: unknown): unknown => {
+  const node = isObject(value) ? (value as Partial<IConstruct>).node : undefined;
+  return node && typeof node.path === "string" ? `<construct ${node.path}>` : value;
+};
 
 /** A plain object (not null, not a list). */
 export const isObject = (value: unknown): value is object => typeof value === "object" && value !== null && !Array.isArray(value);
