@@ -88,7 +88,7 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
     `prod: network.deployerIpAllowList[2] "203.0.113.300" must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)`,
   ]],
   ["classic style without an endpoint id", devWith((c) => (c.pipeline = { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" } as never })), [
-    `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that be the GUID of an AML v1 published pipeline endpoint`,
+    `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that is the GUID of an AML v1 published pipeline endpoint`,
   ]],
   ["prod without delete protection", prodWith((c) => set(c.protection, "preventDestroy", false)), [`prod: protection.preventDestroy false must be true in the prod tier (delete protection)`]],
   ["prod on the public profile", prodWith((c) => (c.network = { profile: "public" })), [`prod: network.profile "public" must be "private" in the prod tier`]],
