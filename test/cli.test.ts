@@ -439,6 +439,17 @@ describe("aml-datapath cancel", () => {
     expect(r.out).toContain("No AML job had been started by this run.");
   });
 
+  test("Ctrl-C while waiting for an invoke in flight: exit 130, and the command to run again to cancel its job", async () => {
+    const r = await against(
+      { getRun: () => run("InProgress"), queryActivityRuns: () => ({ status: 200, body: { value: [activity("Invoke batch endpoint", "WebActivity", "InProgress")] } }), cancelRun: () => ({ status: 200 }) },
+      ["cancel", RUN, "--env", "dev"],
+      { onOut: (line, abort) => line.startsWith("Waiting for the batch endpoint invoke") && abort() },
+    );
+    expect(r.code).toBe(130);
+    expect(r.err).toContain(`Run \`aml-datapath cancel ${RUN} --env dev\` again to cancel it.`);
+    expect(r.arm.calls("queryActivityRuns")).toHaveLength(1);
+  });
+
   test("a run that already ended with its job: nothing is cancelled, a clear message, exit 0", async () => {
     const r = await against({ getRun: () => run("Succeeded"), queryActivityRuns: () => activities(true), getJob: job("Completed") }, ["cancel", RUN, "--env", "dev"]);
     expect(r.arm.unexpected).toEqual([]);

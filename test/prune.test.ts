@@ -81,6 +81,24 @@ describe("aml-datapath prune-deployments against the ARM stand-in", () => {
     });
   });
 
+  test("Ctrl-C before the deletions: exit 130, nothing deleted, says to run it again", async () => {
+    let url = "";
+    const arm = new FakeArm(fiveOverTwoPages(() => url));
+    url = await arm.start();
+    try {
+      const r = await inProcess(["prune-deployments", "--env", "dev"], {
+        arm: { arm, url },
+        cwd: sampleApp([devConfig]),
+        onOut: (line, abort) => line === "delete pipeline-2b (Failed)" && abort(),
+      });
+      expect(r.code).toBe(130);
+      expect(arm.calls("deleteBatchDeployment")).toEqual([]);
+      expect(r.err).toContain(`Interrupted: deletion requested for 0 of 2 deployment(s) of batch endpoint ${EP}; run prune-deployments again for the rest.`);
+    } finally {
+      await arm.stop();
+    }
+  });
+
   test("--dry-run: the same lines, nothing deleted", async () => {
     await withArm(fiveOverTwoPages, async (arm, url) => {
       const r = await cli(arm, url, ["prune-deployments", "--env", "dev", "--dry-run"]);
