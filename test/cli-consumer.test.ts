@@ -235,7 +235,7 @@ describe("where the environments come from", () => {
   });
 
   /** A copy of the sample app's dev stack with `change` applied, as the only stack of a new app. */
-  const changedDev = (change: (json: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const changedDev = (change: (json: Record<string, any>) => void) => {
     const json = JSON.parse(fs.readFileSync(path.join(sampleApp([devConfig]), "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8"));
     change(json);
     const d = appFolder("changed-dev");
