@@ -78,7 +78,9 @@ export function addCliManifest(pipeline: DatapathPipeline, props: CliManifestRef
   for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
   // In the stack's scope, so the output keeps this name wherever the pipeline sits in the tree.
   const output = new TerraformOutput(stack, id, {
-    value,
+    // As a token: cdktf 0.21 checks a plain object output with util.isArray, which Node 22+ reports as
+    // deprecated (DEP0044) on every synth; a token is resolved to the same JSON without that check.
+    value: Token.asAny(value),
     description: `What the aml-datapath CLI needs to find pipeline ${name} (${pipeline.node.path}); it reads it from the synthesized stack`,
   });
   output.overrideLogicalId(id);
