@@ -8,7 +8,7 @@ import { NETWORK_PROFILES } from "../lib/aspects/rule";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
 import { Checker, GUID_PATTERN, isObject, isSubnetOf, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
 import { AlertSettings } from "../lib/platform/alerts";
-import { AZURE_REGIONS } from "../lib/core/azure-lists";
+import { checkRegion } from "../lib/core/arm";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
 
 /**
@@ -273,9 +273,8 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig, 
   if (cfg.nameSuffix !== undefined) {
     c.name("nameSuffix", cfg.nameSuffix, /^[a-z0-9]{0,6}$/, "must be 0-6 lowercase letters or digits");
   }
-  if (c.name("location", cfg.location, /^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope") && !AZURE_REGIONS.has(cfg.location)) {
-    c.fail("location", cfg.location, "is not an Azure region (e.g. westeurope; the list is in lib/core/azure-lists.ts)");
-  }
+  // The rule every construct with a region applies too (lib/core/arm.ts).
+  checkRegion(c, "location", cfg.location);
   checkDerivedNames(c, cfg);
   if (cfg.subscriptionId !== undefined) {
     c.name("subscriptionId", cfg.subscriptionId, GUID_PATTERN, "must be a subscription GUID");

@@ -7,7 +7,7 @@ import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
 import { ComputeCluster } from "../lib/platform/compute-cluster";
 import { DataFactory } from "../lib/platform/data-factory";
-import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
+import { DatapathPipeline, startRunCommand } from "../lib/pipeline/datapath-pipeline";
 import { ROLES } from "../lib/core/roles";
 import { AzapiProvider } from "../lib/core/azapi";
 import { deriveNames, DerivedNames } from "../lib/core/naming";
@@ -56,11 +56,8 @@ export const STACK_SUPPRESSIONS = [
   },
 ] as const;
 
-/** A ready-to-paste Azure CLI command that starts one run on `relativePath`. */
-export function startRunCommand(resourceGroup: string, factory: string, pipeline: string, datastore: string, relativePath: string): string {
-  const parameters = JSON.stringify({ datastore_name: datastore, relative_path: relativePath });
-  return `az datafactory pipeline create-run --resource-group ${resourceGroup} --factory-name ${factory} --name ${pipeline} --parameters '${parameters}'`;
-}
+/** A ready-to-paste Azure CLI command that starts one run (moved to the pipeline's module; `DatapathPipeline.addOutputs` uses it). */
+export { startRunCommand };
 
 /** The config fields a derived name is made from, and the name's own label. */
 const nameFrom = (kind: keyof DerivedNames): string[] => ["projectPrefix", "name", "nameSuffix", DERIVED_NAME_LABELS[kind]];
@@ -100,8 +97,6 @@ function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void
       location: ["location"],
       name: nameFrom("dataFactory"),
       resourceGroupName: nameFrom("resourceGroup"),
-      "workspace.name": nameFrom("mlWorkspace"),
-      "workspace.resourceGroupName": nameFrom("resourceGroup"),
       authentication: ["dataFactoryAuthentication"],
     },
     network: { name: nameFrom("resourceGroup"), location: ["location"], addressSpace: ["network.addressSpace"], subnetPrefix: ["network.subnetPrefix"] },
@@ -116,11 +111,8 @@ function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void
     pipeline: {
       name: ["pipeline.name"],
       endpointName: nameFrom("batchEndpoint"),
-      location: ["location"],
-      computeMaxNodes: ["cluster.maxNodes"],
-      storageAccountName: nameFrom("storageAccount"),
-      inputDatastoreName: ["data.inputDatastore"],
-      outputDatastoreName: ["data.outputDatastore"],
+      // "must differ from inputDatastore": the same mistake as the config's check of the two.
+      outputDatastore: ["data.outputDatastore", "data.outputContainer"],
       defaultRelativePath: ["data.defaultRelativePath"],
       invocation: ["pipeline.invocation"],
       parallel: ["pipeline.parallel"],
@@ -180,7 +172,7 @@ export class DatapathStack extends TerraformStack {
     const blobEndpoint = config.network.profile === "private" ? this.addPrivateNetwork(config, config.network, tags) : undefined;
     this.pipeline = this.addPipeline(config, tags, blobEndpoint);
     this.securityPack = this.applySecurityPack(config);
-    this.addOutputs(config);
+    this.addOutputs();
   }
 
   private applySecurityPack(config: EnvironmentConfig): SecurityRulePack {
@@ -307,48 +299,48 @@ export class DatapathStack extends TerraformStack {
 
   private addDatastore(id: string, container: string, name: string, tags: Record<string, string>): BlobDatastore {
     return new BlobDatastore(this, id, {
-      workspaceId: this.workspace.workspaceId,
-      storageAccountId: this.workspace.storageAccountId,
+      workspace: this.workspace,
       containerName: container,
       datastoreName: name,
-      workspacePrincipalId: this.workspace.workspacePrincipalId,
       preventDestroy: this.config.protection.preventDestroy,
       tags,
     });
   }
 
+  /** The cluster, reading the input container and writing the output container (and nothing else). */
   private addCluster(config: EnvironmentConfig, tags: Record<string, string>): ComputeCluster {
-    return new ComputeCluster(this, "cluster", {
-      workspaceId: this.workspace.workspaceId,
-      location: config.location,
+    const cluster = new ComputeCluster(this, "cluster", {
+      workspace: this.workspace,
       name: this.names.computeCluster,
       ...config.cluster,
       inManagedNetwork: config.network.profile === "private",
-      inputContainerIds: [this.inputData.containerId],
-      outputContainerIds: [this.outputData.containerId],
       tags,
     });
+    this.inputData.grantRead(cluster);
+    this.outputData.grantReadWrite(cluster);
+    return cluster;
   }
 
   private addFactory(config: EnvironmentConfig, tags: Record<string, string>): DataFactory {
     const n = this.names;
     const ws = this.workspace;
     const privateNet = config.network.profile === "private";
-    return new DataFactory(this, "factory", {
+    const factory = new DataFactory(this, "factory", {
       name: n.dataFactory,
       location: config.location,
       resourceGroupName: ws.resourceGroupName,
-      workspace: { id: ws.workspaceId, name: n.mlWorkspace, resourceGroupName: n.resourceGroup },
+      workspace: ws,
       publicNetworkEnabled: !privateNet,
       // Private profile: Web activities run in the factory's managed VNet and reach the workspace privately.
       managedVirtualNetworkEnabled: privateNet,
       managedPrivateEndpoints: privateNet ? [{ name: "aml-workspace", targetResourceId: ws.workspaceId, subresourceName: "amlworkspace" }] : undefined,
       authentication: config.dataFactoryAuthentication,
-      inputContainerIds: [this.inputData.containerId],
-      // Batch jobs access data as their caller: the factory writes each run's output.
-      outputContainerIds: [this.outputData.containerId],
       tags,
     });
+    // Batch jobs access data as their caller: the factory reads each run's input and writes its output.
+    this.inputData.grantRead(factory);
+    this.outputData.grantReadWrite(factory);
+    return factory;
   }
 
   /** Logs of every resource into the environment's workspace, the queries over them, and alerts. */
@@ -356,9 +348,11 @@ export class DatapathStack extends TerraformStack {
     const ws = this.workspace;
     const factory = this.factory;
     const monitoring = config.monitoring;
+    // The stack always creates it (it names it).
+    const logs = ws.logAnalyticsWorkspace!;
     if (monitoring.diagnostics ?? true) {
       new Diagnostics(this, "diagnostics", {
-        logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id,
+        logAnalyticsWorkspaceId: logs.id,
         targets: {
           mlWorkspaceId: ws.workspaceId,
           dataFactoryId: factory.id,
@@ -368,14 +362,14 @@ export class DatapathStack extends TerraformStack {
         },
       });
     }
-    new SavedQueries(this, "saved-queries", { logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id });
+    new SavedQueries(this, "saved-queries", { logAnalyticsWorkspaceId: logs.id });
     new Alerts(this, "alerts", {
       namePrefix: `${config.projectPrefix}-${config.name}`,
       resourceGroupName: ws.resourceGroupName,
       location: config.location,
       dataFactoryId: factory.id,
       mlWorkspaceId: ws.workspaceId,
-      logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id,
+      logAnalyticsWorkspaceId: logs.id,
       emailReceivers: monitoring.alertEmailReceivers,
       settings: monitoring.alerts,
       tags,
@@ -440,28 +434,17 @@ export class DatapathStack extends TerraformStack {
   }
 
   private addPipeline(config: EnvironmentConfig, tags: Record<string, string>, blobEndpoint: PrivateEndpoints["endpoints"][string] | undefined): DatapathPipeline {
-    const n = this.names;
     const ws = this.workspace;
-    const cluster = this.cluster;
-    const factory = this.factory;
     const p = config.pipeline;
     return new DatapathPipeline(this, "pipeline", {
       name: p.name,
-      endpointName: n.batchEndpoint,
-      workspaceId: ws.workspaceId,
-      location: config.location,
-      // A reference, so the deployment is created after (and destroyed before) the cluster.
-      computeClusterName: cluster.name,
-      computeMaxNodes: config.cluster.maxNodes,
-      computePrincipalId: cluster.principalId,
-      workspacePrincipalId: ws.workspacePrincipalId,
-      storageAccountId: ws.storageAccountId,
-      storageAccountName: n.storageAccount,
-      dataFactoryId: factory.id,
-      linkedServiceName: factory.linkedService.name,
-      integrationRuntimeName: factory.integrationRuntime?.name,
-      inputDatastoreName: config.data.inputDatastore,
-      outputDatastoreName: config.data.outputDatastore,
+      endpointName: this.names.batchEndpoint,
+      workspace: ws,
+      // The cluster's name is a reference, so the deployment is created after (and destroyed before) the cluster.
+      cluster: this.cluster,
+      factory: this.factory,
+      inputDatastore: this.inputData,
+      outputDatastore: this.outputData,
       defaultRelativePath: config.data.defaultRelativePath,
       invocation: p.invocation,
       parallel: p.parallel,
@@ -487,27 +470,13 @@ export class DatapathStack extends TerraformStack {
     });
   }
 
-  private addOutputs(config: EnvironmentConfig): void {
-    const n = this.names;
+  /** The platform's names, and the pipeline's outputs (how to start a run): `DatapathPipeline.addOutputs`. */
+  private addOutputs(): void {
     const { workspace: ws, factory, cluster, inputData: input, pipeline } = this;
     new TerraformOutput(this, "workspace_name", { value: ws.workspaceName });
     new TerraformOutput(this, "data_factory_name", { value: factory.name });
     new TerraformOutput(this, "compute_cluster_name", { value: cluster.name });
     new TerraformOutput(this, "input_datastore_name", { value: input.datastoreName });
-    new TerraformOutput(this, "adf_pipeline_name", { value: pipeline.adfPipelineName });
-    if (pipeline.batchEndpoint) {
-      new TerraformOutput(this, "batch_endpoint_name", { value: pipeline.endpointName });
-      new TerraformOutput(this, "batch_endpoint_scoring_uri", { value: pipeline.scoringUri });
-      new TerraformOutput(this, "invoke_body_template", { value: pipeline.invokeBodyTemplate() });
-      new TerraformOutput(this, "batch_deployment_name", { value: pipeline.batchEndpoint.deploymentName, description: "This version's deployment: the endpoint's default" });
-      new TerraformOutput(this, "batch_deployment_retention", {
-        value: pipeline.deploymentRetention,
-        description: "Deployments aml-datapath prune-deployments keeps on the endpoint (the default included)",
-      });
-    }
-    new TerraformOutput(this, "start_run_command", {
-      description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
-      value: startRunCommand(n.resourceGroup, n.dataFactory, pipeline.adfPipelineName, config.data.inputDatastore, config.data.defaultRelativePath),
-    });
+    pipeline.addOutputs();
   }
 }

@@ -1,4 +1,7 @@
-import { DataFactory } from "../lib/platform/data-factory";
+import { Construct } from "constructs";
+import { DataFactory, DataFactoryProps } from "../lib/platform/data-factory";
+import { MlWorkspace } from "../lib/platform/ml-workspace";
+import { resolvedText } from "../lib/core/tokens";
 import { armIds } from "./azure-ids";
 import { bareStack, parseTemplatedJson, problemsOf, refTo, resourcesOf, single, synthJson } from "./helpers";
 
@@ -6,18 +9,14 @@ const ids = armIds("00000000-0000-0000-0000-00000000abcd", "rg-ml");
 const WS_ID = ids.workspace("mlw-demo");
 const KV = ids.keyVault("kv-demo");
 const CONTAINER = ids.container("st", "in");
-const workspace = { id: WS_ID, name: "mlw-demo", resourceGroupName: "rg-ml" };
+/** The existing workspace the factory drives. */
+const workspaceIn = (scope: Construct) => MlWorkspace.fromAttributes(scope, "ws", { workspaceId: WS_ID, location: "westeurope", storageAccountId: ids.storage("stdemo") });
+const factory = (props: Omit<DataFactoryProps, "workspace">, stack = bareStack()) => new DataFactory(stack, "adf", { workspace: workspaceIn(stack), ...props });
 
 describe("DataFactory", () => {
   test("MSI by default: identity, public network off, AzureML Data Scientist scoped to the workspace only", () => {
     const stack = bareStack();
-    new DataFactory(stack, "adf", {
-      name: "adf-demo",
-      location: "westeurope",
-      resourceGroupName: "rg-ml",
-      workspace,
-      inputContainerIds: [CONTAINER],
-    });
+    factory({ name: "adf-demo", location: "westeurope", resourceGroupName: "rg-ml", inputContainerIds: [CONTAINER] }, stack);
     const json = synthJson(stack);
     expect(single(json, "azurerm_data_factory")).toMatchObject({
       name: "adf-demo",
@@ -44,11 +43,10 @@ describe("DataFactory", () => {
 
   test("service principal: the key is a Key Vault secret reference, never inline", () => {
     const stack = bareStack();
-    const adf = new DataFactory(stack, "adf", {
+    const adf = factory({
       name: "adf-demo",
       location: "westeurope",
       resourceGroupName: "rg-ml",
-      workspace,
       authentication: {
         type: "ServicePrincipal",
         servicePrincipalId: "33333333-3333-3333-3333-333333333333",
@@ -56,7 +54,7 @@ describe("DataFactory", () => {
         keyVaultId: KV,
         secretName: "aml-sp-key",
       },
-    });
+    }, stack);
     const json = synthJson(stack);
     const kvls = single(json, "azurerm_data_factory_linked_service_key_vault");
     expect(kvls).toMatchObject({ key_vault_id: KV, name: "AzureMLServiceKeyVault" });
@@ -81,28 +79,49 @@ describe("DataFactory", () => {
       problemsOf(() =>
         new DataFactory(bareStack(), "adf", {
           name: "adf--x",
-          location: "westeurope",
+          location: "West Europe",
           resourceGroupName: "rg-ml",
-          workspace: { id: "mlw-demo", name: "mlw-demo", resourceGroupName: "rg-ml" },
+          workspace: { id: "mlw-demo", name: "mlw-demo", resourceGroupName: "rg-ml" } as never,
           authentication: { type: "ServicePrincipal", servicePrincipalId: "", tenantId: "t", keyVaultId: KV, secretName: "bad secret" },
         }),
       ),
     ).toEqual([
       `test/adf: name "adf--x" must be 3-63 letters, digits or single '-' between them`,
-      `test/adf: workspace.id "mlw-demo" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+      `test/adf: location "West Europe" must be an Azure region name such as westeurope`,
+      `test/adf: workspace {"id":"mlw-demo","name":"mlw-demo","resourceGroupName":"rg-ml"} must be a workspace: an MlWorkspace, or MlWorkspace.fromAttributes(scope, id, { workspaceId, location, storageAccountId })`,
       `test/adf: authentication.servicePrincipalId "" must be a non-empty string`,
       `test/adf: authentication.secretName "bad secret" must be 1-127 letters, digits or '-'`,
     ]);
     expect(
-      problemsOf(() =>
-        new DataFactory(bareStack(), "adf", {
-          name: "adf-ok",
-          location: "westeurope",
-          resourceGroupName: "rg-ml",
-          workspace,
-          authentication: { type: "Key" } as never,
-        }),
-      ),
+      problemsOf(() => factory({ name: "adf-ok", location: "westeurope", resourceGroupName: "rg-ml", authentication: { type: "Key" } as never })),
     ).toEqual([`test/adf: authentication.type "Key" must be one of "MSI", "ServicePrincipal"`]);
+  });
+
+  test("its grant on the workspace is workspace.grantJobSubmit(factory), named by the workspace; the unkeyed 0.2 address moves to it", () => {
+    const stack = bareStack();
+    factory({ name: "adf-demo", location: "westeurope", resourceGroupName: "rg-ml" }, stack);
+    const json = synthJson(stack);
+    const [[id, grant]] = Object.entries(resourcesOf(json, "azurerm_role_assignment"));
+    expect([id.replace(/_[0-9A-F]{8}$/, ""), grant.role_definition_name, grant.scope]).toEqual(["adf_workspace-data-scientist-mlw-demo", "AzureML Data Scientist", WS_ID]);
+    expect((json as unknown as { moved: { from: string; to: string }[] }).moved).toEqual([{ from: expect.stringMatching(/^azurerm_role_assignment\.adf_workspace-data-scientist_[0-9A-F]{8}$/), to: `azurerm_role_assignment.${id}` }]);
+  });
+
+  test("roleAssignments are on the factory; the factory's names and identity are what an IDataFactory gives", () => {
+    const stack = bareStack();
+    const adf = factory({ name: "adf-demo", location: "westeurope", resourceGroupName: "rg-ml", roleAssignments: { ops: { roleDefinitionIdOrName: "Data Factory Contributor", principalId: "55555555-5555-5555-5555-555555555555", principalType: "Group" } } }, stack);
+    const json = synthJson(stack);
+    const ops = Object.entries(resourcesOf(json, "azurerm_role_assignment")).find(([id]) => id.startsWith("adf_role-assignment-ops_"))![1];
+    expect(ops).toMatchObject({ scope: refTo(json, "azurerm_data_factory", "id"), role_definition_name: "Data Factory Contributor", principal_type: "Group" });
+    expect([adf.resourceGroupName, resolvedText(stack, adf.linkedServiceName), adf.integrationRuntimeName, adf.principalType]).toEqual(["rg-ml", `"${refTo(json, "azurerm_data_factory_linked_custom_service", "name")}"`, undefined, "ServicePrincipal"]);
+  });
+
+  test("an existing factory: name and resource group from its id; checked like the construct", () => {
+    const existing = DataFactory.fromAttributes(bareStack(), "adf", { dataFactoryId: ids.factory("adf-shared"), principalId: "55555555-5555-5555-5555-555555555555" });
+    expect([existing.name, existing.resourceGroupName, existing.linkedServiceName, existing.integrationRuntimeName]).toEqual(["adf-shared", "rg-ml", "AzureMLService", undefined]);
+    expect(problemsOf(() => DataFactory.fromAttributes(bareStack(), "x", { dataFactoryId: ids.factory("adf--x"), principalId: "", linkedServiceName: "a/b" }))).toEqual([
+      `test/x: dataFactoryId "${ids.factory("adf--x")}" must end in a name that is 3-63 letters, digits or single '-' between them`,
+      `test/x: principalId "" must be an object id (a GUID)`,
+      `test/x: linkedServiceName "a/b" must be 1-260 characters, start with a letter, digit or '_', without . + ? / < > * % & : \\`,
+    ]);
   });
 });

@@ -4,8 +4,9 @@ import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 import { AML_API_VERSION } from "../lib/pipeline/aml-assets";
 import { md5Hex } from "../lib/pipeline/content-hash";
-import { adfPipelineOf, problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
-import { copyOfPipelineDir, pipelineProps, pipelineStack, platform, SA, WS } from "./pipeline-fixtures";
+import { adfPipelineOf, problemsOf, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
+import { ADF, CLUSTER_PRINCIPAL, copyOfPipelineDir, FACTORY_PRINCIPAL, pipelineProps, pipelineStack, platformIn, SA, WS } from "./pipeline-fixtures";
+import { DataFactory } from "../lib/platform/data-factory";
 import { PARALLEL_NODE_KEYS } from "../lib/pipeline/component-specs";
 import { ROLE_PROPAGATION_WAIT } from "../lib/pipeline/code-access";
 import { BATCH_ACTIVITY } from "../lib/pipeline/adf-activities";
@@ -323,21 +324,52 @@ describe("DatapathPipeline on AML v2", () => {
     expect({ ...back, properties: kept }).toEqual({ ...deployment, properties: rest });
   });
 
+  const grants = (j: TfJson) =>
+    Object.entries(resourcesOf(j, "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name, r.principal_id, r.scope, r.principal_type]).sort();
+
   test("grants on the code container: the deployer may upload (after the grant propagated), the cluster reads", () => {
-    const grants = Object.entries(resourcesOf(json(), "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name, r.principal_id, r.scope]).sort();
     const container = `${SA}/blobServices/default/containers/${containerRef(json())}`;
-    expect(grants).toEqual([
-      ["p_code-access_compute-reader", "Storage Blob Data Reader", platform.computePrincipalId, container],
-      ["p_code-access_deployer-upload", "Storage Blob Data Contributor", expect.stringMatching(/^\$\{data\.azurerm_client_config\..*\.object_id\}$/), container],
+    expect(grants(json()).filter(([id]) => String(id).startsWith("p_"))).toEqual([
+      ["p_code-access_compute-reader", "Storage Blob Data Reader", CLUSTER_PRINCIPAL, container, "ServicePrincipal"],
+      ["p_code-access_deployer-upload", "Storage Blob Data Contributor", expect.stringMatching(/^\$\{data\.azurerm_client_config\..*\.object_id\}$/), container, undefined],
     ]);
     // The upload waits for the grant to propagate; the wait reruns only when the grant is recreated.
     const sleep = single(json(), "time_sleep");
-    expect(sleep).toMatchObject({ create_duration: ROLE_PROPAGATION_WAIT, triggers: { grant: refTo(json(), "azurerm_role_assignment", "id", 1) } });
+    const upload = Object.keys(resourcesOf(json(), "azurerm_role_assignment")).find((id) => id.startsWith("p_code-access_deployer-upload_"));
+    expect(sleep).toMatchObject({ create_duration: ROLE_PROPAGATION_WAIT, triggers: { grant: `\${azurerm_role_assignment.${upload}.id}` } });
     for (const b of Object.values(resourcesOf(json(), "azurerm_storage_blob"))) {
       expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.p_code-access_deployer-upload-propagation_/)]);
     }
     expect(json().provider!.time).toBeDefined();
     expect(json().provider!.azapi).toBeDefined();
+  });
+
+  test("a run can read its data: the cluster and the factory read the input and write the output, the factory submits jobs; each held by its grantee", () => {
+    const container = (name: string) => `${SA}/blobServices/default/containers/${name}`;
+    expect(grants(json()).filter(([id]) => String(id).startsWith("platform-"))).toEqual([
+      ["platform-cluster_input-reader-input-data", "Storage Blob Data Reader", CLUSTER_PRINCIPAL, container("input-data"), "ServicePrincipal"],
+      ["platform-cluster_output-writer-output-data", "Storage Blob Data Contributor", CLUSTER_PRINCIPAL, container("output-data"), "ServicePrincipal"],
+      ["platform-factory_input-reader-input-data", "Storage Blob Data Reader", FACTORY_PRINCIPAL, container("input-data"), "ServicePrincipal"],
+      ["platform-factory_output-writer-output-data", "Storage Blob Data Contributor", FACTORY_PRINCIPAL, container("output-data"), "ServicePrincipal"],
+      ["platform-factory_workspace-data-scientist-mlw-demo", "AzureML Data Scientist", FACTORY_PRINCIPAL, WS, "ServicePrincipal"],
+    ]);
+  });
+
+  test("grantRunAccess: false grants nothing on data or workspace; a grant the stack made already is not made twice", () => {
+    const off = new TerraformStack(Testing.app(), "off");
+    new DatapathPipeline(off, "p", pipelineProps({ grantRunAccess: false }, off));
+    expect(grants(synthJson(off)).filter(([id]) => !String(id).startsWith("p_code-access"))).toEqual([]);
+
+    const twice = new TerraformStack(Testing.app(), "twice");
+    const platform = platformIn(twice);
+    platform.inputDatastore.grantRead(platform.cluster);
+    platform.workspace.grantJobSubmit(platform.factory);
+    new DatapathPipeline(twice, "p", pipelineProps({}, twice));
+    const all = grants(synthJson(twice));
+    expect(all.filter(([id]) => String(id).startsWith("platform-"))).toHaveLength(5);
+    // No role is assigned twice on one scope to one principal (Azure refuses the second).
+    const triples = all.map(([, role, principal, scope]) => `${role}|${principal}|${scope}`);
+    expect(new Set(triples).size).toBe(triples.length);
   });
 
   test("ARM calls that follow new grants retry while the grant propagates (error codes only)", () => {
@@ -354,7 +386,7 @@ describe("the ADF pipeline", () => {
     const { stack, pipeline } = pipelineStack();
     const json = synthJson(stack);
     const { resource: adf, activities } = adfPipelineOf(json);
-    expect(adf).toMatchObject({ type: "Microsoft.DataFactory/factories/pipelines@2018-06-01", name: "datapath", parent_id: platform.dataFactoryId });
+    expect(adf).toMatchObject({ type: "Microsoft.DataFactory/factories/pipelines@2018-06-01", name: "datapath", parent_id: ADF });
     const props = (adf.body as { properties: Res }).properties;
     expect(props).toMatchObject({
       concurrency: 4,
@@ -399,7 +431,9 @@ describe("the ADF pipeline", () => {
   });
 
   test("with an integration runtime every Web activity runs on it (private profile)", () => {
-    const { stack } = pipelineStack({ integrationRuntimeName: "ManagedVnetIR" });
+    const stack = new TerraformStack(Testing.app(), "test");
+    const factory = DataFactory.fromAttributes(stack, "adf", { dataFactoryId: ADF, principalId: FACTORY_PRINCIPAL, integrationRuntimeName: "ManagedVnetIR" });
+    new DatapathPipeline(stack, "p", { ...pipelineProps({}, stack), factory });
     const { activities } = adfPipelineOf(synthJson(stack));
     const ref = { referenceName: "ManagedVnetIR", type: "IntegrationRuntimeReference" };
     const web: Res[] = [];
@@ -426,7 +460,9 @@ describe("the ADF pipeline", () => {
     expect(props).not.toHaveProperty("variables");
     // Nothing of AML v2 is deployed: nothing would invoke it.
     expect(Object.values(resourcesOf(json, "azapi_resource")).map((r) => r.type)).toEqual(["Microsoft.DataFactory/factories/pipelines@2018-06-01"]);
-    for (const t of ["azapi_resource_action", "azapi_update_resource", "azurerm_storage_blob", "azurerm_role_assignment", "time_sleep"]) expect([t, resourcesOf(json, t)]).toEqual([t, {}]);
+    for (const t of ["azapi_resource_action", "azapi_update_resource", "azurerm_storage_blob", "time_sleep"]) expect([t, resourcesOf(json, t)]).toEqual([t, {}]);
+    // No code store: the only grants are the run's access to its data and workspace.
+    expect(Object.keys(resourcesOf(json, "azurerm_role_assignment")).filter((id) => !id.startsWith("platform-"))).toEqual([]);
     expect(json.data ?? {}).toEqual({});
     expect([pipeline.batchEndpoint, pipeline.assets, pipeline.scoringUri]).toEqual([undefined, undefined, undefined]);
     const run = activities[1];
@@ -449,7 +485,7 @@ describe("the ADF pipeline", () => {
   test("schedule and blob-created triggers pass the data path to this pipeline, created after it", () => {
     const { stack } = pipelineStack({
       scheduleTrigger: { frequency: "Day", interval: 1, relativePath: "parquet/daily", startTime: "2026-12-01T05:00:00Z" },
-      blobTrigger: { storageAccountId: platform.storageAccountId, containerName: "input-data", pathPrefix: "parquet" },
+      blobTrigger: { storageAccountId: SA, containerName: "input-data", pathPrefix: "parquet" },
     });
     const json = synthJson(stack);
     const adfName = `\${${adfPipelineOf(json).address}.name}`;
@@ -462,7 +498,7 @@ describe("the ADF pipeline", () => {
       pipeline: [{ name: adfName, parameters: { relative_path: "parquet/daily", datastore_name: "input_data" } }],
     });
     expect(single(json, "azurerm_data_factory_trigger_blob_event")).toMatchObject({
-      storage_account_id: platform.storageAccountId,
+      storage_account_id: SA,
       events: ["Microsoft.Storage.BlobCreated"],
       blob_path_begins_with: "/input-data/blobs/parquet/",
       blob_path_ends_with: "/_SUCCESS",
@@ -596,7 +632,6 @@ describe("validation", () => {
           name: "Data-Path",
           endpointName: "1ep",
           defaultRelativePath: "../etc",
-          inputDatastoreName: "in-put",
           parallel: { miniBatchSize: 0, errorThreshold: -2, miniBatchErrorThreshold: -5, instanceCount: 5, maxRetries: -1, loggingLevel: "TRACE" as never },
           invocation: { style: "batchEndpoint", pollIntervalSeconds: 1, jobTimeout: "12h" },
           scheduleTrigger: { frequency: "Hourly" as never, interval: 0, relativePath: "/abs" },
@@ -604,7 +639,6 @@ describe("validation", () => {
       ),
     ).toEqual([
       `test/bad: name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`,
-      `test/bad: inputDatastoreName "in-put" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`,
       `test/bad: endpointName "1ep" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
       `test/bad: defaultRelativePath "../etc" must not contain '.' or '..' segments`,
       `test/bad: invocation.pollIntervalSeconds 1 must be an integer from 10 to 3600`,
@@ -618,6 +652,20 @@ describe("validation", () => {
       `test/bad: parallel.miniBatchErrorThreshold -5 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`,
       `test/bad: parallel.loggingLevel "TRACE" must be one of "INFO", "WARNING", "DEBUG"`,
       `test/bad: parallel.instanceCount 5 must not exceed the cluster's maxNodes (4)`,
+    ]);
+  });
+
+  test("the platform must be constructs; the flat props of 0.2 say what replaced them", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const { inputDatastore } = platformIn(stack);
+    const props = { ...pipelineProps({}, stack), workspace: { workspaceId: WS } as never, cluster: "cpu-demo" as never, factory: undefined as never, outputDatastore: inputDatastore };
+    expect(problemsOf(() => new DatapathPipeline(stack, "bad", { ...props, dataFactoryId: ADF, inputDatastoreName: "input_data" } as never))).toEqual([
+      `test/bad: workspace {"workspaceId":"${WS}"} must be a workspace: an MlWorkspace, or MlWorkspace.fromAttributes(scope, id, { workspaceId, location, storageAccountId })`,
+      `test/bad: cluster "cpu-demo" must be a compute cluster: a ComputeCluster, or ComputeCluster.fromAttributes(scope, id, { clusterId, principalId })`,
+      `test/bad: factory (missing) must be a data factory: a DataFactory, or DataFactory.fromAttributes(scope, id, { dataFactoryId, principalId })`,
+      `test/bad: outputDatastore "input_data" must differ from inputDatastore, in name and container (a run's output never goes into its input)`,
+      `test/bad: dataFactoryId "${ADF}" is no longer taken (0.3): give factory`,
+      `test/bad: inputDatastoreName "input_data" is no longer taken (0.3): give inputDatastore`,
     ]);
   });
 

@@ -85,9 +85,9 @@ describe("Diagnostics", () => {
       containerRegistry: { name: "crdemo01", sku: "Premium" },
       tenantId: "00000000-0000-0000-0000-000000000001",
     });
-    const factory = new DataFactory(stack, "factory", { name: "adf-demo", location: "westeurope", resourceGroupName: "rg-demo", workspace: { id: ws.workspaceId, name: "mlw-demo", resourceGroupName: "rg-demo" } });
+    const factory = new DataFactory(stack, "factory", { name: "adf-demo", location: "westeurope", resourceGroupName: "rg-demo", workspace: ws });
     new Diagnostics(stack, "diagnostics", {
-      logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace.id,
+      logAnalyticsWorkspaceId: ws.logAnalyticsWorkspace!.id,
       targets: { mlWorkspaceId: ws.workspaceId, dataFactoryId: factory.id, keyVaultId: ws.keyVaultId, storageAccountId: ws.storageAccountId, containerRegistryId: ws.containerRegistry!.id },
     });
     const json = synthJson(stack);

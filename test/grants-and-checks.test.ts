@@ -107,10 +107,12 @@ describe("a plain app.synth() with bad props, as another team's program runs it"
   // The consumer's own program, run by plain node: no synthToDisk, no try/catch.
   const program = (outdir: string) => `
     const { App, TerraformStack } = require("cdktf");
+    const { MlWorkspace } = require(${JSON.stringify(path.join(__dirname, "..", "lib", "platform", "ml-workspace"))});
     const { ComputeCluster } = require(${JSON.stringify(path.join(__dirname, "..", "lib", "platform", "compute-cluster"))});
     const app = new App({ outdir: ${JSON.stringify(outdir)} });
     const stack = new TerraformStack(app, "team-b");
-    new ComputeCluster(stack, "cluster", { workspaceId: "mlw", location: "westeurope", name: "cpu", maxNodes: 0 });
+    const workspace = MlWorkspace.fromAttributes(stack, "workspace", { workspaceId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw", location: "westeurope", storageAccountId: "st" });
+    new ComputeCluster(stack, "cluster", { workspace, name: "cpu", location: "WestEurope", maxNodes: 0 });
     app.synth();
     console.log("not reached");
   `;
@@ -130,8 +132,9 @@ describe("a plain app.synth() with bad props, as another team's program runs it"
       status: 1,
       stdout: "",
       stderr: [
-        "Invalid configuration (2 problems):",
-        `  - team-b/cluster: workspaceId "mlw" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+        "Invalid configuration (3 problems):",
+        `  - team-b/workspace: storageAccountId "st" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+        `  - team-b/cluster: location "WestEurope" must be an Azure region name such as westeurope`,
         `  - team-b/cluster: maxNodes 0 must be an integer from 1 to 1000`,
         "",
       ].join("\n"),
@@ -142,7 +145,7 @@ describe("a plain app.synth() with bad props, as another team's program runs it"
   test("with DEBUG set, Node reports the error as it is: the stack trace is there", () => {
     const r = run("1");
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("ConfigValidationError: Invalid configuration (2 problems):");
+    expect(r.stderr).toContain("ConfigValidationError: Invalid configuration (3 problems):");
     expect(r.stderr).toMatch(/\n\s+at /);
   }, 60_000);
 });

@@ -155,7 +155,7 @@ describe("hostile and mistaken input", () => {
     const outdir = path.join(tmp, "finding");
     const outcome = synthToDisk((app) => {
       const [stack] = addEnvironments(app, [prod]);
-      stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+      stack.workspace.storageAccount!.minTlsVersion = "TLS1_0";
     }, outdir);
     expect(outcome).toEqual({
       ok: false,
@@ -173,7 +173,7 @@ describe("hostile and mistaken input", () => {
     try {
       const outcome = synthToDisk((app) => {
         const [stack] = addEnvironments(app, [prod]);
-        stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+        stack.workspace.storageAccount!.minTlsVersion = "TLS1_0";
       }, outdir);
       expect(outcome.ok).toBe(false);
       expect(!outcome.ok && outcome.message).toContain("[storage-min-tls-1-2] azurerm_storage_account prod/workspace/storage");

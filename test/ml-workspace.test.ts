@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { MlWorkspace, MlWorkspaceProps } from "../lib/platform/ml-workspace";
-import { bareStack, problemsOf, refTo, single, synthJson, WORKSPACE_PROPS } from "./helpers";
+import { armIds } from "./azure-ids";
+import { bareStack, problemsOf, refTo, resourcesOf, single, synthJson, WORKSPACE_PROPS } from "./helpers";
 
 const props: MlWorkspaceProps = WORKSPACE_PROPS;
 
@@ -200,5 +201,95 @@ describe("MlWorkspace", () => {
     expect(problemsOf(() => new MlWorkspace(bareStack(), "ws", { ...props, storageAccountName: "a".repeat(25) }))).toEqual([
       `test/ws: storageAccountName "${"a".repeat(25)}" must be 3-24 lowercase letters or digits`,
     ]);
+  });
+
+  test("a region is checked as the environment config checks it", () => {
+    expect(problemsOf(() => new MlWorkspace(bareStack(), "ws", { ...props, location: "WestEurope" }))).toEqual([`test/ws: location "WestEurope" must be an Azure region name such as westeurope`]);
+  });
+});
+
+describe("MlWorkspace with existing dependencies", () => {
+  const ids = armIds("00000000-0000-0000-0000-0000000000bb", "rg-shared");
+  const existing = {
+    existingStorageAccountId: ids.storage("stshared"),
+    existingKeyVaultId: ids.keyVault("kv-shared"),
+    existingApplicationInsightsId: `${ids.resourceGroup}/providers/Microsoft.Insights/components/appi-shared`,
+    existingContainerRegistryId: `${ids.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/crshared`,
+  };
+  const { storageAccountName, keyVaultName, logAnalyticsWorkspaceName, applicationInsightsName, ...rest } = props;
+
+  test("storage, key vault, Application Insights and registry by id: none is created, the workspace points at them", () => {
+    const stack = bareStack();
+    const ws = new MlWorkspace(stack, "ws", { ...rest, ...existing });
+    const json = synthJson(stack);
+    for (const t of ["azurerm_storage_account", "azurerm_key_vault", "azurerm_log_analytics_workspace", "azurerm_application_insights", "azurerm_container_registry"]) expect([t, resourcesOf(json, t)]).toEqual([t, {}]);
+    expect(json.data ?? {}).not.toHaveProperty("azurerm_client_config");
+    expect(single(json, "azurerm_machine_learning_workspace")).toMatchObject({
+      storage_account_id: existing.existingStorageAccountId,
+      key_vault_id: existing.existingKeyVaultId,
+      application_insights_id: existing.existingApplicationInsightsId,
+      container_registry_id: existing.existingContainerRegistryId,
+    });
+    expect([ws.storageAccountId, ws.storageAccountName, ws.keyVaultId, ws.storageAccount, ws.logAnalyticsWorkspace]).toEqual([existing.existingStorageAccountId, "stshared", existing.existingKeyVaultId, undefined, undefined]);
+  });
+
+  test("created and existing are exclusive; a created resource's options do not go with an existing one; ids are checked by type", () => {
+    expect(
+      problemsOf(() =>
+        new MlWorkspace(bareStack(), "ws", {
+          ...props,
+          existingStorageAccountId: ids.keyVault("kv-shared"),
+          existingKeyVaultId: existing.existingKeyVaultId,
+          purgeProtectionEnabled: true,
+          containerRegistry: { name: "crdemo01", sku: "Premium" },
+          existingContainerRegistryId: existing.existingContainerRegistryId,
+        }),
+      ),
+    ).toEqual([
+      `test/ws: existingStorageAccountId "${ids.keyVault("kv-shared")}" must be the id of a Microsoft.Storage/storageAccounts (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)`,
+      `test/ws: storageAccountName "stdemo01" must not be set with existingStorageAccountId (it configures a resource this construct creates)`,
+      `test/ws: keyVaultName "kv-demo" must not be set with existingKeyVaultId (it configures a resource this construct creates)`,
+      `test/ws: purgeProtectionEnabled true must not be set with existingKeyVaultId (it configures a resource this construct creates)`,
+      `test/ws: containerRegistry {"name":"crdemo01","sku":"Premium"} must not be set with existingContainerRegistryId (one registry: an existing one, or one created here)`,
+    ]);
+    expect(problemsOf(() => new MlWorkspace(bareStack(), "ws", rest))).toEqual([
+      `test/ws: storageAccountName (missing) must be set (or existingStorageAccountId, to use an existing one)`,
+      `test/ws: keyVaultName (missing) must be set (or existingKeyVaultId, to use an existing one)`,
+      `test/ws: logAnalyticsWorkspaceName (missing) must be set (or existingApplicationInsightsId, to use an existing one)`,
+      `test/ws: applicationInsightsName (missing) must be set (or existingApplicationInsightsId, to use an existing one)`,
+    ]);
+    expect([storageAccountName, keyVaultName, logAnalyticsWorkspaceName, applicationInsightsName]).toHaveLength(4);
+  });
+});
+
+describe("who may use the workspace", () => {
+  const ids = armIds("00000000-0000-0000-0000-0000000000bb", "rg-shared");
+  const WS = ids.workspace("mlw-shared");
+
+  test("grantJobSubmit: AzureML Data Scientist on the workspace, once per principal; roleAssignments by key", () => {
+    const stack = bareStack();
+    const ws = new MlWorkspace(stack, "ws", { ...props, roleAssignments: { scientists: { roleDefinitionIdOrName: "AzureML Data Scientist", principalId: "44444444-4444-4444-4444-444444444444", principalType: "Group" } } });
+    expect(ws.grantJobSubmit("55555555-5555-5555-5555-555555555555")).toBe(ws.grantJobSubmit("55555555-5555-5555-5555-555555555555"));
+    const json = synthJson(stack);
+    const grants = Object.entries(resourcesOf(json, "azurerm_role_assignment")).map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.role_definition_name, r.principal_id, r.principal_type, r.scope]);
+    expect(grants.sort()).toEqual([
+      ["ws_data-scientist-55555555-5555-5555-5555-555555555555", "AzureML Data Scientist", "55555555-5555-5555-5555-555555555555", "ServicePrincipal", refTo(json, "azurerm_machine_learning_workspace", "id")],
+      ["ws_role-assignment-scientists", "AzureML Data Scientist", "44444444-4444-4444-4444-444444444444", "Group", refTo(json, "azurerm_machine_learning_workspace", "id")],
+    ]);
+  });
+
+  test("an existing workspace by id: names from the id, its grantJobSubmit works, its attributes are checked", () => {
+    const stack = bareStack();
+    const ws = MlWorkspace.fromAttributes(stack, "shared", { workspaceId: WS, location: "northeurope", storageAccountId: ids.storage("stshared") });
+    expect([ws.workspaceName, ws.resourceGroupName, ws.storageAccountName, ws.workspacePrincipalId]).toEqual(["mlw-shared", "rg-shared", "stshared", undefined]);
+    ws.grantJobSubmit({ principalId: "44444444-4444-4444-4444-444444444444", principalType: "User" });
+    expect(single(synthJson(stack), "azurerm_role_assignment")).toMatchObject({ scope: WS, role_definition_name: "AzureML Data Scientist", principal_type: "User" });
+    expect(problemsOf(() => MlWorkspace.fromAttributes(bareStack(), "x", { workspaceId: ids.storage("stshared"), location: "North Europe", storageAccountId: "stshared", workspacePrincipalId: "me" }))).toEqual([
+      `test/x: workspaceId "${ids.storage("stshared")}" must be the id of a Microsoft.MachineLearningServices/workspaces (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>)`,
+      `test/x: location "North Europe" must be an Azure region name such as westeurope`,
+      `test/x: storageAccountId "stshared" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
+      `test/x: workspacePrincipalId "me" must be an object id (a GUID)`,
+    ]);
+    expect(problemsOf(() => MlWorkspace.fromAttributes(bareStack(), "y", "mlw" as never))).toEqual([`test/y: attributes "mlw" must be an object { workspaceId, location, storageAccountId, workspacePrincipalId? }`, expect.any(String), expect.any(String), expect.any(String)]);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { adfPipelineOf, resourcesOf, TfJson, unescapeTemplate } from "./helpers";
+import { adfPipelineOf, refTo, resourcesOf, TfJson, unescapeTemplate } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -52,12 +52,16 @@ describe("the packed library in another team's app", () => {
     fs.writeFileSync(
       path.join(consumerDir, "check.ts"),
       [
-        `import { ComputeCluster } from "aml-datapath-pipeline/platform";`,
+        `import { ComputeCluster, IBlobDatastore, IComputeCluster, IDataFactory, IMlWorkspace } from "aml-datapath-pipeline/platform";`,
         `import { DatapathPipeline, DatapathPipelineProps } from "aml-datapath-pipeline/pipeline";`,
         `import { DatapathStack } from "aml-datapath-pipeline/stacks";`,
         `import * as all from "aml-datapath-pipeline";`,
-        `export const used: unknown[] = [ComputeCluster, DatapathPipeline, DatapathStack, all.MlWorkspace];`,
+        `export const used: unknown[] = [ComputeCluster, DatapathPipeline, DatapathStack, all.MlWorkspace, all.BlobDatastore.fromAttributes];`,
         `export type P = DatapathPipelineProps["parallel"];`,
+        `export type Platform = [IMlWorkspace, IComputeCluster, IDataFactory, IBlobDatastore];`,
+        // The flat props of 0.2 are rejected by the compiler.
+        `// @ts-expect-error workspaceId is no longer taken`,
+        `export const old: Partial<DatapathPipelineProps> = { workspaceId: "x" };`,
       ].join("\n"),
     );
     const tsconfig = { compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: "ES2022", types: [], skipLibCheck: true }, files: ["check.ts"] };
@@ -94,8 +98,56 @@ describe("the packed library in another team's app", () => {
     expect(help.stdout).toContain("aml-datapath run --env <");
   });
 
-  test("the README's reuse example is this consumer's code", () => {
+  test("the README's reuse example is this consumer's code, exactly", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain(fs.readFileSync(path.join(__dirname, "fixtures", "consumer", "main.js"), "utf8").trim());
+    const section = readme.slice(readme.indexOf("## Using the constructs in another stack"));
+    const examples = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    expect(examples).toEqual([fs.readFileSync(path.join(__dirname, "fixtures", "consumer", "main.js"), "utf8")]);
+  });
+
+  test("the consumer's run can read its data: cluster and factory read the input and write the results, the factory submits jobs", () => {
+    const rg = "/subscriptions/5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f/resourceGroups/rg-ml-shared/providers";
+    const input = `${rg}/Microsoft.Storage/storageAccounts/stmlshared/blobServices/default/containers/input-data`;
+    const results = refTo(json, "azurerm_storage_container", "id");
+    const cluster = refTo(json, "azurerm_machine_learning_compute_cluster", "identity[0].principal_id");
+    const factory = "7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6";
+    const grants = Object.values(resourcesOf(json, "azurerm_role_assignment")).map((r) => [r.role_definition_name, r.scope, r.principal_id, r.principal_type]);
+    for (const expected of [
+      ["Storage Blob Data Reader", input, cluster, "ServicePrincipal"],
+      ["Storage Blob Data Contributor", results, cluster, "ServicePrincipal"],
+      ["Storage Blob Data Reader", input, factory, "ServicePrincipal"],
+      ["Storage Blob Data Contributor", results, factory, "ServicePrincipal"],
+      ["AzureML Data Scientist", `${rg}/Microsoft.MachineLearningServices/workspaces/mlw-shared`, factory, "ServicePrincipal"],
+      // The workspace identity previews the results in the studio; the analysts' group reads them.
+      ["Storage Blob Data Reader", results, "0c5f9a3e-1d2b-4c6a-8e7f-9a0b1c2d3e4f", "ServicePrincipal"],
+      ["Storage Blob Data Reader", results, "3f6b2a1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c", "Group"],
+    ]) {
+      expect(grants).toContainEqual(expected);
+    }
+    // No role is assigned twice on one scope to one principal (Azure refuses the second).
+    const triples = grants.map((g) => g.slice(0, 3).join("|"));
+    expect(new Set(triples).size).toBe(triples.length);
+  });
+
+  test("the consumer's stack has the outputs to start a run with", () => {
+    const out = json.output!;
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(["start_run_command", "invoke_body_template", "adf_pipeline_name", "batch_endpoint_scoring_uri"]));
+    expect(out.start_run_command.value).toBe(
+      `az datafactory pipeline create-run --resource-group rg-ml-shared --factory-name adf-shared --name \${${adfPipelineOf(json).address}.name} --parameters '{"datastore_name":"input_data","relative_path":"parquet/latest"}'`,
+    );
+    const template = JSON.parse(String(out.invoke_body_template.value));
+    expect(template.properties.OutputData.results.Uri).toBe("azureml://datastores/team_b_results/paths/runs/team-b/<run id>/results.jsonl");
+  });
+
+  test("bad props under a plain app.synth(): the problems alone, exit code 1, nothing written", () => {
+    const bad = fs.readFileSync(path.join(consumerDir, "main.js"), "utf8").replace(`location: "westeurope"`, `location: "WestEurope"`).replace("maxNodes: 3", "maxNodes: 0");
+    fs.writeFileSync(path.join(consumerDir, "bad.js"), bad);
+    const outdir = path.join(consumerDir, "bad-out");
+    const r = spawnSync(process.execPath, ["bad.js"], { cwd: consumerDir, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir, DEBUG: "" } });
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Using the constructs in another stack"));
+    const shown = /\n```\n(Invalid configuration[\s\S]*?)```\n/.exec(section)?.[1];
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", shown]);
+    expect(fs.existsSync(outdir)).toBe(false);
   });
 });

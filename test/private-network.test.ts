@@ -370,8 +370,8 @@ describe("the network constructs' checks, message by message", () => {
   test("PrivateEndpoints names every wrong prop", () => {
     const bad = { resourceGroupName: "", location: " ", namePrefix: "-team", subnetId: "snet", virtualNetworkId: 7, targets: { blob: null, vault: { resourceId: ids.keyVault("kv"), subresource: "vault" } } };
     expect(problemsOf(() => new PrivateEndpoints(bareStack(), "pe", bad as never))).toEqual([
-      `test/pe: resourceGroupName "" must be a non-empty string`,
-      `test/pe: location " " must be a non-empty string`,
+      `test/pe: resourceGroupName "" must be 1-90 letters, digits, '_', '-', '.', '(' or ')' and not end with '.'`,
+      `test/pe: location " " must be an Azure region name such as westeurope`,
       `test/pe: namePrefix "-team" must be 1-41 letters, digits, '_', '.' or '-', starting with a letter or digit`,
       `test/pe: subnetId "snet" must be an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/...)`,
       `test/pe: virtualNetworkId 7 must be an Azure resource id string`,

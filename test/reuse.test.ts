@@ -3,11 +3,12 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ComputeCluster } from "../lib/platform/compute-cluster";
 import { DataFactory } from "../lib/platform/data-factory";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
+import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { armIds } from "./azure-ids";
 import { refTo, resourcesOf, single, synthJson } from "./helpers";
 
-// Another team's stack: the workspace and its storage already exist (created elsewhere), this stack
-// adds only a datastore, a cluster and a factory, wired by plain ids.
+// Another team's stack: the workspace and its storage already exist (created elsewhere, referenced
+// with MlWorkspace.fromAttributes); this stack adds only a datastore, a cluster and a factory.
 const ids = armIds("00000000-0000-0000-0000-0000000000aa", "rg-shared");
 const WS = ids.workspace("mlw-shared");
 const SA = ids.storage("stshared");
@@ -15,28 +16,14 @@ const SA = ids.storage("stshared");
 test("constructs work on their own, from existing ids, in another stack", () => {
   const stack = new TerraformStack(Testing.app(), "team-b");
   new AzurermProvider(stack, "azurerm", { features: [{}] });
-  const data = new BlobDatastore(stack, "landing", {
-    workspaceId: WS,
-    storageAccountId: SA,
-    containerName: "team-b-landing",
-    datastoreName: "team_b_landing",
-    preventDestroy: false,
-  });
-  new ComputeCluster(stack, "cluster", {
-    workspaceId: WS,
-    location: "northeurope",
-    name: "team-b-cpu",
-    maxNodes: 3,
-    inputContainerIds: [data.containerId],
-    outputContainerIds: [`${SA}/blobServices/default/containers/team-b-results`],
-  });
-  new DataFactory(stack, "factory", {
-    name: "adf-team-b",
-    location: "northeurope",
-    resourceGroupName: "rg-team-b",
-    workspace: { id: WS, name: "mlw-shared", resourceGroupName: "rg-shared" },
-    inputContainerIds: [data.containerId],
-  });
+  const workspace = MlWorkspace.fromAttributes(stack, "workspace", { workspaceId: WS, location: "northeurope", storageAccountId: SA });
+  const data = new BlobDatastore(stack, "landing", { workspace, containerName: "team-b-landing", datastoreName: "team_b_landing", preventDestroy: false });
+  const results = BlobDatastore.fromAttributes(stack, "results", { datastoreName: "team_b_results", storageAccountId: SA, containerName: "team-b-results" });
+  const cluster = new ComputeCluster(stack, "cluster", { workspace, name: "team-b-cpu", maxNodes: 3 });
+  data.grantRead(cluster);
+  results.grantReadWrite(cluster);
+  const factory = new DataFactory(stack, "factory", { name: "adf-team-b", location: "northeurope", resourceGroupName: "rg-team-b", workspace });
+  data.grantRead(factory);
   const json = synthJson(stack);
 
   // Nothing of the platform is re-created.
@@ -87,7 +74,7 @@ describe("bad props in another team's app", () => {
   const teamB = (app: InstanceType<typeof App>, id: string, maxNodes: number) => {
     const stack = new TerraformStack(app, id);
     new AzurermProvider(stack, "azurerm", { features: [{}] });
-    new ComputeCluster(stack, "cluster", { workspaceId: WS, location: "northeurope", name: "team-b-cpu", maxNodes });
+    new ComputeCluster(stack, "cluster", { workspace: MlWorkspace.fromAttributes(stack, "workspace", { workspaceId: WS, location: "northeurope", storageAccountId: SA }), name: "team-b-cpu", maxNodes });
   };
 
   test("a plain app.synth() fails with the construct's problem before the stack is written", () => {

@@ -14,7 +14,7 @@ import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { ConfigValidationError, problemsIn } from "../lib/core/validation";
 import { armIds } from "./azure-ids";
 import { bareStack, WORKSPACE_PROPS } from "./helpers";
-import { pipelineProps } from "./pipeline-fixtures";
+import { pipelineProps, platformIn } from "./pipeline-fixtures";
 
 // Constructs no longer throw on bad props: they record every problem and go on building, so each
 // must survive any wrong value (from untyped JSON config or JavaScript callers) without crashing.
@@ -23,6 +23,13 @@ const rg = `${ids.resourceGroup}/providers`;
 const vnet = `${rg}/Microsoft.Network/virtualNetworks/vnet-demo`;
 
 type Build = (scope: Construct, props: Record<string, unknown>) => unknown;
+/** A prop that is a construct (a workspace, a cluster, ...): made in the scope under test by `withRefs`. */
+type Ref = (scope: Construct) => unknown;
+const ref = (make: Ref): Ref => make;
+/** `props` with each construct made in `scope` (no wrong value is a function). */
+const withRefs = (scope: Construct, props: Record<string, unknown>): never => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, typeof v === "function" ? (v as Ref)(scope) : v])) as never;
+const workspace = ref((s) => platformIn(s).workspace);
+const WORKSPACE_ROLES = { team: { roleDefinitionIdOrName: "AzureML Data Scientist", principalId: "00000000-0000-0000-0000-0000000000ac", principalType: "Group", description: "the team" } };
 // [name, build, props with every optional prop set, the required ones]
 const law = `${rg}/Microsoft.OperationalInsights/workspaces/log`;
 const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
@@ -47,21 +54,38 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
       logRetentionDays: 90,
       highBusinessImpact: true,
       tenantId: "5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f",
+      roleAssignments: WORKSPACE_ROLES,
       tags: { team: "ml" },
     },
     ["location", "resourceGroupName", "workspaceName", "storageAccountName", "keyVaultName", "logAnalyticsWorkspaceName", "applicationInsightsName"],
   ],
   [
+    "MlWorkspace on existing dependencies",
+    (s, p) => new MlWorkspace(s, "c", p as never),
+    {
+      location: "westeurope",
+      resourceGroupName: "rg-demo",
+      workspaceName: "mlw-demo",
+      createResourceGroup: false,
+      existingStorageAccountId: ids.storage("stdemo"),
+      existingKeyVaultId: ids.keyVault("kv-demo"),
+      existingApplicationInsightsId: `${rg}/Microsoft.Insights/components/appi-demo`,
+      existingContainerRegistryId: `${rg}/Microsoft.ContainerRegistry/registries/crdemo01`,
+      roleAssignments: WORKSPACE_ROLES,
+    },
+    ["location", "resourceGroupName", "workspaceName"],
+  ],
+  [
     "BlobDatastore",
-    (s, p) => new BlobDatastore(s, "c", p as never),
-    { workspaceId: ids.workspace("mlw"), storageAccountId: ids.storage("st"), containerName: "landing", datastoreName: "landing", createContainer: true, workspacePrincipalId: "00000000-0000-0000-0000-0000000000ab", preventDestroy: false, description: "landing zone", tags: { team: "ml" } },
-    ["workspaceId", "storageAccountId", "containerName", "datastoreName"],
+    (s, p) => new BlobDatastore(s, "c", withRefs(s, p)),
+    { workspace, storageAccountId: ids.storage("stdemo"), containerName: "landing", datastoreName: "landing", createContainer: true, grantWorkspaceRead: true, preventDestroy: false, roleAssignments: WORKSPACE_ROLES, description: "landing zone", tags: { team: "ml" } },
+    ["workspace", "containerName", "datastoreName"],
   ],
   [
     "ComputeCluster",
-    (s, p) => new ComputeCluster(s, "c", p as never),
+    (s, p) => new ComputeCluster(s, "c", withRefs(s, p)),
     {
-      workspaceId: ids.workspace("mlw"),
+      workspace,
       location: "westeurope",
       name: "cpu",
       vmSize: "Standard_DS3_v2",
@@ -74,28 +98,30 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
       inManagedNetwork: false,
       userAssignedIdentityIds: [`${rg}/Microsoft.ManagedIdentity/userAssignedIdentities/id-ml`],
       principalId: "00000000-0000-0000-0000-0000000000ab",
-      inputContainerIds: [ids.container("st", "in")],
-      outputContainerIds: [ids.container("st", "out")],
+      inputContainerIds: [ids.container("stdemo", "in")],
+      outputContainerIds: [ids.container("stdemo", "out")],
+      roleAssignments: WORKSPACE_ROLES,
       tags: { team: "ml" },
     },
-    ["workspaceId", "location", "name"],
+    ["workspace", "name"],
   ],
   [
     "DataFactory",
-    (s, p) => new DataFactory(s, "c", p as never),
+    (s, p) => new DataFactory(s, "c", withRefs(s, p)),
     {
       name: "adf-demo",
       location: "westeurope",
       resourceGroupName: "rg-demo",
-      workspace: { id: ids.workspace("mlw"), name: "mlw", resourceGroupName: "rg-demo" },
+      workspace,
       publicNetworkEnabled: false,
       managedVirtualNetworkEnabled: true,
       integrationRuntimeName: "ManagedVnetIR",
       managedPrivateEndpoints: [{ name: "aml", targetResourceId: ids.workspace("mlw"), subresourceName: "amlworkspace" }],
       authentication: { type: "ServicePrincipal", servicePrincipalId: "sp", tenantId: "tenant", keyVaultId: ids.keyVault("kv"), secretName: "sp-secret" },
-      inputContainerIds: [ids.container("st", "in")],
-      outputContainerIds: [ids.container("st", "out")],
+      inputContainerIds: [ids.container("stdemo", "in")],
+      outputContainerIds: [ids.container("stdemo", "out")],
       linkedServiceName: "AzureMLService",
+      roleAssignments: WORKSPACE_ROLES,
       tags: { team: "ml" },
     },
     ["name", "location", "resourceGroupName", "workspace"],
@@ -109,7 +135,7 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
       subnetId: `${vnet}/subnets/pe`,
       virtualNetworkId: vnet,
       namePrefix: "demo",
-      targets: { blob: { resourceId: ids.storage("st"), subresource: "blob" }, vault: { resourceId: ids.keyVault("kv"), subresource: "vault" } },
+      targets: { blob: { resourceId: ids.storage("stdemo"), subresource: "blob" }, vault: { resourceId: ids.keyVault("kv"), subresource: "vault" } },
       existingDnsZoneIds: { "privatelink.vaultcore.azure.net": `${rg}/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net` },
       tags: { team: "ml" },
     },
@@ -118,7 +144,7 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
   [
     "WorkspaceOutboundRules",
     (s, p) => new WorkspaceOutboundRules(s, "c", p as never),
-    { workspaceId: ids.workspace("mlw"), fqdns: ["pypi.org"], privateEndpoints: [{ name: "q", serviceResourceId: ids.storage("st"), subResourceTarget: "queue" }] },
+    { workspaceId: ids.workspace("mlw"), fqdns: ["pypi.org"], privateEndpoints: [{ name: "q", serviceResourceId: ids.storage("stdemo"), subResourceTarget: "queue" }] },
     ["workspaceId"],
   ],
   [
@@ -130,7 +156,7 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
   [
     "Diagnostics",
     (s, p) => new Diagnostics(s, "c", p as never),
-    { logAnalyticsWorkspaceId: law, targets: { mlWorkspaceId: ids.workspace("mlw"), dataFactoryId: ids.factory("adf"), keyVaultId: ids.keyVault("kv"), storageAccountId: ids.storage("st") }, settingName: "to-law", keyVaultCategoryGroup: "audit" },
+    { logAnalyticsWorkspaceId: law, targets: { mlWorkspaceId: ids.workspace("mlw"), dataFactoryId: ids.factory("adf"), keyVaultId: ids.keyVault("kv"), storageAccountId: ids.storage("stdemo") }, settingName: "to-law", keyVaultCategoryGroup: "audit" },
     ["logAnalyticsWorkspaceId", "targets"],
   ],
   ["SavedQueries", (s, p) => new SavedQueries(s, "c", p as never), { logAnalyticsWorkspaceId: law, category: "AML data path", namePrefix: "datapath" }, ["logAnalyticsWorkspaceId"]],
@@ -142,9 +168,14 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
   ],
   [
     "DatapathPipeline",
-    (s, p) => new DatapathPipeline(s, "c", p as never),
+    (s, p) => new DatapathPipeline(s, "c", withRefs(s, p)),
     {
       ...pipelineProps(),
+      ...Object.fromEntries((["workspace", "cluster", "factory", "inputDatastore", "outputDatastore"] as const).map((k) => [k, ref((s) => platformIn(s)[k])])),
+      grantRunAccess: true,
+      allowedDatastores: ["archive"],
+      blobEndpoint: "https://stdemo.blob.core.windows.net/",
+      codeDatastoreName: "workspaceblobstore",
       deploymentName: "pipeline",
       workItems: { maxFilesPerItem: 100, maxBytesPerItem: 2 ** 20, maxFailedFiles: 0 },
       parallel: { instanceCount: 1, maxConcurrencyPerInstance: 2 },
@@ -154,7 +185,7 @@ const CONSTRUCTS: [string, Build, Record<string, unknown>, string[]][] = [
       scheduleTrigger: { frequency: "Day", interval: 1, relativePath: "parquet/daily" },
       tags: { team: "ml" },
     },
-    ["name", "endpointName", "workspaceId", "location", "computeClusterName", "storageAccountId", "storageAccountName", "dataFactoryId", "linkedServiceName", "inputDatastoreName", "outputDatastoreName", "defaultRelativePath"],
+    ["name", "endpointName", "workspace", "cluster", "factory", "inputDatastore", "outputDatastore", "defaultRelativePath"],
   ],
 ];
 const WRONG: unknown[] = [undefined, null, 42, "x", "", "toString", {}, [], [null]];

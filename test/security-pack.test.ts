@@ -320,7 +320,7 @@ describe("the pack on the environment stacks", () => {
   test("an insecure change in prod becomes an error on that resource", () => {
     const app = Testing.app();
     const stack = new DatapathStack(app, "prod", prod);
-    stack.workspace.storageAccount.minTlsVersion = "TLS1_0";
+    stack.workspace.storageAccount!.minTlsVersion = "TLS1_0";
     const errors = annotationsOf(stack).filter((a) => a.level === "@cdktf/error");
     expect(errors.map((e) => [e.constructPath, e.message.split("]")[0]])).toEqual([["prod/workspace/storage", "[storage-min-tls-1-2"]]);
   });

@@ -8,7 +8,7 @@ import { EnvironmentConfig } from "../stacks/config";
 import { addEnvironments, synthToDisk } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
-import { envStack, problemsOf, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
+import { envStack, problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 
@@ -52,7 +52,8 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
       "output-data_workspace-reader": "Storage Blob Data Reader",
       "cluster_input-reader-input-data_container": "Storage Blob Data Reader",
       "cluster_output-writer-output-data_container": "Storage Blob Data Contributor",
-      "factory_workspace-data-scientist": "AzureML Data Scientist",
+      // workspace.grantJobSubmit(factory), named by the workspace (moved from "factory_workspace-data-scientist").
+      "factory_workspace-data-scientist-workspace": "AzureML Data Scientist",
       "factory_input-reader-input-data_container": "Storage Blob Data Reader",
       "factory_output-writer-output-data_container": "Storage Blob Data Contributor",
       "pipeline_code-access_deployer-upload": "Storage Blob Data Contributor",
@@ -100,6 +101,7 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
   test("outputs: pipeline and endpoint names, scoring URI, invoke body template and a start-run command", () => {
     expect(Object.keys(json().output!).sort()).toEqual([
       "adf_pipeline_name",
+      "aml_datapath_datapath",
       "batch_deployment_name",
       "batch_deployment_retention",
       "batch_endpoint_name",
@@ -118,8 +120,10 @@ describe.each(environments.map((e) => [e.name, e] as const))("%s stack", (name, 
     const template = JSON.parse(String(json().output!.invoke_body_template.value));
     expect(template.properties.InputData.input_datapath.Uri).toBe("azureml://datastores/<datastore_name>/paths/<relative_path>");
     const cmd = String(json().output!.start_run_command.value);
+    // The factory's resource group and name, as references to the resources the stack creates (named from the config).
     const n = deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? "");
-    expect(cmd).toContain(`az datafactory pipeline create-run --resource-group ${n.resourceGroup} --factory-name ${n.dataFactory} --name `);
+    expect([single(json(), "azurerm_resource_group").name, single(json(), "azurerm_data_factory").name]).toEqual([n.resourceGroup, n.dataFactory]);
+    expect(cmd).toContain(`az datafactory pipeline create-run --resource-group ${refTo(json(), "azurerm_resource_group", "name")} --factory-name ${refTo(json(), "azurerm_data_factory", "name")} --name `);
     expect(JSON.parse(cmd.slice(cmd.indexOf("--parameters '") + 14, -1))).toEqual({ datastore_name: "input_data", relative_path: cfg.data.defaultRelativePath });
   });
 

@@ -3,15 +3,17 @@ import * as path from "path";
 import { TerraformStack, Testing } from "cdktf";
 import { DatapathPipeline } from "../lib/pipeline/datapath-pipeline";
 import { adfPipelineOf, resourcesOf, shared, synthJson, TfJson } from "./helpers";
-import { copyOfPipelineDir, platform } from "./pipeline-fixtures";
+import { ComputeCluster } from "../lib/platform/compute-cluster";
+import { CLUSTER, copyOfPipelineDir, platformIn } from "./pipeline-fixtures";
 
 // Another team adds two pipelines, with their own step code and data paths, to an existing workspace
-// and factory (referenced by id) in a stack of its own.
+// and factory (referenced with fromAttributes) in a stack of its own.
 describe("two pipelines in one stack", () => {
   const built = shared(() => {
     const otherCode = copyOfPipelineDir();
     fs.appendFileSync(path.join(otherCode, "process.py"), "\n# team B's variant\n");
     const stack = new TerraformStack(Testing.app(), "team-b");
+    const platform = platformIn(stack);
     const offers = new DatapathPipeline(stack, "offers", { ...platform, name: "offers", endpointName: "ep-offers", defaultRelativePath: "parquet/offerpath2" });
     const clicks = new DatapathPipeline(stack, "clicks", {
       ...platform,
@@ -54,20 +56,24 @@ describe("two pipelines in one stack", () => {
   test("one code store per workspace: one datastore read, one upload grant and wait, one read grant per identity", () => {
     expect(Object.keys((built().json.data as Record<string, object>).azapi_resource)).toHaveLength(1);
     const grants = Object.keys(resourcesOf(built().json, "azurerm_role_assignment")).map((id) => id.replace(/_[0-9A-F]{8}$/, ""));
-    expect(grants.sort()).toEqual(["offers_code-access_compute-reader", "offers_code-access_deployer-upload"]);
+    expect(grants.filter((id) => id.includes("code-access")).sort()).toEqual(["offers_code-access_compute-reader", "offers_code-access_deployer-upload"]);
+    // The run access both pipelines ask for is granted once.
+    expect(grants.filter((id) => !id.includes("code-access"))).toHaveLength(5);
     expect(Object.keys(resourcesOf(built().json, "time_sleep"))).toHaveLength(1);
     for (const b of Object.values(resourcesOf(built().json, "azurerm_storage_blob"))) expect(b.depends_on).toEqual([expect.stringMatching(/^time_sleep\.offers_code-access_/)]);
   });
 
   test("a second pipeline running as another identity gets its own read grant", () => {
     const other = new TerraformStack(Testing.app(), "other");
-    new DatapathPipeline(other, "a", { ...platform, name: "a_one", endpointName: "ep-a", defaultRelativePath: "x" });
-    new DatapathPipeline(other, "b", { ...platform, name: "b_two", endpointName: "ep-b", defaultRelativePath: "x", computePrincipalId: "22222222-2222-2222-2222-222222222222" });
+    const platform = platformIn(other);
+    const gpu = ComputeCluster.fromAttributes(other, "gpu", { clusterId: CLUSTER.replace(/cpu-demo$/, "gpu-demo"), principalId: "33333333-3333-3333-3333-333333333333" });
+    new DatapathPipeline(other, "a", { ...platform, name: "a_one", endpointName: "ep-a", defaultRelativePath: "x", grantRunAccess: false });
+    new DatapathPipeline(other, "b", { ...platform, name: "b_two", endpointName: "ep-b", defaultRelativePath: "x", grantRunAccess: false, cluster: gpu });
     const grants = Object.values(resourcesOf(synthJson(other), "azurerm_role_assignment")).map((r) => `${r.role_definition_name}|${r.principal_id}`);
     expect(grants.sort()).toEqual([
       expect.stringMatching(/^Storage Blob Data Contributor\|\$\{data\.azurerm_client_config\.a_code-access_deployer_[0-9A-F]{8}\.object_id\}$/),
       "Storage Blob Data Reader|11111111-1111-1111-1111-111111111111",
-      "Storage Blob Data Reader|22222222-2222-2222-2222-222222222222",
+      "Storage Blob Data Reader|33333333-3333-3333-3333-333333333333",
     ]);
   });
 
@@ -88,9 +94,9 @@ describe("two pipelines in one stack", () => {
 
   test("a pipeline whose workspace's code access is granted elsewhere makes no upload grant", () => {
     const shared = new TerraformStack(Testing.app(), "shared");
-    new DatapathPipeline(shared, "one", { ...platform, name: "one", endpointName: "ep-one", defaultRelativePath: "x", grantDeployerUpload: false, computePrincipalId: undefined });
+    new DatapathPipeline(shared, "one", { ...platformIn(shared), name: "one", endpointName: "ep-one", defaultRelativePath: "x", grantDeployerUpload: false, grantRunAccess: false });
     const j = synthJson(shared);
-    expect(resourcesOf(j, "azurerm_role_assignment")).toEqual({});
+    expect(Object.keys(resourcesOf(j, "azurerm_role_assignment")).map((id) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["one_code-access_compute-reader"]);
     expect(resourcesOf(j, "time_sleep")).toEqual({});
   });
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
-import { Fn, ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import { resolvedText } from "../core/tokens";
 import { findUp } from "../core/paths";
 import {
@@ -33,6 +33,10 @@ import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName, pipelineDefaults } from "../core/naming";
 import { Checker, GUID_PATTERN, isObject, reportProblems, text } from "../core/validation";
+import { checkWorkspace, IMlWorkspace } from "../platform/ml-workspace";
+import { checkCluster, IComputeCluster } from "../platform/compute-cluster";
+import { checkFactory, IDataFactory } from "../platform/data-factory";
+import { checkDatastore, IBlobDatastore } from "../platform/blob-datastore";
 import { addCliManifest } from "./cli-manifest";
 
 
@@ -112,65 +116,78 @@ export interface ClassicPipelineEndpointInvocation {
 
 export type Invocation = BatchEndpointInvocation | ClassicPipelineEndpointInvocation;
 
-/** The platform the pipeline is added to, by reference (ids and names), so it can live in another stack. */
-export interface PipelinePlatformReference {
-  readonly workspaceId: string;
-  /** Region of the workspace (endpoints and deployments are created there). */
-  readonly location: string;
-  /** Compute cluster the deployment runs on by default. */
-  readonly computeClusterName: string;
+/**
+ * The platform the pipeline is added to: constructs of this stack, or existing resources
+ * (`MlWorkspace.fromAttributes`, `ComputeCluster.fromAttributes`, ...), so it can live in another stack.
+ */
+export interface PipelinePlatform {
+  /** The workspace the assets, endpoint and deployments are created in (in its region; the step code goes into its storage account). */
+  readonly workspace: IMlWorkspace;
+  /** The cluster the deployment runs on by default (`parallel.instanceCount` is checked against its `maxNodes` when known). */
+  readonly cluster: IComputeCluster;
+  /** The factory whose ADF pipeline starts the runs. */
+  readonly factory: IDataFactory;
+  /** Datastore the data path is relative to (the ADF parameter's default). */
+  readonly inputDatastore: IBlobDatastore;
+  /** Datastore each run's output is written to (fixed for the pipeline, not a run parameter). */
+  readonly outputDatastore: IBlobDatastore;
   /**
-   * Maximum nodes of the cluster, to check `parallel.instanceCount` against at synth time.
-   * @default - not checked
+   * Further datastores (by name) a run may read besides the input datastore; any other
+   * `datastore_name` fails the run before anything is invoked. Their access is not granted here:
+   * grant the cluster and the factory Storage Blob Data Reader on their containers (`grantRead`).
+   * @default []
    */
-  readonly computeMaxNodes?: number;
+  readonly allowedDatastores?: readonly string[];
   /**
-   * Object id of the cluster's identity: gets read access to the uploaded code (when this pipeline creates the code container).
-   * @default - no grant
+   * Grant what a run needs when the pipeline is created: the cluster's identity Storage Blob Data
+   * Reader on the input datastore's container and Storage Blob Data Contributor on the output
+   * datastore's; the factory's identity the same two (batch jobs read and write data as the
+   * identity that invoked them) and AzureML Data Scientist on the workspace (to invoke the endpoint
+   * and read the job). A grant the stack makes already is not made twice. Turn it off only where
+   * these five role assignments are made elsewhere (another stack, a platform team).
+   * @default true
    */
-  readonly computePrincipalId?: string;
+  readonly grantRunAccess?: boolean;
   /**
-   * Object id of the workspace's identity: gets read access to the uploaded code, which AML
-   * snapshots when a job starts.
-   * @default - no grant
-   */
-  readonly workspacePrincipalId?: string;
-  /** The workspace's storage account (ARM id and name): the step code is uploaded into its default blob datastore. */
-  readonly storageAccountId: string;
-  readonly storageAccountName: string;
-  /**
-   * Blob endpoint of that account, for clouds other than Azure public (a trailing '/' is trimmed).
-   * @default "https://<storageAccountName>.blob.core.windows.net"
+   * Blob endpoint of the workspace's storage account, for clouds other than Azure public (a trailing '/' is trimmed).
+   * @default "https://<storage account name>.blob.core.windows.net"
    */
   readonly blobEndpoint?: string;
   /**
    * Datastore whose container receives the step code, as azure-ai-ml uploads code into the
    * workspace's default blob datastore. Its container name is read from the workspace at deploy time.
+   * The cluster's and the workspace's identities get Storage Blob Data Reader on it (the workspace's
+   * only when its principal id is known: else grant it yourself).
    * @default "workspaceblobstore"
    */
   readonly codeDatastoreName?: string;
-  readonly dataFactoryId: string;
-  /**
-   * Integration runtime the Web activities run on (a managed-VNet runtime in the private profile,
-   * so the calls reach the workspace through its managed private endpoint).
-   * @default - the factory's default Azure runtime
-   */
-  readonly integrationRuntimeName?: string;
-  /** The factory's `AzureMLService` linked service (classic style). */
-  readonly linkedServiceName: string;
-  /** Datastore the data path is relative to (the ADF parameter's default). */
-  readonly inputDatastoreName: string;
-  /** Datastore each run's output is written to (fixed for the pipeline, not a run parameter). */
-  readonly outputDatastoreName: string;
-  /**
-   * Further datastores a run may read besides `inputDatastoreName`; any other `datastore_name`
-   * fails the run before anything is invoked.
-   * @default []
-   */
-  readonly allowedDatastores?: readonly string[];
 }
 
-export interface DatapathPipelineProps extends PipelinePlatformReference {
+/** The flat platform props of 0.2, each replaced by a construct in 0.3 (`PipelinePlatform`). */
+export const REMOVED_PLATFORM_PROPS = {
+  workspaceId: "workspace",
+  location: "workspace (the pipeline uses its region)",
+  storageAccountId: "workspace (its storage account)",
+  storageAccountName: "workspace (its storage account)",
+  workspacePrincipalId: "workspace (its identity)",
+  computeClusterName: "cluster",
+  computeMaxNodes: "cluster (its maxNodes)",
+  computePrincipalId: "cluster (its identity)",
+  dataFactoryId: "factory",
+  linkedServiceName: "factory (its linkedServiceName)",
+  integrationRuntimeName: "factory (its integrationRuntimeName)",
+  inputDatastoreName: "inputDatastore",
+  outputDatastoreName: "outputDatastore",
+} as const;
+
+/**
+ * Removed in 0.3: the flat platform props. TypeScript rejects them; from JavaScript each is a synth
+ * problem naming its replacement.
+ * @deprecated give `workspace`, `cluster`, `factory`, `inputDatastore` and `outputDatastore` instead.
+ */
+export type RemovedPlatformProps = { readonly [K in keyof typeof REMOVED_PLATFORM_PROPS]?: never };
+
+export interface DatapathPipelineProps extends PipelinePlatform, RemovedPlatformProps {
   /** Pipeline name: prefix of every asset name (lowercase letters, digits, `_`; 2-30 characters). */
   readonly name: string;
   /** Batch endpoint name: unique in the region (3-32 letters, digits or `-`, starting with a letter). */
@@ -262,6 +279,21 @@ const OUTPUT_FILE = "results.jsonl";
  * Publishes the two-step data-path pipeline on AML v2 (code, environment, components, a batch
  * endpoint with a pipeline-component deployment) and an ADF pipeline whose data path is an
  * ordinary ADF parameter, invoked through the batch endpoint or an existing v1 pipeline endpoint.
+ *
+ * What a run needs, and who grants it (role on scope, to identity):
+ * - Storage Blob Data Reader on the input datastore's container and Storage Blob Data Contributor
+ *   on the output datastore's, to the cluster's and to the factory's identity; AzureML Data
+ *   Scientist on the workspace, to the factory's identity: granted here (`grantRunAccess`), unless
+ *   turned off; then grant exactly these elsewhere. Further `allowedDatastores` are never granted
+ *   here: Storage Blob Data Reader on their containers, to both identities.
+ * - Storage Blob Data Reader on the code datastore's container (`workspaceblobstore` by default,
+ *   container `azureml-blobstore-<workspace guid>`), to the cluster's and the workspace's identity:
+ *   granted here; the workspace's only when its principal id is known (`MlWorkspace.fromAttributes`
+ *   without `workspacePrincipalId`: grant it yourself).
+ * - Storage Blob Data Contributor on that container, to the identity running Terraform (to upload
+ *   the step code): granted here unless `grantDeployerUpload` is false.
+ * Granting needs Owner or User Access Administrator (or Role Based Access Control Administrator)
+ * on those scopes for the identity running Terraform.
  */
 export class DatapathPipeline extends Construct {
   readonly name: string;
@@ -283,29 +315,48 @@ export class DatapathPipeline extends Construct {
   readonly workItemSettings: ResolvedWorkItemSettings;
   /** Datastores a run may name in `datastore_name`. */
   readonly allowedDatastores: readonly string[];
+  /** ARM id of the workspace the pipeline is published in. */
+  readonly workspaceId: string;
+  /** Region of the workspace (the endpoint's). */
+  readonly location: string;
+  /** ARM id of the factory whose ADF pipeline starts runs. */
+  readonly dataFactoryId: string;
+  /** Datastore a run's path is relative to unless it names another. */
+  readonly inputDatastoreName: string;
   private readonly adfName: string;
-  private readonly outputDatastore: string;
+  private readonly outputDatastoreName: string;
   private readonly batchActivityOptions?: BatchEndpointActivitiesOptions;
+  /** What `addOutputs` puts into the start-run command. */
+  private readonly startRun: { readonly resourceGroupName: string; readonly factoryName: string; readonly datastoreName: string; readonly relativePath: string };
 
   constructor(scope: Construct, id: string, given: DatapathPipelineProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
+    const platform = checkPlatform(c, given);
     const { prepare, process, check, conda } = this.validate(c, given);
     // Names every resource is named from: reported above when they are not strings, built on regardless.
-    const props = { ...given, name: text(given.name), inputDatastoreName: text(given.inputDatastoreName) };
+    const props: Resolved = { ...given, ...refsOf(platform), name: text(given.name) };
     this.parallelSettings = resolveParallelSettings(c, "parallel", props.parallel);
     this.workItemSettings = resolveWorkItemSettings(c, "workItems", props.workItems);
-    if (props.computeMaxNodes !== undefined && this.parallelSettings.instanceCount > props.computeMaxNodes) {
-      c.fail("parallel.instanceCount", this.parallelSettings.instanceCount, `must not exceed the cluster's maxNodes (${props.computeMaxNodes})`);
+    const maxNodes = platform.cluster?.maxNodes;
+    if (typeof maxNodes === "number" && Number.isInteger(maxNodes) && this.parallelSettings.instanceCount > maxNodes) {
+      c.fail("parallel.instanceCount", this.parallelSettings.instanceCount, `must not exceed the cluster's maxNodes (${maxNodes})`);
     }
     reportProblems(this, c.problems);
+    if (given.grantRunAccess !== false) grantRunAccess(platform);
 
     this.name = props.name;
     this.deploymentRetention = props.deploymentRetention ?? DEFAULT_DEPLOYMENT_RETENTION;
-    this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(Array.isArray(props.allowedDatastores) ? props.allowedDatastores : [])])];
+    // A wrong item is reported (validate): left out here, so the rest still builds.
+    this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(Array.isArray(props.allowedDatastores) ? props.allowedDatastores.filter((d) => typeof d === "string") : [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     this.adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
-    this.outputDatastore = props.outputDatastoreName;
+    this.outputDatastoreName = props.outputDatastoreName;
+    this.workspaceId = props.workspaceId;
+    this.location = props.location;
+    this.dataFactoryId = props.dataFactoryId;
+    this.inputDatastoreName = props.inputDatastoreName;
+    this.startRun = { resourceGroupName: text(platform.factory?.resourceGroupName), factoryName: text(platform.factory?.name), datastoreName: props.inputDatastoreName, relativePath: text(props.defaultRelativePath) };
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
     const params: Record<string, string> = { [PARAMS.datastoreName]: props.inputDatastoreName, [PARAMS.relativePath]: props.defaultRelativePath };
     const variables: Record<string, string> = {};
@@ -344,11 +395,12 @@ export class DatapathPipeline extends Construct {
       schedule: props.scheduleTrigger,
       blobTrigger: props.blobTrigger,
     });
+    // The platform's ids and names, as resolved from the constructs given (props carries them).
     addCliManifest(this, props);
   }
 
   /** The batch endpoint with a deployment of the pipeline component. */
-  private deployEndpoint(props: DatapathPipelineProps, assets: PipelineAssets, tags: Record<string, string>): PipelineBatchEndpoint {
+  private deployEndpoint(props: Resolved, assets: PipelineAssets, tags: Record<string, string>): PipelineBatchEndpoint {
     return new PipelineBatchEndpoint(this, "batch", {
       workspaceId: props.workspaceId,
       location: props.location,
@@ -362,7 +414,7 @@ export class DatapathPipeline extends Construct {
     });
   }
 
-  private batchOptions(props: DatapathPipelineProps, inv: BatchEndpointInvocation, endpoint: PipelineBatchEndpoint): BatchEndpointActivitiesOptions {
+  private batchOptions(props: Resolved, inv: BatchEndpointInvocation, endpoint: PipelineBatchEndpoint): BatchEndpointActivitiesOptions {
     return {
       scoringUri: endpoint.scoringUri,
       deploymentName: endpoint.deploymentName,
@@ -379,7 +431,7 @@ export class DatapathPipeline extends Construct {
     };
   }
 
-  private classicActivities(props: DatapathPipelineProps, inv: ClassicPipelineEndpointInvocation): WireActivity[] {
+  private classicActivities(props: Resolved, inv: ClassicPipelineEndpointInvocation): WireActivity[] {
     return classicPipelineActivities({
       linkedServiceName: props.linkedServiceName,
       pipelineEndpointId: inv.pipelineEndpointId,
@@ -393,7 +445,7 @@ export class DatapathPipeline extends Construct {
   }
 
   /** Code upload (with the grants it needs) and the AML assets. */
-  private publishAssets(props: DatapathPipelineProps, steps: { prepare: StepSource; process: StepSource; check: StepSource }, conda: string): PipelineAssets {
+  private publishAssets(props: Resolved, steps: { prepare: StepSource; process: StepSource; check: StepSource }, conda: string): PipelineAssets {
     // Code goes where azure-ai-ml puts it: the workspace's default blob datastore, whose container
     // name (azureml-blobstore-<workspace guid>) is read from the workspace rather than guessed.
     const store = WorkspaceCodeStore.obtain(this, {
@@ -406,7 +458,7 @@ export class DatapathPipeline extends Construct {
     store.addReader("compute", props.computePrincipalId);
     store.addReader("workspace", props.workspacePrincipalId);
     const containerName = store.containerName;
-    const blobEndpoint = props.blobEndpoint !== undefined ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`;
+    const blobEndpoint = typeof props.blobEndpoint === "string" ? Fn.trimsuffix(props.blobEndpoint, "/") : `https://${props.storageAccountName}.blob.core.windows.net`;
     return new PipelineAssets(this, "assets", {
       workspaceId: props.workspaceId,
       name: props.name,
@@ -447,27 +499,74 @@ export class DatapathPipeline extends Construct {
         OutputData: {
           [PORTS.pipelineOutput]: {
             JobOutputType: "UriFile",
-            Uri: `azureml://datastores/${this.outputDatastore}/paths/runs/${this.adfName}/<run id>/${OUTPUT_FILE}`,
+            Uri: `azureml://datastores/${this.outputDatastoreName}/paths/runs/${this.adfName}/<run id>/${OUTPUT_FILE}`,
           },
         },
       },
     });
   }
 
+  /**
+   * Add the stack outputs a run is started with, as `DatapathStack` has them: `start_run_command`
+   * (an Azure CLI command that starts a run on the default data path), `adf_pipeline_name`, and for
+   * the batch-endpoint style `invoke_body_template`, `batch_endpoint_name`,
+   * `batch_endpoint_scoring_uri`, `batch_deployment_name` and `batch_deployment_retention`.
+   * @param prefix put before each output's name; each pipeline of a stack needs its own. @default ""
+   * @returns the outputs by name (without the prefix)
+   */
+  addOutputs(prefix = ""): Readonly<Record<string, TerraformOutput>> {
+    const c = new Checker(this.node.path);
+    const taken = TerraformStack.of(this).node.findAll().filter((n): n is TerraformOutput => n instanceof TerraformOutput).map((o) => o.friendlyUniqueId);
+    const mine = this.outputValues();
+    const clash = Object.keys(mine).map((n) => `${prefix}${n}`).filter((n) => taken.includes(n));
+    if (c.name("addOutputs(prefix)", prefix, /^([A-Za-z_][A-Za-z0-9_-]*)?$/, "must be empty or start an output name (letters, digits, '_' or '-', starting with a letter or '_')") && clash.length > 0) {
+      c.fail("addOutputs(prefix)", prefix, `names outputs the stack has already (${clash.join(", ")}): give each pipeline its own prefix`);
+    }
+    reportProblems(this, c.problems);
+    if (c.problems.length > 0) return {};
+    return Object.fromEntries(
+      Object.entries(mine).map(([name, config]) => {
+        const output = new TerraformOutput(this, `output-${name}`, config);
+        output.overrideLogicalId(`${prefix}${name}`);
+        return [name, output];
+      }),
+    );
+  }
+
+  /** The outputs `addOutputs` adds, by name. */
+  private outputValues(): Record<string, { readonly value: unknown; readonly description?: string }> {
+    const run = this.startRun;
+    const endpoint = this.batchEndpoint;
+    return {
+      adf_pipeline_name: { value: this.adfPipelineName },
+      ...(endpoint
+        ? {
+            batch_endpoint_name: { value: this.endpointName },
+            batch_endpoint_scoring_uri: { value: this.scoringUri },
+            invoke_body_template: { value: this.invokeBodyTemplate() },
+            batch_deployment_name: { value: endpoint.deploymentName, description: "This version's deployment: the endpoint's default" },
+            batch_deployment_retention: { value: this.deploymentRetention, description: "Deployments aml-datapath prune-deployments keeps on the endpoint (the default included)" },
+          }
+        : {}),
+      start_run_command: {
+        description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
+        value: startRunCommand(run.resourceGroupName, run.factoryName, this.adfPipelineName, run.datastoreName, run.relativePath),
+      },
+    };
+  }
+
   private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; check: StepSource; conda: string } {
     if (c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter") && !COMPONENT_NAME.test(p.name as string)) {
       c.fail("name", p.name, "must be a valid component name");
     }
-    c.resourceId("workspaceId", p.workspaceId);
-    c.nonEmptyString("location", p.location);
-    checkName(c, "computeClusterName", p.computeClusterName, "computeCluster");
-    c.resourceId("storageAccountId", p.storageAccountId);
-    checkName(c, "storageAccountName", p.storageAccountName, "storageAccount");
-    c.resourceId("dataFactoryId", p.dataFactoryId);
-    checkName(c, "linkedServiceName", p.linkedServiceName, "dataFactoryChild");
-    checkName(c, "inputDatastoreName", p.inputDatastoreName, "mlDatastore");
-    checkName(c, "outputDatastoreName", p.outputDatastoreName, "mlDatastore");
+    for (const [removed, replacement] of Object.entries(REMOVED_PLATFORM_PROPS)) {
+      const value: unknown = (p as unknown as Record<string, unknown>)[removed];
+      if (value !== undefined) c.fail(removed, value, `is no longer taken (0.3): give ${replacement}`);
+    }
+    c.optionalBoolean("grantRunAccess", p.grantRunAccess);
     c.list("allowedDatastores", p.allowedDatastores).forEach((d, i) => checkName(c, `allowedDatastores[${i}]`, d, "mlDatastore"));
+    if (p.blobEndpoint !== undefined && typeof p.blobEndpoint === "string" && !Token.isUnresolved(p.blobEndpoint)) c.name("blobEndpoint", p.blobEndpoint, /^https:\/\/[^/\s]+\/?$/, "must be an https URL of a blob endpoint, e.g. https://<account>.blob.core.usgovcloudapi.net");
+    else if (p.blobEndpoint !== undefined) c.nonEmptyString("blobEndpoint", p.blobEndpoint);
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentNamePrefix !== undefined) c.name("deploymentNamePrefix", p.deploymentNamePrefix, DEPLOYMENT_PREFIX.pattern, DEPLOYMENT_PREFIX.rule);
     if (p.deploymentRetention !== undefined) c.integer("deploymentRetention", p.deploymentRetention, 1, 20);
@@ -536,4 +635,81 @@ export class DatapathPipeline extends Construct {
       return { script: code.script, files: [] };
     }
   }
+}
+
+
+/** A ready-to-paste Azure CLI command that starts one run on `relativePath`. */
+export function startRunCommand(resourceGroup: string, factory: string, pipeline: string, datastore: string, relativePath: string): string {
+  const parameters = JSON.stringify({ datastore_name: datastore, relative_path: relativePath });
+  return `az datafactory pipeline create-run --resource-group ${resourceGroup} --factory-name ${factory} --name ${pipeline} --parameters '${parameters}'`;
+}
+
+/** The platform constructs a pipeline was given, those that are what they must be (the others are reported). */
+interface CheckedPlatform {
+  readonly workspace?: IMlWorkspace;
+  readonly cluster?: IComputeCluster;
+  readonly factory?: IDataFactory;
+  readonly input?: IBlobDatastore;
+  readonly output?: IBlobDatastore;
+}
+
+function checkPlatform(c: Checker, p: DatapathPipelineProps): CheckedPlatform {
+  const platform = {
+    workspace: checkWorkspace(c, "workspace", p.workspace),
+    cluster: checkCluster(c, "cluster", p.cluster),
+    factory: checkFactory(c, "factory", p.factory),
+    input: checkDatastore(c, "inputDatastore", p.inputDatastore),
+    output: checkDatastore(c, "outputDatastore", p.outputDatastore),
+  };
+  const { input, output } = platform;
+  if (input && output && (input.datastoreName === output.datastoreName || resolvedText(input, input.containerId) === resolvedText(input, output.containerId))) {
+    c.fail("outputDatastore", output.datastoreName, "must differ from inputDatastore, in name and container (a run's output never goes into its input)");
+  }
+  return platform;
+}
+
+/** What the pipeline uses of its platform: ids and names, read from the constructs it was given. */
+interface PlatformRefs {
+  readonly workspaceId: string;
+  /** Region of the workspace (endpoints and deployments are created there). */
+  readonly location: string;
+  readonly storageAccountId: string;
+  readonly storageAccountName: string;
+  readonly workspacePrincipalId?: string;
+  readonly computeClusterName: string;
+  readonly computePrincipalId: string;
+  readonly dataFactoryId: string;
+  readonly linkedServiceName: string;
+  readonly integrationRuntimeName?: string;
+  readonly inputDatastoreName: string;
+  readonly outputDatastoreName: string;
+}
+
+type Resolved = Omit<DatapathPipelineProps, keyof RemovedPlatformProps> & PlatformRefs;
+
+function refsOf({ workspace, cluster, factory, input, output }: CheckedPlatform): PlatformRefs {
+  return {
+    workspaceId: text(workspace?.workspaceId),
+    location: text(workspace?.location),
+    storageAccountId: text(workspace?.storageAccountId),
+    storageAccountName: text(workspace?.storageAccountName),
+    workspacePrincipalId: typeof workspace?.workspacePrincipalId === "string" ? workspace.workspacePrincipalId : undefined,
+    computeClusterName: text(cluster?.name),
+    computePrincipalId: text(cluster?.principalId),
+    dataFactoryId: text(factory?.id),
+    linkedServiceName: text(factory?.linkedServiceName),
+    integrationRuntimeName: typeof factory?.integrationRuntimeName === "string" ? factory.integrationRuntimeName : undefined,
+    inputDatastoreName: text(input?.datastoreName),
+    outputDatastoreName: text(output?.datastoreName),
+  };
+}
+
+/** See `PipelinePlatform.grantRunAccess`: the five grants a run needs on data and workspace. */
+function grantRunAccess({ workspace, cluster, factory, input, output }: CheckedPlatform): void {
+  for (const identity of [cluster, factory]) {
+    if (!identity) continue;
+    input?.grantRead(identity);
+    output?.grantReadWrite(identity);
+  }
+  if (factory) workspace?.grantJobSubmit(factory);
 }

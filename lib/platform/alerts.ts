@@ -3,6 +3,8 @@ import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-g
 import { MonitorMetricAlert } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
 import { Checker, reportProblems } from "../core/validation";
+import { checkRegion } from "../core/arm";
+import { checkName } from "../core/naming";
 
 /** How often the long-run query runs, in minutes (the provider's evaluation frequencies up to an hour). */
 export const LONG_RUN_EVALUATION_MINUTES = [5, 10, 15, 30, 60] as const;
@@ -128,8 +130,8 @@ export class Alerts extends Construct {
     const c = new Checker(this.node.path);
     const receivers = c.list("emailReceivers", props.emailReceivers);
     c.name("namePrefix", props.namePrefix, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,59}$/, "must be 1-60 letters, digits, '_', '.' or '-', starting with a letter or digit");
-    c.nonEmptyString("resourceGroupName", props.resourceGroupName);
-    c.nonEmptyString("location", props.location);
+    checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
+    checkRegion(c, "location", props.location);
     c.resourceId("dataFactoryId", props.dataFactoryId);
     c.resourceId("mlWorkspaceId", props.mlWorkspaceId);
     c.resourceId("logAnalyticsWorkspaceId", props.logAnalyticsWorkspaceId);

@@ -1,20 +1,75 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { AML_VM_SIZES } from "../core/azure-lists";
 import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machine-learning-compute-cluster";
+import { armIdName, checkArmId, checkRegion } from "../core/arm";
 import { checkName } from "../core/naming";
-import { grantOnEach, ROLES } from "../core/roles";
-import { Checker, reportProblems, text } from "../core/validation";
+import { addRoleAssignments, checkPrincipalId, checkRoleAssignments, grantOnEach, IGrantee, RoleAssignments, ROLES } from "../core/roles";
+import { Checker, checkReference, isObject, reportProblems, text } from "../core/validation";
+import { checkWorkspace, IMlWorkspace } from "./ml-workspace";
 
 export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type VmPriority = (typeof VM_PRIORITIES)[number];
 /** Azure VM size names: `Standard_` followed by the size, e.g. `Standard_DS3_v2`, `Standard_E4s_v5`. */
 export const VM_SIZE_PATTERN = /^Standard_[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$/;
 
+/**
+ * An AML compute cluster as other constructs use it: created here (`ComputeCluster`) or existing
+ * (`ComputeCluster.fromAttributes`). It is a grantee: datastores grant its identity data access.
+ */
+export interface IComputeCluster extends IGrantee, IConstruct {
+  /** ARM id of the compute (`<workspace id>/computes/<name>`). */
+  readonly id: string;
+  /** Cluster name, as jobs and deployments name their compute. */
+  readonly name: string;
+  /** Object id of the identity the jobs run as. */
+  readonly principalId: string;
+  /** Maximum node count, when known: a pipeline checks its parallelism against it. */
+  readonly maxNodes?: number;
+}
+
+/** An existing cluster, by id (`ComputeCluster.fromAttributes`). */
+export interface ComputeClusterAttributes {
+  /** ARM id of the compute (`<workspace id>/computes/<name>`); its name is read from it. */
+  readonly clusterId: string;
+  /** Object id of the identity its jobs run as (system-assigned, or the user-assigned identity). */
+  readonly principalId: string;
+  /**
+   * Its maximum node count, to check a pipeline's parallelism against at synth.
+   * @default - not checked
+   */
+  readonly maxNodes?: number;
+}
+
+class ImportedComputeCluster extends Construct implements IComputeCluster {
+  readonly id: string;
+  readonly name: string;
+  readonly principalId: string;
+  readonly principalType = "ServicePrincipal";
+  readonly maxNodes?: number;
+
+  constructor(scope: Construct, id: string, attrs: ComputeClusterAttributes) {
+    super(scope, id);
+    const c = new Checker(this.node.path);
+    const a: Partial<ComputeClusterAttributes> = isObject(attrs) ? attrs : (c.fail("attributes", attrs, "must be an object { clusterId, principalId, maxNodes? }"), {});
+    checkArmId(c, "clusterId", a.clusterId, "Microsoft.MachineLearningServices/workspaces/computes", "computeCluster");
+    checkPrincipalId(c, "principalId", a.principalId);
+    const maxOk = a.maxNodes === undefined || c.integer("maxNodes", a.maxNodes, 1, 1000);
+    reportProblems(this, c.problems);
+    this.id = text(a.clusterId);
+    this.name = armIdName(this.id);
+    this.principalId = text(a.principalId);
+    this.maxNodes = maxOk ? a.maxNodes : undefined;
+  }
+}
+
 export interface ComputeClusterProps {
-  /** ARM id of the Machine Learning workspace. */
-  readonly workspaceId: string;
-  /** Azure region (the workspace's). */
-  readonly location: string;
+  /** The Machine Learning workspace the cluster belongs to. */
+  readonly workspace: IMlWorkspace;
+  /**
+   * Azure region.
+   * @default the workspace's region
+   */
+  readonly location?: string;
   /** Cluster name (3-32 letters, digits or `-`, starting with a letter). */
   readonly name: string;
   /**
@@ -72,15 +127,23 @@ export interface ComputeClusterProps {
    */
   readonly principalId?: string;
   /**
-   * Containers (ARM ids) the cluster reads input from: Storage Blob Data Reader on each.
+   * Containers (ARM ids) the cluster reads input from: Storage Blob Data Reader on each, the grant
+   * `IBlobDatastore.grantRead(cluster)` makes (a shortcut for containers that are no datastore here).
    * @default []
    */
   readonly inputContainerIds?: readonly string[];
   /**
-   * Containers (ARM ids) the cluster writes outputs to: Storage Blob Data Contributor on each, and only those.
+   * Containers (ARM ids) the cluster writes outputs to: Storage Blob Data Contributor on each, and
+   * only those, the grant `IBlobDatastore.grantReadWrite(cluster)` makes.
    * @default []
    */
   readonly outputContainerIds?: readonly string[];
+  /**
+   * Role assignments on the cluster for people, groups or identities, by key (each is
+   * `role-assignment-<key>`).
+   * @default {}
+   */
+  readonly roleAssignments?: RoleAssignments;
   /**
    * Tags.
    * @default {}
@@ -92,16 +155,24 @@ export interface ComputeClusterProps {
  * An autoscaling AML compute cluster (scale to zero by default) with a managed identity, local
  * auth and SSH off, and least-privilege data roles: read on inputs, write on outputs only.
  */
-export class ComputeCluster extends Construct {
+export class ComputeCluster extends Construct implements IComputeCluster {
+  /** An existing cluster, by id: what other constructs need of it (it can be granted data access). */
+  static fromAttributes(scope: Construct, id: string, attrs: ComputeClusterAttributes): IComputeCluster {
+    return new ImportedComputeCluster(scope, id, attrs);
+  }
+
   readonly cluster: MachineLearningComputeCluster;
   /** Object id of the identity the jobs run as. */
   readonly principalId: string;
+  readonly principalType = "ServicePrincipal";
+  /** Maximum node count (undefined when the given one was rejected: nothing is checked against it). */
+  readonly maxNodes?: number;
 
   constructor(scope: Construct, id: string, props: ComputeClusterProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
-    c.resourceId("workspaceId", props.workspaceId);
-    c.nonEmptyString("location", props.location);
+    const workspace = checkWorkspace(c, "workspace", props.workspace);
+    if (props.location !== undefined) checkRegion(c, "location", props.location);
     checkName(c, "name", props.name, "computeCluster");
     const vmSize = props.vmSize ?? "Standard_DS3_v2";
     if (c.name("vmSize", vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2") && !props.allowUnlistedVmSize && !AML_VM_SIZES.has(vmSize.toLowerCase())) {
@@ -126,14 +197,16 @@ export class ComputeCluster extends Construct {
     }
     const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
     const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
+    const roleAssignments = checkRoleAssignments(c, "roleAssignments", props.roleAssignments);
     reportProblems(this, c.problems);
+    this.maxNodes = maxOk ? maxNodes : undefined;
 
     // Without public IPs only inside a subnet or a provisioned managed network (Azure rejects it otherwise).
     const noPublicIp = props.subnetResourceId !== undefined || props.inManagedNetwork === true;
     this.cluster = new MachineLearningComputeCluster(this, "cluster", {
       name: props.name,
-      location: props.location,
-      machineLearningWorkspaceId: props.workspaceId,
+      location: props.location ?? text(workspace?.location),
+      machineLearningWorkspaceId: text(workspace?.workspaceId),
       // AML reads sizes back upper-cased and azurerm compares them exactly (a ForceNew attribute):
       // written as read, a second plan does not replace the cluster.
       vmSize: text(vmSize).toUpperCase(),
@@ -157,6 +230,7 @@ export class ComputeCluster extends Construct {
 
     grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, inputIds);
     grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, outputIds);
+    addRoleAssignments(this, this.cluster.id, roleAssignments);
   }
 
   get name(): string {
@@ -179,4 +253,9 @@ export function isoDuration(seconds: number): string {
   const time = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
   // .NET's XmlConvert (how AML serialises a TimeSpan) writes whole days as P1D.
   return `P${d ? `${d}D` : ""}${time ? `T${time}` : d ? "" : "T0S"}`;
+}
+
+/** The cluster a construct is given, when it is one; anything else is reported under `property`. */
+export function checkCluster(c: Checker, property: string, value: unknown): IComputeCluster | undefined {
+  return checkReference<IComputeCluster>(c, property, value, { strings: ["id", "name", "principalId"] }, "a compute cluster: a ComputeCluster, or ComputeCluster.fromAttributes(scope, id, { clusterId, principalId })");
 }

@@ -1,14 +1,16 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { Fn } from "cdktf";
 import { DataFactory as AzDataFactory } from "@cdktf/provider-azurerm/lib/data-factory";
 import { DataFactoryLinkedCustomService } from "@cdktf/provider-azurerm/lib/data-factory-linked-custom-service";
 import { DataFactoryLinkedServiceKeyVault } from "@cdktf/provider-azurerm/lib/data-factory-linked-service-key-vault";
-import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataFactoryIntegrationRuntimeAzure } from "@cdktf/provider-azurerm/lib/data-factory-integration-runtime-azure";
 import { DataFactoryManagedPrivateEndpoint } from "@cdktf/provider-azurerm/lib/data-factory-managed-private-endpoint";
+import { armIdName, armIdResourceGroup, checkArmId, checkRegion } from "../core/arm";
+import { addressAt, declareMove } from "../core/moves";
 import { checkName } from "../core/naming";
-import { grantOnEach, ROLES } from "../core/roles";
-import { Checker, reportProblems, text } from "../core/validation";
+import { addRoleAssignments, assignRole, checkPrincipalId, checkRoleAssignments, grantOnEach, IGrantee, RoleAssignments, ROLES } from "../core/roles";
+import { Checker, checkReference, isObject, reportProblems, text } from "../core/validation";
+import { checkWorkspace, IMlWorkspace } from "./ml-workspace";
 
 /** The factory authenticates to the AML workspace with its own managed identity. */
 export interface MsiAuthentication {
@@ -33,21 +35,80 @@ export interface ServicePrincipalAuthentication {
 
 export type AmlAuthentication = MsiAuthentication | ServicePrincipalAuthentication;
 
-/** The AML workspace the factory drives, by reference, so the factory can live in another stack. */
-export interface WorkspaceReference {
-  /** Workspace ARM id (the subscription id is taken from it). */
+/**
+ * An Azure Data Factory as other constructs use it: created here (`DataFactory`) or existing
+ * (`DataFactory.fromAttributes`). It is a grantee: a workspace or datastore grants its identity access.
+ */
+export interface IDataFactory extends IGrantee, IConstruct {
+  /** ARM id of the factory. */
   readonly id: string;
   readonly name: string;
   readonly resourceGroupName: string;
+  /** Object id of the factory's system-assigned identity. */
+  readonly principalId: string;
+  /** Name of its `AzureMLService` linked service (the classic invocation style runs through it). */
+  readonly linkedServiceName: string;
+  /** The integration runtime its Web activities run on, when not the default Azure one (a managed-VNet runtime). */
+  readonly integrationRuntimeName?: string;
+}
+
+/** An existing factory, by id (`DataFactory.fromAttributes`). */
+export interface DataFactoryAttributes {
+  /** ARM id of the factory; its name and resource group are read from it. */
+  readonly dataFactoryId: string;
+  /** Object id of the factory's system-assigned identity (`az datafactory show --query identity.principalId`). */
+  readonly principalId: string;
+  /**
+   * Its `AzureMLService` linked service to the workspace (used by the classic invocation style only).
+   * @default "AzureMLService"
+   */
+  readonly linkedServiceName?: string;
+  /**
+   * The integration runtime Web activities run on (a managed-VNet runtime, when the workspace is private).
+   * @default - the factory's default Azure runtime
+   */
+  readonly integrationRuntimeName?: string;
+}
+
+class ImportedDataFactory extends Construct implements IDataFactory {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly principalId: string;
+  readonly principalType = "ServicePrincipal";
+  readonly linkedServiceName: string;
+  readonly integrationRuntimeName?: string;
+
+  constructor(scope: Construct, id: string, attrs: DataFactoryAttributes) {
+    super(scope, id);
+    const c = new Checker(this.node.path);
+    const a: Partial<DataFactoryAttributes> = isObject(attrs) ? attrs : (c.fail("attributes", attrs, "must be an object { dataFactoryId, principalId, linkedServiceName?, integrationRuntimeName? }"), {});
+    checkArmId(c, "dataFactoryId", a.dataFactoryId, "Microsoft.DataFactory/factories", "dataFactory");
+    checkPrincipalId(c, "principalId", a.principalId);
+    const linkedServiceName = a.linkedServiceName ?? "AzureMLService";
+    checkName(c, "linkedServiceName", linkedServiceName, "dataFactoryChild");
+    if (a.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", a.integrationRuntimeName, "dataFactoryChild");
+    reportProblems(this, c.problems);
+    this.id = text(a.dataFactoryId);
+    this.name = armIdName(this.id);
+    this.resourceGroupName = armIdResourceGroup(this.id);
+    this.principalId = text(a.principalId);
+    this.linkedServiceName = text(linkedServiceName);
+    this.integrationRuntimeName = typeof a.integrationRuntimeName === "string" ? a.integrationRuntimeName : undefined;
+  }
 }
 
 export interface DataFactoryProps {
   /** Factory name (3-63 letters, digits or single `-`, globally unique). */
   readonly name: string;
+  /** Region, e.g. `westeurope`. */
   readonly location: string;
   readonly resourceGroupName: string;
-  /** The workspace the `AzureMLService` linked service points at; the factory identity gets AzureML Data Scientist on it. */
-  readonly workspace: WorkspaceReference;
+  /**
+   * The workspace the `AzureMLService` linked service points at; the factory identity gets AzureML
+   * Data Scientist on it (`workspace.grantJobSubmit(factory)`).
+   */
+  readonly workspace: IMlWorkspace;
   /**
    * Whether the factory is reachable over the public internet.
    * @default false
@@ -76,16 +137,24 @@ export interface DataFactoryProps {
    */
   readonly authentication?: AmlAuthentication;
   /**
-   * Containers (ARM ids) the factory may read (Storage Blob Data Reader), e.g. to list new input folders.
+   * Containers (ARM ids) the factory may read (Storage Blob Data Reader), e.g. to list new input
+   * folders: the grant `IBlobDatastore.grantRead(factory)` makes.
    * @default []
    */
   readonly inputContainerIds?: readonly string[];
   /**
    * Containers (ARM ids) the factory may write (Storage Blob Data Contributor): batch-endpoint jobs
-   * write their outputs with the identity of their caller.
+   * write their outputs with the identity of their caller. The grant `IBlobDatastore.grantReadWrite(factory)` makes.
    * @default []
    */
   readonly outputContainerIds?: readonly string[];
+  /**
+   * Role assignments on the factory for people, groups or identities, by key (each is
+   * `role-assignment-<key>`), e.g. `{ operators: { roleDefinitionIdOrName: "Data Factory Contributor",
+   * principalId: "<group object id>", principalType: "Group" } }`.
+   * @default {}
+   */
+  readonly roleAssignments?: RoleAssignments;
   /**
    * Name of the AML linked service.
    * @default "AzureMLService"
@@ -118,8 +187,15 @@ export interface AzureMlServiceTypeProperties {
  * AML pipelines (AzureML Data Scientist on the workspace only, data read on inputs) and an
  * `AzureMLService` linked service.
  */
-export class DataFactory extends Construct {
+export class DataFactory extends Construct implements IDataFactory {
+  /** An existing factory, by id: what other constructs need of it (it can be granted access). */
+  static fromAttributes(scope: Construct, id: string, attrs: DataFactoryAttributes): IDataFactory {
+    return new ImportedDataFactory(scope, id, attrs);
+  }
+
   readonly factory: AzDataFactory;
+  readonly resourceGroupName: string;
+  readonly principalType = "ServicePrincipal";
   readonly linkedService: DataFactoryLinkedCustomService;
   readonly keyVaultLinkedService?: DataFactoryLinkedServiceKeyVault;
   /** The managed-VNet integration runtime, when `managedVirtualNetworkEnabled`. */
@@ -131,11 +207,9 @@ export class DataFactory extends Construct {
     super(scope, id);
     const c = new Checker(this.node.path);
     checkName(c, "name", props.name, "dataFactory");
-    c.nonEmptyString("location", props.location);
+    checkRegion(c, "location", props.location);
     checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
-    c.resourceId("workspace.id", props.workspace?.id);
-    checkName(c, "workspace.name", props.workspace?.name, "mlWorkspace");
-    checkName(c, "workspace.resourceGroupName", props.workspace?.resourceGroupName, "resourceGroup");
+    const workspace = checkWorkspace(c, "workspace", props.workspace);
     c.optionalBoolean("publicNetworkEnabled", props.publicNetworkEnabled);
     c.optionalBoolean("managedVirtualNetworkEnabled", props.managedVirtualNetworkEnabled);
     const linkedServiceName = props.linkedServiceName ?? "AzureMLService";
@@ -159,8 +233,9 @@ export class DataFactory extends Construct {
     if (managedEndpoints.length > 0 && props.managedVirtualNetworkEnabled !== true) {
       c.fail("managedPrivateEndpoints", managedEndpoints.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
     }
-    const workspace = { id: text(props.workspace?.id), name: text(props.workspace?.name), resourceGroupName: text(props.workspace?.resourceGroupName) };
+    const roleAssignments = checkRoleAssignments(c, "roleAssignments", props.roleAssignments);
     reportProblems(this, c.problems);
+    this.resourceGroupName = props.resourceGroupName;
 
     const tags = props.tags ? { ...props.tags } : undefined;
     this.factory = new AzDataFactory(this, "factory", {
@@ -191,20 +266,17 @@ export class DataFactory extends Construct {
       }
     }
 
-    new RoleAssignment(this, "workspace-data-scientist", {
-      scope: workspace.id,
-      roleDefinitionName: ROLES.azureMlDataScientist,
-      principalId: this.principalId,
-      principalType: "ServicePrincipal",
-    });
+    const scientist = workspace?.grantJobSubmit(this);
+    // Until 0.3 this grant was the factory's own child, not named by its workspace: moved, not recreated.
+    if (scientist?.node.scope === this) declareMove(this, addressAt(this, "azurerm_role_assignment", "workspace-data-scientist"), `azurerm_role_assignment.${scientist.friendlyUniqueId}`);
     grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, inputIds);
     grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, outputIds);
 
     const base = {
       // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".
-      subscriptionId: Fn.element(Fn.split("/", workspace.id), 2),
-      resourceGroupName: workspace.resourceGroupName,
-      mlWorkspaceName: workspace.name,
+      subscriptionId: Fn.element(Fn.split("/", text(workspace?.workspaceId)), 2),
+      resourceGroupName: text(workspace?.resourceGroupName),
+      mlWorkspaceName: text(workspace?.workspaceName),
     };
     if (auth.type === "ServicePrincipal") {
       this.keyVaultLinkedService = new DataFactoryLinkedServiceKeyVault(this, "key-vault-linked-service", {
@@ -212,12 +284,7 @@ export class DataFactory extends Construct {
         dataFactoryId: this.factory.id,
         keyVaultId: auth.keyVaultId,
       });
-      new RoleAssignment(this, "key-vault-secrets-user", {
-        scope: auth.keyVaultId,
-        roleDefinitionName: ROLES.keyVaultSecretsUser,
-        principalId: this.principalId,
-        principalType: "ServicePrincipal",
-      });
+      assignRole(this, "key-vault-secrets-user", { scope: auth.keyVaultId, role: ROLES.keyVaultSecretsUser, principalId: this.principalId, principalType: "ServicePrincipal" });
       this.linkedServiceTypeProperties = {
         ...base,
         servicePrincipalId: auth.servicePrincipalId,
@@ -240,6 +307,7 @@ export class DataFactory extends Construct {
       typePropertiesJson: JSON.stringify(this.linkedServiceTypeProperties),
       description: "Azure Machine Learning workspace used by the data-path pipelines",
     });
+    addRoleAssignments(this, this.factory.id, roleAssignments);
   }
 
   get id(): string {
@@ -252,4 +320,17 @@ export class DataFactory extends Construct {
   get principalId(): string {
     return this.factory.identity.principalId;
   }
+  /** Name of the `AzureMLService` linked service. */
+  get linkedServiceName(): string {
+    return this.linkedService.name;
+  }
+  /** The managed-VNet integration runtime's name, when there is one. */
+  get integrationRuntimeName(): string | undefined {
+    return this.integrationRuntime?.name;
+  }
+}
+
+/** The factory a construct is given, when it is one; anything else is reported under `property`. */
+export function checkFactory(c: Checker, property: string, value: unknown): IDataFactory | undefined {
+  return checkReference<IDataFactory>(c, property, value, { strings: ["id", "name", "resourceGroupName", "principalId", "linkedServiceName"] }, "a data factory: a DataFactory, or DataFactory.fromAttributes(scope, id, { dataFactoryId, principalId })");
 }

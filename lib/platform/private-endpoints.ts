@@ -4,6 +4,8 @@ import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { Checker, isObject, isSubnetOf, reportProblems } from "../core/validation";
+import { checkRegion } from "../core/arm";
+import { checkName } from "../core/naming";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
 export const PRIVATE_DNS_ZONES = {
@@ -59,8 +61,8 @@ export class PrivateEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: PrivateEndpointsProps) {
     super(scope, id);
     const c = new Checker(this.node.path);
-    c.nonEmptyString("resourceGroupName", props.resourceGroupName);
-    c.nonEmptyString("location", props.location);
+    checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
+    checkRegion(c, "location", props.location);
     c.name("namePrefix", props.namePrefix, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$/, "must be 1-41 letters, digits, '_', '.' or '-', starting with a letter or digit");
     c.resourceId("subnetId", props.subnetId);
     c.resourceId("virtualNetworkId", props.virtualNetworkId);

@@ -5,6 +5,8 @@ import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-securi
 import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { Checker, reportProblems } from "../core/validation";
+import { checkRegion } from "../core/arm";
+import { checkName } from "../core/naming";
 
 export interface EnvironmentNetworkProps {
   readonly name: string;
@@ -79,8 +81,8 @@ export class EnvironmentNetwork extends Construct {
     super(scope, id);
     const c = new Checker(this.node.path);
     c.name("name", props.name, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$/, "must be 2-64 letters, digits, '_', '.' or '-', starting with a letter or digit and not ending with '.' or '-'");
-    c.nonEmptyString("resourceGroupName", props.resourceGroupName);
-    c.nonEmptyString("location", props.location);
+    checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
+    checkRegion(c, "location", props.location);
     if (props.subnetName !== undefined) c.name("subnetName", props.subnetName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/, "must be 2-80 letters, digits, '_', '.' or '-', not ending with '.' or '-'");
     if (props.networkSecurityGroupName !== undefined) {
       c.name("networkSecurityGroupName", props.networkSecurityGroupName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/, "must be 2-80 letters, digits, '_', '.' or '-', starting with a letter or digit and not ending with '.' or '-'");
