@@ -83,11 +83,21 @@ export function assignRole(parent: Construct, id: string, a: AssignmentProps): R
 
 /** One role assignment: on what, which role, to whom. */
 export interface AssignmentProps {
+  /** ARM id of the scope. */
   readonly scope: string;
-  /** A role's name, or a role definition id. */
+  /** A role's name, or a role definition id (`.../providers/Microsoft.Authorization/roleDefinitions/<guid>`). */
   readonly role: string;
+  /** Object id of the principal. */
   readonly principalId: string;
+  /**
+   * What kind of principal it is.
+   * @default - Azure looks it up
+   */
   readonly principalType?: PrincipalType;
+  /**
+   * Why the assignment exists.
+   * @default - none
+   */
   readonly description?: string;
 }
 
@@ -180,7 +190,8 @@ export function scopeKey(scope: IConstruct, scopeId: string): string {
 
 /**
  * A role assignment for a person, group or identity, Azure Verified Modules style: the map key names
- * the assignment (`role-assignment-<key>`), so adding or removing one never touches the others.
+ * the assignment (`role-assignment-<key>`), so adding or removing one never touches the others. One
+ * the stack makes already (same role, scope and principal, e.g. by a grant method) is not made twice.
  */
 export interface RoleAssignmentSpec {
   /**

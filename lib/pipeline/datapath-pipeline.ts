@@ -315,19 +315,12 @@ export class DatapathPipeline extends Construct {
   readonly workItemSettings: ResolvedWorkItemSettings;
   /** Datastores a run may name in `datastore_name`. */
   readonly allowedDatastores: readonly string[];
-  /** ARM id of the workspace the pipeline is published in. */
-  readonly workspaceId: string;
-  /** Region of the workspace (the endpoint's). */
-  readonly location: string;
-  /** ARM id of the factory whose ADF pipeline starts runs. */
-  readonly dataFactoryId: string;
-  /** Datastore a run's path is relative to unless it names another. */
-  readonly inputDatastoreName: string;
   private readonly adfName: string;
-  private readonly outputDatastoreName: string;
   private readonly batchActivityOptions?: BatchEndpointActivitiesOptions;
+  /** The ids and names the pipeline uses of its platform. */
+  private readonly refs: PlatformRefs;
   /** What `addOutputs` puts into the start-run command. */
-  private readonly startRun: { readonly resourceGroupName: string; readonly factoryName: string; readonly datastoreName: string; readonly relativePath: string };
+  private readonly startRun: { readonly factory?: IDataFactory; readonly relativePath: string };
 
   constructor(scope: Construct, id: string, given: DatapathPipelineProps) {
     super(scope, id);
@@ -351,12 +344,8 @@ export class DatapathPipeline extends Construct {
     this.allowedDatastores = [...new Set([props.inputDatastoreName, ...(Array.isArray(props.allowedDatastores) ? props.allowedDatastores.filter((d) => typeof d === "string") : [])])];
     this.invocation = props.invocation ?? { style: "batchEndpoint" };
     this.adfName = props.adfPipelineName ?? pipelineDefaults.adfPipelineName(props.name);
-    this.outputDatastoreName = props.outputDatastoreName;
-    this.workspaceId = props.workspaceId;
-    this.location = props.location;
-    this.dataFactoryId = props.dataFactoryId;
-    this.inputDatastoreName = props.inputDatastoreName;
-    this.startRun = { resourceGroupName: text(platform.factory?.resourceGroupName), factoryName: text(platform.factory?.name), datastoreName: props.inputDatastoreName, relativePath: text(props.defaultRelativePath) };
+    this.refs = props;
+    this.startRun = { factory: platform.factory, relativePath: text(props.defaultRelativePath) };
     const tags = { ...(props.tags ?? {}), pipeline: props.name };
     const params: Record<string, string> = { [PARAMS.datastoreName]: props.inputDatastoreName, [PARAMS.relativePath]: props.defaultRelativePath };
     const variables: Record<string, string> = {};
@@ -475,6 +464,23 @@ export class DatapathPipeline extends Construct {
     });
   }
 
+  /** ARM id of the workspace the pipeline is published in. */
+  get workspaceId(): string {
+    return this.refs.workspaceId;
+  }
+  /** Region of the workspace (the endpoint's). */
+  get location(): string {
+    return this.refs.location;
+  }
+  /** ARM id of the factory whose ADF pipeline starts runs. */
+  get dataFactoryId(): string {
+    return this.refs.dataFactoryId;
+  }
+  /** Datastore a run's path is relative to unless it names another. */
+  get inputDatastoreName(): string {
+    return this.refs.inputDatastoreName;
+  }
+
   /** The batch endpoint's scoring URI (batch-endpoint style). */
   get scoringUri(): string | undefined {
     return this.batchEndpoint?.scoringUri;
@@ -499,7 +505,7 @@ export class DatapathPipeline extends Construct {
         OutputData: {
           [PORTS.pipelineOutput]: {
             JobOutputType: "UriFile",
-            Uri: `azureml://datastores/${this.outputDatastoreName}/paths/runs/${this.adfName}/<run id>/${OUTPUT_FILE}`,
+            Uri: `azureml://datastores/${this.refs.outputDatastoreName}/paths/runs/${this.adfName}/<run id>/${OUTPUT_FILE}`,
           },
         },
       },
@@ -550,7 +556,7 @@ export class DatapathPipeline extends Construct {
         : {}),
       start_run_command: {
         description: "Starts a run with a new data path (Azure CLI with the datafactory extension)",
-        value: startRunCommand(run.resourceGroupName, run.factoryName, this.adfPipelineName, run.datastoreName, run.relativePath),
+        value: startRunCommand(text(run.factory?.resourceGroupName), text(run.factory?.name), this.adfPipelineName, this.inputDatastoreName, run.relativePath),
       },
     };
   }

@@ -130,7 +130,7 @@ export interface DataFactoryProps {
    * sub-resource "amlworkspace"). Each creates a pending connection that the target's owner approves.
    * @default []
    */
-  readonly managedPrivateEndpoints?: readonly { readonly name: string; readonly targetResourceId: string; readonly subresourceName: string }[];
+  readonly managedPrivateEndpoints?: readonly ManagedPrivateEndpointOptions[];
   /**
    * How the `AzureMLService` linked service authenticates.
    * @default { type: "MSI" }
@@ -165,6 +165,50 @@ export interface DataFactoryProps {
    * @default {}
    */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** A managed private endpoint from the factory's managed VNet. */
+export interface ManagedPrivateEndpointOptions {
+  /** Its name in the factory. */
+  readonly name: string;
+  /** ARM id of the resource it connects to. */
+  readonly targetResourceId: string;
+  /** The target's sub-resource, e.g. "amlworkspace". */
+  readonly subresourceName: string;
+}
+
+/** Every problem with the props, and what the construct builds from them. */
+function validate(path: string, props: DataFactoryProps) {
+  const c = new Checker(path);
+  checkName(c, "name", props.name, "dataFactory");
+  checkRegion(c, "location", props.location);
+  checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
+  const workspace = checkWorkspace(c, "workspace", props.workspace);
+  c.optionalBoolean("publicNetworkEnabled", props.publicNetworkEnabled);
+  c.optionalBoolean("managedVirtualNetworkEnabled", props.managedVirtualNetworkEnabled);
+  const linkedServiceName = props.linkedServiceName ?? "AzureMLService";
+  checkName(c, "linkedServiceName", linkedServiceName, "dataFactoryChild");
+  const auth: AmlAuthentication = props.authentication ?? { type: "MSI" };
+  if (c.oneOf("authentication.type", auth.type, ["MSI", "ServicePrincipal"] as const) && auth.type === "ServicePrincipal") {
+    c.nonEmptyString("authentication.servicePrincipalId", auth.servicePrincipalId);
+    c.nonEmptyString("authentication.tenantId", auth.tenantId);
+    c.resourceId("authentication.keyVaultId", auth.keyVaultId);
+    c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
+  }
+  const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
+  const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
+  if (props.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", props.integrationRuntimeName, "dataFactoryChild");
+  const managedEndpoints = c.objects("managedPrivateEndpoints", props.managedPrivateEndpoints);
+  managedEndpoints.forEach((m, i) => {
+    c.name(`managedPrivateEndpoints[${i}].name`, m.name, /^[A-Za-z0-9_][A-Za-z0-9_-]{0,126}$/, "must be 1-127 letters, digits, '_' or '-'");
+    c.resourceId(`managedPrivateEndpoints[${i}].targetResourceId`, m.targetResourceId);
+    c.nonEmptyString(`managedPrivateEndpoints[${i}].subresourceName`, m.subresourceName);
+  });
+  if (managedEndpoints.length > 0 && props.managedVirtualNetworkEnabled !== true) {
+    c.fail("managedPrivateEndpoints", managedEndpoints.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
+  }
+  const roleAssignments = checkRoleAssignments(c, "roleAssignments", props.roleAssignments);
+  return { checker: c, workspace, linkedServiceName: text(linkedServiceName), auth, inputIds, outputIds, managedEndpoints, roleAssignments };
 }
 
 /** Fields of the `AzureMLService` linked service's typeProperties (ADF REST API 2018-06-01). */
@@ -205,39 +249,9 @@ export class DataFactory extends Construct implements IDataFactory {
 
   constructor(scope: Construct, id: string, props: DataFactoryProps) {
     super(scope, id);
-    const c = new Checker(this.node.path);
-    checkName(c, "name", props.name, "dataFactory");
-    checkRegion(c, "location", props.location);
-    checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
-    const workspace = checkWorkspace(c, "workspace", props.workspace);
-    c.optionalBoolean("publicNetworkEnabled", props.publicNetworkEnabled);
-    c.optionalBoolean("managedVirtualNetworkEnabled", props.managedVirtualNetworkEnabled);
-    const linkedServiceName = props.linkedServiceName ?? "AzureMLService";
-    checkName(c, "linkedServiceName", linkedServiceName, "dataFactoryChild");
-    const auth: AmlAuthentication = props.authentication ?? { type: "MSI" };
-    if (c.oneOf("authentication.type", auth.type, ["MSI", "ServicePrincipal"] as const) && auth.type === "ServicePrincipal") {
-      c.nonEmptyString("authentication.servicePrincipalId", auth.servicePrincipalId);
-      c.nonEmptyString("authentication.tenantId", auth.tenantId);
-      c.resourceId("authentication.keyVaultId", auth.keyVaultId);
-      c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
-    }
-    const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
-    const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
-    if (props.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", props.integrationRuntimeName, "dataFactoryChild");
-    const managedEndpoints = c.objects("managedPrivateEndpoints", props.managedPrivateEndpoints);
-    managedEndpoints.forEach((m, i) => {
-      c.name(`managedPrivateEndpoints[${i}].name`, m.name, /^[A-Za-z0-9_][A-Za-z0-9_-]{0,126}$/, "must be 1-127 letters, digits, '_' or '-'");
-      c.resourceId(`managedPrivateEndpoints[${i}].targetResourceId`, m.targetResourceId);
-      c.nonEmptyString(`managedPrivateEndpoints[${i}].subresourceName`, m.subresourceName);
-    });
-    if (managedEndpoints.length > 0 && props.managedVirtualNetworkEnabled !== true) {
-      c.fail("managedPrivateEndpoints", managedEndpoints.map((m) => m.name), "need managedVirtualNetworkEnabled = true");
-    }
-    const roleAssignments = checkRoleAssignments(c, "roleAssignments", props.roleAssignments);
-    reportProblems(this, c.problems);
+    const v = validate(this.node.path, props);
+    reportProblems(this, v.checker.problems);
     this.resourceGroupName = props.resourceGroupName;
-
-    const tags = props.tags ? { ...props.tags } : undefined;
     this.factory = new AzDataFactory(this, "factory", {
       name: props.name,
       location: props.location,
@@ -245,69 +259,74 @@ export class DataFactory extends Construct implements IDataFactory {
       identity: { type: "SystemAssigned" },
       publicNetworkEnabled: props.publicNetworkEnabled ?? false,
       managedVirtualNetworkEnabled: props.managedVirtualNetworkEnabled ?? false,
-      tags,
+      tags: props.tags ? { ...props.tags } : undefined,
     });
+    if (props.managedVirtualNetworkEnabled) this.integrationRuntime = this.addManagedNetwork(props, v.managedEndpoints);
 
-    if (props.managedVirtualNetworkEnabled) {
-      this.integrationRuntime = new DataFactoryIntegrationRuntimeAzure(this, "managed-vnet-ir", {
-        name: props.integrationRuntimeName ?? "ManagedVnetIR",
-        dataFactoryId: this.factory.id,
-        location: "AutoResolve",
-        virtualNetworkEnabled: true,
-        timeToLiveMin: 10,
-      });
-      for (const m of managedEndpoints) {
-        new DataFactoryManagedPrivateEndpoint(this, `mpe-${m.name}`, {
-          name: m.name,
-          dataFactoryId: this.factory.id,
-          targetResourceId: m.targetResourceId,
-          subresourceName: m.subresourceName,
-        });
-      }
-    }
-
-    const scientist = workspace?.grantJobSubmit(this);
+    const scientist = v.workspace?.grantJobSubmit(this);
     // Until 0.3 this grant was the factory's own child, not named by its workspace: moved, not recreated.
     if (scientist?.node.scope === this) declareMove(this, addressAt(this, "azurerm_role_assignment", "workspace-data-scientist"), `azurerm_role_assignment.${scientist.friendlyUniqueId}`);
-    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, inputIds);
-    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, outputIds);
+    grantOnEach(this, "input-reader", ROLES.storageBlobDataReader, this.principalId, v.inputIds);
+    grantOnEach(this, "output-writer", ROLES.storageBlobDataContributor, this.principalId, v.outputIds);
 
-    const base = {
-      // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".
-      subscriptionId: Fn.element(Fn.split("/", text(workspace?.workspaceId)), 2),
-      resourceGroupName: text(workspace?.resourceGroupName),
-      mlWorkspaceName: text(workspace?.workspaceName),
-    };
-    if (auth.type === "ServicePrincipal") {
-      this.keyVaultLinkedService = new DataFactoryLinkedServiceKeyVault(this, "key-vault-linked-service", {
-        name: `${linkedServiceName}KeyVault`,
-        dataFactoryId: this.factory.id,
-        keyVaultId: auth.keyVaultId,
-      });
-      assignRole(this, "key-vault-secrets-user", { scope: auth.keyVaultId, role: ROLES.keyVaultSecretsUser, principalId: this.principalId, principalType: "ServicePrincipal" });
-      this.linkedServiceTypeProperties = {
-        ...base,
-        servicePrincipalId: auth.servicePrincipalId,
-        tenant: auth.tenantId,
-        servicePrincipalKey: {
-          type: "AzureKeyVaultSecret",
-          store: { referenceName: this.keyVaultLinkedService.name, type: "LinkedServiceReference" },
-          secretName: auth.secretName,
-        },
-      };
-    } else {
-      this.linkedServiceTypeProperties = { ...base, authentication: "MSI" };
-    }
-
+    ({ typeProperties: this.linkedServiceTypeProperties, keyVaultLinkedService: this.keyVaultLinkedService } = this.linkedServiceProperties(v.auth, v.linkedServiceName, v.workspace));
     this.linkedService = new DataFactoryLinkedCustomService(this, "aml-linked-service", {
-      name: linkedServiceName,
+      name: v.linkedServiceName,
       dataFactoryId: this.factory.id,
       type: "AzureMLService",
       // References inside the string become Terraform interpolations, so the JSON stays readable in cdk.tf.json.
       typePropertiesJson: JSON.stringify(this.linkedServiceTypeProperties),
       description: "Azure Machine Learning workspace used by the data-path pipelines",
     });
-    addRoleAssignments(this, this.factory.id, roleAssignments);
+    addRoleAssignments(this, this.factory.id, v.roleAssignments);
+  }
+
+  /** The managed-VNet integration runtime and the managed private endpoints. */
+  private addManagedNetwork(props: DataFactoryProps, endpoints: readonly ManagedPrivateEndpointOptions[]): DataFactoryIntegrationRuntimeAzure {
+    const runtime = new DataFactoryIntegrationRuntimeAzure(this, "managed-vnet-ir", {
+      name: props.integrationRuntimeName ?? "ManagedVnetIR",
+      dataFactoryId: this.factory.id,
+      location: "AutoResolve",
+      virtualNetworkEnabled: true,
+      timeToLiveMin: 10,
+    });
+    for (const m of endpoints) {
+      new DataFactoryManagedPrivateEndpoint(this, `mpe-${m.name}`, {
+        name: m.name,
+        dataFactoryId: this.factory.id,
+        targetResourceId: m.targetResourceId,
+        subresourceName: m.subresourceName,
+      });
+    }
+    return runtime;
+  }
+
+  /** The linked service's typeProperties; a service principal's key is read from Key Vault through its own linked service. */
+  private linkedServiceProperties(auth: AmlAuthentication, linkedServiceName: string, workspace: IMlWorkspace | undefined): { typeProperties: AzureMlServiceTypeProperties; keyVaultLinkedService?: DataFactoryLinkedServiceKeyVault } {
+    const base = {
+      // ARM ids are /subscriptions/<id>/...: element 2 after splitting on "/".
+      subscriptionId: Fn.element(Fn.split("/", text(workspace?.workspaceId)), 2),
+      resourceGroupName: text(workspace?.resourceGroupName),
+      mlWorkspaceName: text(workspace?.workspaceName),
+    };
+    if (auth.type !== "ServicePrincipal") return { typeProperties: { ...base, authentication: "MSI" } };
+    const keyVaultLinkedService = new DataFactoryLinkedServiceKeyVault(this, "key-vault-linked-service", {
+      name: `${linkedServiceName}KeyVault`,
+      dataFactoryId: this.factory.id,
+      keyVaultId: auth.keyVaultId,
+    });
+    assignRole(this, "key-vault-secrets-user", { scope: auth.keyVaultId, role: ROLES.keyVaultSecretsUser, principalId: this.principalId, principalType: "ServicePrincipal" });
+    const typeProperties: AzureMlServiceTypeProperties = {
+      ...base,
+      servicePrincipalId: auth.servicePrincipalId,
+      tenant: auth.tenantId,
+      servicePrincipalKey: {
+        type: "AzureKeyVaultSecret",
+        store: { referenceName: keyVaultLinkedService.name, type: "LinkedServiceReference" },
+        secretName: auth.secretName,
+      },
+    };
+    return { typeProperties, keyVaultLinkedService };
   }
 
   get id(): string {
