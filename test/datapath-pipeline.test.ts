@@ -507,6 +507,37 @@ describe("the ADF pipeline", () => {
   });
 });
 
+describe("addOutputs", () => {
+  test("the outputs DatapathStack has, named with a prefix per pipeline; a clash is reported, not merged", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const platform = platformIn(stack);
+    const offers = new DatapathPipeline(stack, "offers", { ...platform, name: "offers", endpointName: "ep-offers", defaultRelativePath: "parquet/offers" });
+    const clicks = new DatapathPipeline(stack, "clicks", { ...platform, name: "clicks", endpointName: "ep-clicks", defaultRelativePath: "events", invocation: { style: "classicPipelineEndpoint", pipelineEndpointId: "7e5c1c1c-6f0e-4b8e-9a47-0a0b0c0d0e0f" } });
+    expect(Object.keys(offers.addOutputs()).sort()).toEqual(["adf_pipeline_name", "batch_deployment_name", "batch_deployment_retention", "batch_endpoint_name", "batch_endpoint_scoring_uri", "invoke_body_template", "start_run_command"]);
+    // The classic style has no endpoint: only the ADF pipeline's name and the start-run command.
+    expect(Object.keys(clicks.addOutputs("clicks_")).sort()).toEqual(["adf_pipeline_name", "start_run_command"]);
+    const outputs = synthJson(stack).output!;
+    expect(Object.keys(outputs).filter((k) => !k.startsWith("aml_datapath_")).sort()).toEqual([
+      "adf_pipeline_name",
+      "batch_deployment_name",
+      "batch_deployment_retention",
+      "batch_endpoint_name",
+      "batch_endpoint_scoring_uri",
+      "clicks_adf_pipeline_name",
+      "clicks_start_run_command",
+      "invoke_body_template",
+      "start_run_command",
+    ]);
+    const clicksAdf = Object.keys(resourcesOf(synthJson(stack), "azapi_resource")).find((id) => id.startsWith("clicks_adf_pipeline_"));
+    expect(outputs.clicks_start_run_command.value).toBe(
+      `az datafactory pipeline create-run --resource-group rg-ml --factory-name adf-demo --name \${azapi_resource.${clicksAdf}.name} --parameters '{"datastore_name":"input_data","relative_path":"events"}'`,
+    );
+    expect(problemsOf(() => (clicks.addOutputs(), clicks))).toEqual([
+      `test/clicks: addOutputs(prefix) "" names outputs the stack has already (adf_pipeline_name, start_run_command): give each pipeline its own prefix`,
+    ]);
+  });
+});
+
 describe("work items and the failed-file threshold", () => {
   test("the props flow into the prepare and check command lines", () => {
     const json = synthJson(pipelineStack({ workItems: { maxFilesPerItem: 500, maxBytesPerItem: 2 ** 20, maxFailedFiles: 3 } }).stack);
