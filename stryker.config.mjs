@@ -36,7 +36,7 @@ export default {
   // Generous: a mutant that only runs slowly on a busy machine must not count as detected (timed out).
   timeoutFactor: 3,
   timeoutMS: 60000,
-  ignorePatterns: ["dist", "cdktf.out", "cdktf.out.partial", "state", "reports", "mutation", ".stryker-tmp"],
+  ignorePatterns: ["dist", "cdktf.out", "cdktf.out.partial", "state", "reports", "mutation", ".stryker-tmp", ".venv-pyarrow"],
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };
