@@ -6,7 +6,8 @@
  */
 import type { App, Environment } from "./app";
 import { Vars } from "./context";
-import { deriveNames, pipelineDefaults } from "../lib/core/naming";
+import { deriveNames } from "../lib/core/naming";
+import { pipelineDefaults } from "../lib/pipeline/naming";
 import type { EnvironmentConfig } from "../stacks/config";
 import { cloudOf, findSubscription, noSubscription, SubscriptionSource, Target } from "./target";
 import { UsageError } from "./context";

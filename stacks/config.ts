@@ -4,11 +4,11 @@ import { ScheduleTriggerOptions } from "../lib/pipeline/adf-triggers";
 import { ParallelSettings, WorkItemSettings } from "../lib/pipeline/component-specs";
 import { StorageReplicationType } from "../lib/platform/ml-workspace";
 import { VmPriority } from "../lib/platform/compute-cluster";
-import { NETWORK_PROFILES } from "../lib/aspects/rule";
+import { NETWORK_PROFILES } from "../lib/platform/network-profiles";
 import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
-import { Checker, GUID_PATTERN, isObject, isSubnetOf, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
+import { Checker, isObject, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
 import { AlertSettings } from "../lib/platform/alerts";
-import { checkRegion } from "../lib/core/arm";
+import { GUID_PATTERN, checkRegion, isSubnetOf } from "../lib/core/arm";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
 
 /**

@@ -1,5 +1,5 @@
 /** `aml-datapath status <run id>`: one run, and follow it with --follow. */
-import { GUID_PATTERN } from "../../lib/core/validation";
+import { GUID_PATTERN } from "../../lib/core/arm";
 import { requestSignal, UsageError } from "../context";
 import { fmtDuration, follow } from "../follow";
 import { Command, EXIT } from "../help";

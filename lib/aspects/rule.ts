@@ -4,9 +4,9 @@ import { TerraformResource, Token } from "cdktf";
 /** `unknown`: the value is a reference resolved only at apply time, so the rule cannot judge it at synth. */
 export type RuleResult = "compliant" | "non-compliant" | "not-applicable" | "unknown";
 
-/** Network profiles: `public` works without private networking (dev); `private` is production-ready. */
-export const NETWORK_PROFILES = ["public", "private"] as const;
-export type NetworkProfile = (typeof NETWORK_PROFILES)[number];
+// A platform concept the rules depend on (some rules apply only to one profile).
+import { NetworkProfile } from "../platform/network-profiles";
+export type { NetworkProfile } from "../platform/network-profiles";
 
 /** What the rules may depend on besides the resource itself. */
 export interface RuleContext {

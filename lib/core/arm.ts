@@ -3,6 +3,15 @@ import { AZURE_REGIONS } from "./azure-lists";
 import { checkName, NameKind } from "./naming";
 import { Checker } from "./validation";
 
+/** A GUID (subscription, run, pipeline endpoint ids). */
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** ARM id of a blob container of a storage account. */
+export const containerIdOf = (storageAccountId: string, containerName: string): string => `${storageAccountId}/blobServices/default/containers/${containerName}`;
+
+/** True when `subnetId` is a subnet of `virtualNetworkId` (compared case-insensitively, as ARM ids are). */
+export const isSubnetOf = (subnetId: string, virtualNetworkId: string): boolean => subnetId.toLowerCase().startsWith(`${virtualNetworkId.toLowerCase()}/subnets/`);
+
 /**
  * Check an Azure region the way the environment config does: a lowercase region name from
  * `AZURE_REGIONS` (`westeurope`, not `WestEurope` or `West Europe`). A reference is accepted.

@@ -105,11 +105,3 @@ export function deriveNames(prefix: string, env: string, suffix = ""): DerivedNa
     batchEndpoint: `ep-${dashed}`,
   };
 }
-
-/** Default names a `DatapathPipeline` derives from its (lowercase, `_`-separated) name. */
-export const pipelineDefaults = {
-  /** The ADF pipeline (the CLI finds it by this name too). */
-  adfPipelineName: (pipelineName: string): string => pipelineName.replace(/_/g, "-"),
-  /** The blob container its step code is uploaded to. */
-  codeContainerName: (pipelineName: string): string => `${pipelineName.replace(/_/g, "-")}-code`,
-};

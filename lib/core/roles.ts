@@ -2,7 +2,8 @@ import { Construct, IConstruct } from "constructs";
 import { TerraformStack, Token } from "cdktf";
 import { addressAt, declareMove } from "./moves";
 import { resolvedText } from "./tokens";
-import { Checker, GUID_PATTERN, isObject, reportProblems } from "./validation";
+import { Checker, isObject, reportProblems } from "./validation";
+import { GUID_PATTERN } from "./arm";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 
 /**

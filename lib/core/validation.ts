@@ -3,18 +3,9 @@ import * as path from "path";
 import { IConstruct } from "constructs";
 import { App, TerraformElement, TerraformStack, Token } from "cdktf";
 
-/** A GUID (subscription, run, pipeline endpoint ids). */
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A suppression's reason must explain the exception: at least this many characters. */
 export const MIN_REASON_LENGTH = 20;
 export const reasonTooShort = (reason: unknown): boolean => typeof reason !== "string" || reason.trim().length < MIN_REASON_LENGTH;
-
-/** ARM id of a blob container of a storage account. */
-export const containerIdOf = (storageAccountId: string, containerName: string): string => `${storageAccountId}/blobServices/default/containers/${containerName}`;
-
-/** True when `subnetId` is a subnet of `virtualNetworkId` (compared case-insensitively, as ARM ids are). */
-export const isSubnetOf = (subnetId: string, virtualNetworkId: string): boolean => subnetId.toLowerCase().startsWith(`${virtualNetworkId.toLowerCase()}/subnets/`);
 
 /** One thing wrong with the input: where, which property, what value, which rule it breaks. */
 export interface Problem {

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ITerraformDependable, TerraformStack } from "cdktf";
 import { resolvedText } from "../core/tokens";
-import { containerIdOf } from "../core/validation";
+import { containerIdOf } from "../core/arm";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";

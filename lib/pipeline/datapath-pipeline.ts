@@ -31,8 +31,10 @@ import { DEFAULT_DEPLOYMENT_RETENTION, DEPLOYMENT_PREFIX, PipelineBatchEndpoint 
 import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
-import { checkName, pipelineDefaults } from "../core/naming";
-import { Checker, GUID_PATTERN, isObject, reportProblems, text } from "../core/validation";
+import { checkName } from "../core/naming";
+import { pipelineDefaults } from "./naming";
+import { Checker, isObject, reportProblems, text } from "../core/validation";
+import { GUID_PATTERN } from "../core/arm";
 import { checkWorkspace, IMlWorkspace } from "../platform/ml-workspace";
 import { checkCluster, IComputeCluster } from "../platform/compute-cluster";
 import { checkFactory, IDataFactory } from "../platform/data-factory";

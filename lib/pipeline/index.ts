@@ -9,3 +9,5 @@ export * from "./batch-endpoint";
 export * from "./pipeline-assets";
 export * from "./code-access";
 export * from "./content-hash";
+export * from "./naming";
+export * from "./cli-manifest";

@@ -2,10 +2,10 @@ import { Construct, IConstruct } from "constructs";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { MachineLearningDatastoreBlobstorage } from "@cdktf/provider-azurerm/lib/machine-learning-datastore-blobstorage";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { checkArmId } from "../core/arm";
+import { checkArmId, containerIdOf } from "../core/arm";
 import { checkName } from "../core/naming";
 import { addRoleAssignments, assignRole, checkRoleAssignments, Grantee, GRANTS, grantTo, RoleAssignments, ROLES } from "../core/roles";
-import { Checker, checkReference, containerIdOf, isObject, reportProblems, text } from "../core/validation";
+import { Checker, checkReference, isObject, reportProblems, text } from "../core/validation";
 import { checkWorkspace, IMlWorkspace } from "./ml-workspace";
 
 /**

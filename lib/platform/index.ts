@@ -9,3 +9,4 @@ export * from "./virtual-network";
 export * from "./diagnostics";
 export * from "./alerts";
 export * from "./saved-queries";
+export * from "./network-profiles";

@@ -3,8 +3,8 @@ import { Token } from "cdktf";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
-import { Checker, isObject, isSubnetOf, reportProblems } from "../core/validation";
-import { checkRegion } from "../core/arm";
+import { Checker, isObject, reportProblems } from "../core/validation";
+import { checkRegion, isSubnetOf } from "../core/arm";
 import { checkName } from "../core/naming";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */

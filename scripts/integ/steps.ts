@@ -11,7 +11,8 @@
 import * as path from "path";
 import { EnvironmentConfig } from "../../stacks/config";
 import { addEnvironments, synthToDisk } from "../../stacks/app";
-import { deriveNames, pipelineDefaults } from "../../lib/core/naming";
+import { deriveNames } from "../../lib/core/naming";
+import { pipelineDefaults } from "../../lib/pipeline/naming";
 import { AML_API_VERSION } from "../../lib/pipeline/aml-assets";
 import { isRoleNotYetOnStorage, RetryPolicy, ROLE_PROPAGATION_RETRY, roleWaitMessage } from "../deploy";
 
