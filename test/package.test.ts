@@ -98,6 +98,17 @@ describe("the packed library in another team's app", () => {
     expect(help.stdout).toContain("aml-datapath run --env <");
   });
 
+  test("in the consumer's folder the installed CLI offers the consumer's stack, not this repository's environments", () => {
+    // As a team's project has it: cdktf.json naming where the stacks are synthesized.
+    fs.writeFileSync(path.join(consumerDir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", output: "out" }));
+    const bin = path.join(consumerDir, "node_modules", "aml-datapath-pipeline", "bin", "aml-datapath.js");
+    const help = spawnSync(process.execPath, [bin, "run", "--help"], { cwd: consumerDir, encoding: "utf8" });
+    expect([help.status, help.stderr]).toEqual([0, ""]);
+    const stacks = Object.keys(JSON.parse(fs.readFileSync(path.join(consumerDir, "out", "manifest.json"), "utf8")).stacks);
+    expect(help.stdout).toContain(`--env <${stacks.join("|")}>`);
+    for (const env of ["dev", "test", "prod"]) expect(help.stdout).not.toMatch(new RegExp(`[<|]${env}[|>]`));
+  });
+
   test("the README's reuse example is this consumer's code, exactly", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Using the constructs in another stack"));
