@@ -71,11 +71,36 @@ async function getJson(c: Clients, url: string, signal: Signal): Promise<unknown
   return JSON.parse(response.bodyAsText ?? "null");
 }
 
-interface RunDetails {
+/**
+ * A run of run history, as azure-ai-ml's run history client models it (`Run`): only the fields
+ * the CLI reads. `computeRequest.nodeCount` and `compute` say what it ran on; `properties` holds
+ * what the step recorded (check_results.py's summary).
+ */
+export interface HistoryRun {
   readonly runId?: string;
   readonly status?: string;
   readonly displayName?: string;
+  readonly startTimeUtc?: string | null;
+  readonly endTimeUtc?: string | null;
+  readonly target?: string | null;
+  readonly computeRequest?: { readonly nodeCount?: number | null } | null;
+  readonly compute?: { readonly target?: string | null; readonly vmSize?: string | null; readonly instanceCount?: number | null; readonly priority?: string | null; readonly region?: string | null } | null;
+  readonly properties?: Readonly<Record<string, string>> | null;
   readonly error?: { readonly error?: { readonly message?: string; readonly code?: string } };
+}
+
+/** The child runs (steps) of a pipeline job, following `nextLink`; throws when run history cannot be read. */
+export async function jobChildren(c: Clients, t: Target, jobName: string, signal: Signal): Promise<HistoryRun[]> {
+  const base = runHistoryBase(c, t);
+  if (base === undefined) throw new Error("this cloud's AML API is not known (AML_DATAPATH_AML_ENDPOINT)");
+  const runs: HistoryRun[] = [];
+  let url: string | undefined = `${base}/runs/${encodeURIComponent(jobName)}/children`;
+  for (let page = 0; url && page < 20; page++) {
+    const body = (await getJson(c, url, signal)) as { value?: HistoryRun[]; nextLink?: string | null } | null;
+    runs.push(...(body?.value ?? []));
+    url = body?.nextLink ?? undefined;
+  }
+  return runs;
 }
 
 /**
@@ -86,11 +111,11 @@ export async function failedSteps(c: Clients, t: Target, jobName: string, signal
   const base = runHistoryBase(c, t);
   if (base === undefined) return [];
   try {
-    const children = ((await getJson(c, `${base}/runs/${encodeURIComponent(jobName)}/children`, signal)) as { value?: RunDetails[] }).value ?? [];
+    const children = await jobChildren(c, t, jobName, signal);
     const failed = children.filter((r) => r.status === "Failed" || r.status === "Canceled" || r.status === "NotResponding");
     const out: FailedStep[] = [];
     for (const child of failed) {
-      const details = (await getJson(c, `${base}/runs/${encodeURIComponent(String(child.runId))}/details`, signal)) as RunDetails;
+      const details = (await getJson(c, `${base}/runs/${encodeURIComponent(String(child.runId))}/details`, signal)) as HistoryRun;
       // A v2 pipeline step's display name is its node name (prepare, process) unless the spec sets one.
       const step = child.displayName ?? String(child.runId);
       out.push({ step, status: String(child.status), message: details.error?.error?.message ?? "(no error message recorded)" });

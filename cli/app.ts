@@ -16,7 +16,7 @@ import * as path from "path";
 import { CLI_MANIFEST_FORMAT, CLI_MANIFEST_PREFIX, CliManifest } from "../lib/pipeline/cli-manifest";
 import { UsageError, Vars } from "./context";
 import { providerSetting, StackJson, StackModel, SYNTH_HINT, Unresolved } from "./stack-model";
-import { Cloud, cloudOf, findSubscription, noSubscription, parseArmId, SubscriptionSource, Target } from "./target";
+import { ClusterInfo, Cloud, cloudOf, findSubscription, InputContainer, noSubscription, parseArmId, SubscriptionSource, Target } from "./target";
 
 /** The file an app may list its environments in. */
 export const CONFIG_FILE = "aml-datapath.json";
@@ -156,7 +156,66 @@ async function resolveManifest(
     if (v === undefined && required) throw new UsageError(`environment "${env}": the manifest of pipeline ${pipeline} in ${source} has no ${key}: synthesize the app again`);
   }
   const subscriptionSource: SubscriptionSource = model.subscriptionUsed && found ? found.source : "the app";
-  return targetOf(env, pipeline, pipelines, source, values, cloudOf(vars, providerSetting(json, "azurerm", "environment")), subscriptionSource, stackDir);
+  const t = targetOf(env, pipeline, pipelines, source, values, cloudOf(vars, providerSetting(json, "azurerm", "environment")), subscriptionSource, stackDir);
+  return { ...t, ...(await stackDetails(model, values)) };
+}
+
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const sameId = (a: unknown, b: unknown) => typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * What backfill and the usage columns need beyond the manifest, read from the stack where it
+ * declares it (each is left out otherwise, and the commands read it from Azure or do without):
+ * the input datastore's storage container, the ADF pipeline's concurrency, and the cluster the
+ * batch deployment runs on (its VM size, priority and region, for price estimates).
+ */
+export async function stackDetails(model: StackModel, manifest: Record<string, unknown>): Promise<Pick<Target, "inputContainer" | "adfConcurrency" | "cluster">> {
+  const out: { inputContainer?: InputContainer; adfConcurrency?: number; cluster?: ClusterInfo } = {};
+  const workspaceId = manifest.workspace_id;
+  // The input datastore: azurerm's blob datastore of that name in the workspace, and its container's id.
+  for (const [, b] of model.resources("azurerm_machine_learning_datastore_blobstorage")) {
+    if ((await model.value(b.name)) !== manifest.input_datastore_name || !sameId(await model.value(b.workspace_id), workspaceId)) continue;
+    const container = containerOf(await model.value(b.storage_container_id));
+    if (container) out.inputContainer = container;
+  }
+  // The ADF pipeline: an azapi pipeline of that name in the factory.
+  for (const [, b] of model.resources("azapi_resource")) {
+    if (!String(b.type).startsWith("Microsoft.DataFactory/factories/pipelines@")) continue;
+    if ((await model.value(b.name)) !== manifest.adf_pipeline_name || !sameId(await model.value(b.parent_id), manifest.data_factory_id)) continue;
+    const concurrency = await model.value((b.body as { properties?: { concurrency?: unknown } } | undefined)?.properties?.concurrency);
+    if (typeof concurrency === "number" && Number.isInteger(concurrency) && concurrency >= 1) out.adfConcurrency = concurrency;
+  }
+  // The cluster: the batch deployment's default_compute among the workspace's clusters, else the only one.
+  const defaults = new Set<string>();
+  for (const [, b] of model.resources("azapi_resource_action")) {
+    if (!String(b.type).startsWith("Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments@")) continue;
+    const id = await model.value(b.resource_id);
+    if (typeof id !== "string" || !id.toLowerCase().startsWith(`${String(workspaceId).toLowerCase()}/batchendpoints/`)) continue;
+    const settings = (b.body as { properties?: { deploymentConfiguration?: { settings?: Record<string, unknown> } } } | undefined)?.properties?.deploymentConfiguration?.settings;
+    const compute = text(await model.value(settings?.default_compute));
+    if (compute) defaults.add(compute);
+  }
+  const clusters: ClusterInfo[] = [];
+  for (const [, b] of model.resources("azurerm_machine_learning_compute_cluster")) {
+    if (!sameId(await model.value(b.machine_learning_workspace_id), workspaceId)) continue;
+    const name = text(await model.value(b.name));
+    if (!name) continue;
+    const priority = text(await model.value(b.vm_priority));
+    clusters.push({ name, vmSize: text(await model.value(b.vm_size)), lowPriority: priority === undefined ? undefined : priority === "LowPriority", location: text(await model.value(b.location)) });
+  }
+  const chosen = clusters.filter((c) => defaults.has(c.name));
+  const cluster = chosen.length === 1 ? chosen[0] : clusters.length === 1 && defaults.size === 0 ? clusters[0] : undefined;
+  if (cluster) out.cluster = cluster;
+  return out;
+}
+
+/** The account and container of a container's ARM id (or of its data-plane URL). */
+export function containerOf(id: unknown): InputContainer | undefined {
+  if (typeof id !== "string") return undefined;
+  const arm = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)\/blobServices\/default\/containers\/([^/]+)$/i.exec(id);
+  if (arm) return { account: arm[1], container: arm[2] };
+  const url = /^https:\/\/([a-z0-9]+)\.blob\.[^/]+\/([^/?#]+)\/?$/.exec(id);
+  return url ? { account: url[1], container: url[2] } : undefined;
 }
 
 /** The target a manifest's (resolved) values name; a usage error saying which value is wrong. */

@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelineOptions } from "@azure/core-rest-pipeline";
+import { ServiceClient } from "@azure/core-client";
 import { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { Target, targetOptions } from "./target";
@@ -13,7 +14,16 @@ export interface Clients {
   readonly armEndpoint: string;
   /** AML's regional API of the target's workspace (run history); undefined when not known for its cloud. */
   readonly amlEndpoint?: string;
+  /** Blob storage's data plane, signed in with a token for `https://storage.azure.com/` (backfill's listing). */
+  readonly storage: ServiceClient;
+  /** A storage account's blob endpoint; undefined when not known for the target's cloud. */
+  readonly blobEndpoint: (account: string) => string | undefined;
+  /** Requests that must carry no token (the public Azure Retail Prices API). */
+  readonly anonymous: ServiceClient;
 }
+
+/** The scope of storage's data-plane tokens (the same in every cloud). */
+export const STORAGE_SCOPE = "https://storage.azure.com/.default";
 
 export interface ClientOptions {
   /** Default: DefaultAzureCredential (az login, a managed identity, AZURE_* variables; AZURE_TOKEN_CREDENTIALS picks one). */
@@ -37,6 +47,9 @@ export function createClients(t: Target, o: ClientOptions = {}): Clients {
     ml: new AzureMachineLearningWorkspaces(credential, t.subscriptionId, options),
     armEndpoint: endpoint,
     amlEndpoint: t.cloud.aml?.replace("{region}", t.location),
+    storage: new ServiceClient({ ...(o.pipeline ?? {}), credential, credentialScopes: [STORAGE_SCOPE] }),
+    blobEndpoint: (account) => t.cloud.blob?.replace("{account}", account),
+    anonymous: new ServiceClient({ ...(o.pipeline ?? {}) }),
   };
 }
 

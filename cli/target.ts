@@ -21,6 +21,27 @@ export interface Cloud {
    * workspace's region; undefined when not known for this cloud (the step details are then not read).
    */
   readonly aml?: string;
+  /**
+   * Blob storage's data plane, `{account}` standing for the storage account (backfill lists data
+   * paths there); undefined when not known for this cloud.
+   */
+  readonly blob?: string;
+}
+
+/** The input datastore's storage container (where backfill lists data paths). */
+export interface InputContainer {
+  readonly account: string;
+  readonly container: string;
+}
+
+/** The compute cluster the pipeline's jobs run on, as the stack declares it (for price estimates). */
+export interface ClusterInfo {
+  readonly name: string;
+  /** VM size as written in the stack (e.g. STANDARD_DS3_V2). */
+  readonly vmSize?: string;
+  readonly lowPriority?: boolean;
+  /** The cluster's region. */
+  readonly location?: string;
 }
 
 export interface Target {
@@ -54,6 +75,12 @@ export interface Target {
   readonly cloud: Cloud;
   /** Folder of the environment's synthesized stack, when there is one. */
   readonly stackDir?: string;
+  /** The input datastore's container, when the stack declares it (otherwise the datastore is read from Azure). */
+  readonly inputContainer?: InputContainer;
+  /** The ADF pipeline's `concurrency`, when the stack sets it (otherwise read from the factory). */
+  readonly adfConcurrency?: number;
+  /** The cluster the pipeline's jobs run on, when the stack declares it. */
+  readonly cluster?: ClusterInfo;
 }
 
 export function portalLink(t: Target, runId: string): string {
@@ -93,15 +120,16 @@ export const noSubscription = (env: string): string =>
 
 /** The clouds Terraform's azurerm provider names (ARM_ENVIRONMENT, the provider's `environment`). */
 export const CLOUDS: Readonly<Record<string, Required<Cloud>>> = {
-  public: { arm: "https://management.azure.com", aml: "https://{region}.api.azureml.ms" },
-  usgovernment: { arm: "https://management.usgovcloudapi.net", aml: "https://{region}.api.ml.azure.us" },
-  china: { arm: "https://management.chinacloudapi.cn", aml: "https://{region}.api.ml.azure.cn" },
+  public: { arm: "https://management.azure.com", aml: "https://{region}.api.azureml.ms", blob: "https://{account}.blob.core.windows.net" },
+  usgovernment: { arm: "https://management.usgovcloudapi.net", aml: "https://{region}.api.ml.azure.us", blob: "https://{account}.blob.core.usgovcloudapi.net" },
+  china: { arm: "https://management.chinacloudapi.cn", aml: "https://{region}.api.ml.azure.cn", blob: "https://{account}.blob.core.chinacloudapi.cn" },
 };
 
 /** Variables that choose another cloud (documented in the help and the README). */
 export const CLOUD_VARIABLES = {
   arm: "AML_DATAPATH_ARM_ENDPOINT",
   aml: "AML_DATAPATH_AML_ENDPOINT",
+  blob: "AML_DATAPATH_BLOB_ENDPOINT",
 } as const;
 
 const trim = (url: string) => url.replace(/\/+$/, "");
@@ -113,11 +141,15 @@ const trim = (url: string) => url.replace(/\/+$/, "");
  */
 export function cloudOf(vars: Vars, stackEnvironment?: string): Cloud {
   const aml = vars[CLOUD_VARIABLES.aml] ? trim(vars[CLOUD_VARIABLES.aml]!) : undefined;
+  const blob = vars[CLOUD_VARIABLES.blob] ? trim(vars[CLOUD_VARIABLES.blob]!) : undefined;
+  if (blob !== undefined && (!/^https:\/\/[^?#\s]+$/.test(blob) || !blob.includes("{account}"))) {
+    throw new UsageError(`${CLOUD_VARIABLES.blob} "${blob}" must be an https:// URL with {account} for the storage account (e.g. https://{account}.blob.core.windows.net)`);
+  }
   const arm = vars[CLOUD_VARIABLES.arm];
   if (arm) {
     if (!/^https:\/\/[^/?#\s]+\/?$/.test(arm)) throw new UsageError(`${CLOUD_VARIABLES.arm} "${arm}" must be an https:// URL of a host (the cloud's Resource Manager)`);
     const known = Object.values(CLOUDS).find((c) => c.arm === trim(arm));
-    return { arm: trim(arm), aml: aml ?? known?.aml };
+    return withBlob({ arm: trim(arm), aml: aml ?? known?.aml }, blob ?? known?.blob);
   }
   const name = (vars.ARM_ENVIRONMENT ?? stackEnvironment ?? "public").toLowerCase();
   const cloud = CLOUDS[name];
@@ -125,5 +157,8 @@ export function cloudOf(vars: Vars, stackEnvironment?: string): Cloud {
     const from = vars.ARM_ENVIRONMENT !== undefined ? "ARM_ENVIRONMENT" : "the stack's azurerm provider environment";
     throw new UsageError(`${from} "${name}" is not one of ${Object.keys(CLOUDS).join(", ")}: for another cloud set ${CLOUD_VARIABLES.arm} (and ${CLOUD_VARIABLES.aml})`);
   }
-  return { arm: cloud.arm, aml: aml ?? cloud.aml };
+  return withBlob({ arm: cloud.arm, aml: aml ?? cloud.aml }, blob ?? cloud.blob);
 }
+
+/** The cloud with its blob endpoint, when there is one (no `blob: undefined` member). */
+const withBlob = (c: Cloud, blob: string | undefined): Cloud => (blob === undefined ? c : { ...c, blob });

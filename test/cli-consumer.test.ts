@@ -268,6 +268,7 @@ describe("where the environments come from", () => {
       expect((await readApp(d).environments[0].pipelines[0].resolve({ AML_DATAPATH_ARM_ENDPOINT: "https://management.chinacloudapi.cn/" })).cloud).toEqual({
         arm: "https://management.chinacloudapi.cn",
         aml: "https://{region}.api.ml.azure.cn",
+        blob: "https://{account}.blob.core.chinacloudapi.cn",
       });
       await expect(readApp(d).environments[0].pipelines[0].resolve({ ARM_ENVIRONMENT: "mars" })).rejects.toThrow(`ARM_ENVIRONMENT "mars" is not one of public, usgovernment, china`);
     } finally {

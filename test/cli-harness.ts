@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { createClients } from "../cli/azure";
+import { createClients, STORAGE_SCOPE } from "../cli/azure";
 import { Clock, Context, Vars } from "../cli/context";
 import { productionContext, run } from "../cli/main";
 import { EnvironmentConfig } from "../stacks/config";
@@ -60,10 +60,12 @@ export class FakeClock implements Clock {
   }
 }
 
+/** A fixed token per audience: `storage-token` for storage's data plane, `test-token` for anything else (the stand-in checks which). */
 class StaticToken implements TokenCredential {
   constructor(private readonly token: string) {}
-  async getToken(): Promise<AccessToken> {
-    return { token: this.token, expiresOnTimestamp: Date.now() + 3600_000 };
+  async getToken(scopes: string | string[]): Promise<AccessToken> {
+    const storage = [scopes].flat().includes(STORAGE_SCOPE);
+    return { token: storage ? "storage-token" : this.token, expiresOnTimestamp: Date.now() + 3600_000 };
   }
 }
 
@@ -90,6 +92,8 @@ export interface RunOptions {
   readonly onOut?: (line: string, abort: () => void) => void;
   /** Replaces the clients factory (e.g. one that must never be called). */
   readonly clients?: Context["clients"];
+  /** Ctrl-C: aborting it is what bin/aml-datapath.js does on SIGINT. */
+  readonly controller?: AbortController;
 }
 
 /** Runs the CLI in-process with `args`; nothing touches the real clock, terminal or process. */
@@ -98,12 +102,15 @@ export async function cli(args: readonly string[], o: RunOptions = {}): Promise<
   const err: string[] = [];
   let written = "";
   const clock = o.clock ?? new FakeClock();
-  const controller = new AbortController();
+  const controller = o.controller ?? new AbortController();
   const ca = o.arm ? fs.readFileSync(o.arm.arm.certFile, "utf8") : undefined;
   const env: Vars = {
     HOME: "/nonexistent",
     AZURE_SUBSCRIPTION_ID: SUB,
-    ...(o.arm ? { AML_DATAPATH_ARM_ENDPOINT: o.arm.url, AML_DATAPATH_AML_ENDPOINT: o.arm.url } : {}),
+    // The stand-in serves ARM, run history, Blob storage (path-style) and the price list.
+    ...(o.arm
+      ? { AML_DATAPATH_ARM_ENDPOINT: o.arm.url, AML_DATAPATH_AML_ENDPOINT: o.arm.url, AML_DATAPATH_BLOB_ENDPOINT: `${o.arm.url}/{account}`, AML_DATAPATH_PRICES_ENDPOINT: `${o.arm.url}/api/retail/prices` }
+      : {}),
     ...(o.env ?? {}),
   };
   const ctx = productionContext({

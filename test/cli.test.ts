@@ -290,7 +290,7 @@ describe("aml-datapath against a local ARM stand-in (in-process, fake clock)", (
     expect(r.arm.calls("getRun")).toHaveLength(1);
   });
 
-  test("runs --last 2: a table of recent runs of this pipeline", async () => {
+  test("runs --last 2: recent runs of this pipeline with what each processed and its node-hours, from the job's run history", async () => {
     const runs = [3, 2, 1].map((i) => ({
       runId: `00000000-0000-0000-0000-00000000000${i}`,
       pipelineName: "datapath",
@@ -299,7 +299,31 @@ describe("aml-datapath against a local ARM stand-in (in-process, fake clock)", (
       durationInMs: i * 60_000,
       parameters: { datastore_name: "input_data", relative_path: `parquet/day${i}` },
     }));
-    const r = await against({ queryPipelineRuns: () => ({ status: 200, body: { value: runs } }) }, ["runs", "--env", "dev", "--last", "2"]);
+    const step = (name: string, status: string, start: string | null, end: string | null, extra: object = {}) => ({ runId: `${name}-run`, displayName: name, status, startTimeUtc: start, endTimeUtc: end, ...extra });
+    const r = await against(
+      {
+        queryPipelineRuns: () => ({ status: 200, body: { value: runs } }),
+        // Each run's invoke names its AML job: job-3 for ...0003.
+        queryActivityRuns: (q) => ({ status: 200, body: { value: [activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: `job-${q.path.split("/")[10].slice(-1)}` } })] } }),
+        jobChildren: (q) =>
+          q.path.endsWith("/runs/job-3/children")
+            ? {
+                status: 200,
+                body: {
+                  value: [
+                    step("prepare", "Completed", "2026-11-23T08:00:10Z", "2026-11-23T08:01:10Z", { computeRequest: { nodeCount: 1 } }),
+                    step("process", "Completed", "2026-11-23T08:01:30Z", "2026-11-23T08:31:30Z", { computeRequest: { nodeCount: 2 } }),
+                    step("check", "Completed", "2026-11-23T08:31:40Z", "2026-11-23T08:32:10Z", {
+                      computeRequest: { nodeCount: 1 },
+                      properties: { datapath_files: "1000", datapath_files_ok: "998", datapath_files_failed: "2", datapath_bytes: "104857600" },
+                    }),
+                  ],
+                },
+              }
+            : { status: 200, body: { value: [step("prepare", "Failed", "2026-11-22T08:00:10Z", "2026-11-22T08:01:10Z", { compute: { instanceCount: 1 } }), step("process", "NotStarted", null, null)] } },
+      },
+      ["runs", "--env", "dev", "--last", "2"],
+    );
     expect(r.arm.unexpected).toEqual([]);
     expect(r.code).toBe(0);
     const body = r.arm.calls("queryPipelineRuns")[0].body as { filters: unknown[]; orderBy: unknown[]; lastUpdatedBefore: string };
@@ -307,18 +331,43 @@ describe("aml-datapath against a local ARM stand-in (in-process, fake clock)", (
     expect(body.orderBy).toEqual([{ orderBy: "RunStart", order: "DESC" }]);
     // The window is taken from the tool's clock.
     expect(new Date(body.lastUpdatedBefore).getTime()).toBe(r.clock.now() + 3600_000);
+    // One activity query per run shown, one run-history read per job.
+    expect(r.arm.calls("queryActivityRuns")).toHaveLength(2);
+    expect(r.arm.calls("jobChildren").map((c) => c.path).sort()).toEqual([`/history/v1.0${WS}/runs/job-2/children`, `/history/v1.0${WS}/runs/job-3/children`]);
     const lines = r.out.trim().split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^START \(UTC\)\s+DURATION\s+STATUS\s+DATA PATH\s+RUN ID$/);
-    expect(lines[1]).toMatch(/^2026-11-23 08:00:00\s+180s\s+Succeeded\s+input_data:parquet\/day3\s+0{8}-0{4}-0{4}-0{4}-0{11}3$/);
-    expect(lines[2]).toMatch(/Failed\s+input_data:parquet\/day2/);
+    expect(lines[0]).toMatch(/^START \(UTC\)\s+DURATION\s+STATUS\s+DATA PATH\s+FILES\s+FAILED\s+BYTES\s+NODE-H\s+RUN ID$/);
+    // 60 s on 1 node + 30 min on 2 nodes + 30 s on 1 node = 1.025 node-hours; files and bytes as the check step recorded them.
+    expect(lines[1]).toMatch(/^2026-11-23 08:00:00\s+180s\s+Succeeded\s+input_data:parquet\/day3\s+1000\s+2\s+100\.0 MiB\s+1\.025\s+0{8}-0{4}-0{4}-0{4}-0{11}3$/);
+    // A job whose check step never ran: compute only (60 s of prepare on compute.instanceCount 1 node).
+    expect(lines[2]).toMatch(/^2026-11-22 08:00:00\s+120s\s+Failed\s+input_data:parquet\/day2\s+-\s+-\s+-\s+0\.017\s+0{8}-/);
   });
 
-  test("status <run id>: one line with status and data path", async () => {
-    const r = await against({ getRun: () => run("Succeeded", { durationInMs: 5000 }) }, ["status", RUN, "--env", "dev"]);
+  test("status <run id>: one line with status and data path, then files, bytes and compute of its job", async () => {
+    const r = await against(
+      {
+        getRun: () => run("Succeeded", { durationInMs: 5000, runStart: "2026-11-25T09:00:00Z" }),
+        queryActivityRuns: () => ({ status: 200, body: { value: [activity("Invoke batch endpoint", "WebActivity", "Succeeded", { output: { name: "job-42" } })] } }),
+        jobChildren: () => ({
+          status: 200,
+          body: {
+            value: [
+              { runId: "s1", displayName: "process", status: "Completed", startTimeUtc: "2026-11-25T09:01:00Z", endTimeUtc: "2026-11-25T09:11:00Z", computeRequest: { nodeCount: 2 } },
+              { runId: "s2", displayName: "check", status: "Completed", startTimeUtc: "2026-11-25T09:11:00Z", endTimeUtc: "2026-11-25T09:11:45Z", properties: { datapath_files: "12", datapath_files_failed: "0", datapath_bytes: "1536" } },
+            ],
+          },
+        }),
+      },
+      ["status", RUN, "--env", "dev"],
+    );
     expect(r.arm.unexpected).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.out.split("\n")[0]).toBe(`${RUN} Succeeded input_data:parquet/offerpath3 5s`);
+    expect(r.out.split("\n")).toEqual([
+      `${RUN} Succeeded input_data:parquet/offerpath3 5s`,
+      "files: 12 (0 failed), 1.50 KiB",
+      "compute: 0.346 node-hours (process: 2 nodes x 10m00s, check: 1 node x 45s), AML job job-42",
+      `Portal: https://adf.azure.com/en/monitoring/pipelineruns/${RUN}?factory=${encodeURIComponent(DEV)}`,
+    ]);
   });
 
   test.each([

@@ -6,11 +6,12 @@ import { AddressInfo } from "net";
 import selfsigned from "selfsigned";
 
 /**
- * A local stand-in for Azure Resource Manager (and AML's run history) on 127.0.0.1: HTTPS with a
+ * A local stand-in for Azure Resource Manager (and AML's run history, Blob storage's List Blobs
+ * path-style at /<account>/<container>, and the Retail Prices API) on 127.0.0.1: HTTPS with a
  * throwaway certificate, which in-process tests trust through their clients' agent and the binary's
- * tests through NODE_EXTRA_CA_CERTS. It answers only the documented ARM operations
- * the CLI may call, checks their api-versions and auth header, and records anything else as
- * unexpected (answered 500).
+ * tests through NODE_EXTRA_CA_CERTS. It answers only the documented operations the CLI may call,
+ * checks their api-versions and auth header (an ARM token, a storage token, or none for the
+ * public price list), and records anything else as unexpected (answered 500).
  */
 export interface Reply {
   readonly status: number;
@@ -27,6 +28,7 @@ export interface RecordedRequest {
   readonly apiVersion: string | null;
   /** The query string (including api-version). */
   readonly query: string;
+  readonly headers: import("http").IncomingHttpHeaders;
   readonly body: unknown;
   readonly at: number;
 }
@@ -68,6 +70,10 @@ export const OPERATIONS = {
   // AML run history (the regional data plane): child runs of a pipeline job and a run's error.
   jobChildren: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/children$`), apiVersion: null },
   runDetails: { method: "GET", path: new RegExp(`^/history/v1\\.0${WS}/runs/(?<job>[^/]+)/details$`), apiVersion: null },
+  // Blob storage's List Blobs (path-style, AML_DATAPATH_BLOB_ENDPOINT=<url>/{account}), with a storage token.
+  listBlobs: { method: "GET", path: /^\/(?<account>[a-z0-9]{3,24})\/(?<container>[a-z0-9-]{3,63})$/, apiVersion: null, auth: "storage" },
+  // The public Azure Retail Prices API (AML_DATAPATH_PRICES_ENDPOINT=<url>/api/retail/prices): no token at all.
+  retailPrices: { method: "GET", path: /^\/api\/retail\/prices$/, apiVersion: null, auth: "none" },
 } as const;
 export type Operation = keyof typeof OPERATIONS;
 
@@ -84,6 +90,7 @@ export class FakeArm {
   constructor(
     private readonly handlers: Partial<Record<Operation, Handler>>,
     private readonly token = "test-token",
+    private readonly storageToken = "storage-token",
   ) {}
 
   async start(): Promise<string> {
@@ -97,7 +104,7 @@ export class FakeArm {
     this.server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
       let raw = "";
       req.on("data", (c) => (raw += c));
-      req.on("end", () => this.handle(req.method ?? "", req.url ?? "", req.headers.authorization, raw, res));
+      req.on("end", () => this.handle(req.method ?? "", req.url ?? "", req.headers, raw, res));
     });
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", () => r()));
     return `https://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
@@ -124,7 +131,8 @@ export class FakeArm {
     return this.requests.filter((r) => r.operation === op);
   }
 
-  private handle(method: string, url: string, auth: string | undefined, raw: string, res: import("http").ServerResponse): void {
+  private handle(method: string, url: string, headers: import("http").IncomingHttpHeaders, raw: string, res: import("http").ServerResponse): void {
+    const auth = headers.authorization;
     const u = new URL(url, "https://127.0.0.1");
     const entry = (Object.entries(OPERATIONS) as [Operation, (typeof OPERATIONS)[Operation]][]).find(([, o]) => o.method === method && o.path.test(u.pathname));
     let body: unknown = raw;
@@ -142,7 +150,7 @@ export class FakeArm {
       return reply(500, { error: { code: "Unexpected", message: `unexpected request ${method} ${u.pathname}` } });
     }
     const [operation, spec] = entry;
-    const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), query: u.search, body, at: Date.now() };
+    const record: RecordedRequest = { method, operation, path: u.pathname, apiVersion: u.searchParams.get("api-version"), query: u.search, headers, body, at: Date.now() };
     this.requests.push(record);
     const ready = this.waiters.filter((w) => w.check());
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
@@ -151,10 +159,13 @@ export class FakeArm {
       this.unexpected.push(`${operation} with api-version ${record.apiVersion} (expected ${spec.apiVersion})`);
       return reply(400, { error: { code: "InvalidApiVersion", message: "unsupported api-version" } });
     }
-    if (auth !== `Bearer ${this.token}`) {
-      this.unexpected.push(`${operation} without the bearer token`);
+    const kind = "auth" in spec ? spec.auth : "arm";
+    const expected = kind === "none" ? undefined : `Bearer ${kind === "storage" ? this.storageToken : this.token}`;
+    if (auth !== expected) {
+      this.unexpected.push(kind === "none" ? `${operation} with an Authorization header (it must carry no token)` : `${operation} without the ${kind} bearer token`);
       return reply(401, { error: { code: "InvalidAuthenticationToken", message: "no token" } });
     }
+    if (kind === "storage" && !headers["x-ms-version"]) this.unexpected.push(`${operation} without x-ms-version`);
     const handler = this.handlers[operation];
     if (!handler) {
       this.unexpected.push(`${operation} (no handler in this scenario)`);

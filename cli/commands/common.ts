@@ -10,7 +10,8 @@ import { Target } from "../target";
 export const azure = (): typeof import("../azure") => require("../azure") as typeof import("../azure");
 export const jobs = (): typeof import("../aml-jobs") => require("../aml-jobs") as typeof import("../aml-jobs");
 
-const quote = (s: string) => (/^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** A shell word for printed commands. */
+export const quote = (s: string) => (/^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /**
  * The pipeline `--env`/`--stack`, `--pipeline` and `--app-dir` choose, resolved. Says which

@@ -5,7 +5,8 @@ import { Context, requestSignal, sleep, UsageError } from "../context";
 import { follow } from "../follow";
 import { Args, Command, EXIT } from "../help";
 import { POLL, REQUEST_TIMEOUT, SELECT, seconds, str, TIMEOUT } from "../options";
-import { portalLink, targetOptions } from "../target";
+import type { Clients } from "../azure";
+import { portalLink, Target, targetOptions } from "../target";
 import { target, withAzure } from "./common";
 
 export function checkPath(path: string | undefined): string {
@@ -49,6 +50,20 @@ export async function honourRetryAfter<T>(ctx: Context, send: () => Promise<T>, 
   }
 }
 
+/**
+ * Starts one run of the target's ADF pipeline on a data path: the route `run` and `backfill` share
+ * (never re-sent, except after a 429 as Azure asks).
+ */
+export async function startRun(ctx: Context, c: Clients, t: Target, path: string, datastore: string, requestTimeoutMs: number): Promise<string> {
+  const { runId } = await honourRetryAfter(ctx, () =>
+    c.factoryNoRetry.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
+      parameters: { relative_path: path, datastore_name: datastore },
+      abortSignal: requestSignal(ctx, requestTimeoutMs),
+    }),
+  );
+  return runId;
+}
+
 export const command: Command = {
   summary: "start a run on a data path (and follow it with --follow)",
   options: {
@@ -76,12 +91,7 @@ export const command: Command = {
         t,
         o.requestTimeoutMs,
         async (c) => {
-          const { runId } = await honourRetryAfter(ctx, () =>
-            c.factoryNoRetry.pipelines.createRun(t.resourceGroup, t.factory, t.pipeline, {
-              parameters: { relative_path: path, datastore_name: datastore },
-              abortSignal: requestSignal(ctx, o.requestTimeoutMs),
-            }),
-          );
+          const runId = await startRun(ctx, c, t, path, datastore, o.requestTimeoutMs);
           kind = "read";
           ctx.out(`Started run ${runId} of ${t.pipeline} in ${t.factory} on ${datastore}:${path}`);
           ctx.out(`Portal: ${portalLink(t, runId)}`);
