@@ -19,7 +19,15 @@ stdout, for example:
     failed files (first 2 of 2):
       2026/11/a.parquet: /mnt/wl/000000.jsonl line 3: file /mnt/in/2026/11/a.parquet does not exist
       (no relative_path): /mnt/wl/000001.jsonl line 7: not valid JSON: ...
+    summary: {"bytes": 104857600, "files": 1000, "files_failed": 2, "files_ok": 998}
     check failed: 2 failed files, more than --max_failed_files 0
+
+The summary line is one JSON object (files = ok + failed, failed counting listed files without a
+row too; bytes of the ok files). In an AML job it is also recorded as properties of the step's run
+(datapath_files, datapath_files_ok, datapath_files_failed, datapath_bytes; strings), where
+`aml-datapath runs` and `status` read it from run history. That uses azureml-core, which the
+step's environment already has (conda.yaml); without it (a local run) nothing is recorded, and a
+failure to record is printed on stderr without changing the exit code.
 
 Exit codes (the same in every step script): 0 success; 1 failed (the step ran and its result is a
 failure); 2 invalid (a bad argument or an input that cannot be used; nothing was done); 130
@@ -170,6 +178,32 @@ def compare_with_work_list(summary: Summary, work_list: str) -> tuple[int, int]:
     return listed, missing
 
 
+# Run properties the summary is recorded as (the CLI reads them: cli/usage.ts, SUMMARY_PROPERTIES).
+SUMMARY_PROPERTIES = {"files": "datapath_files", "files_ok": "datapath_files_ok",
+                      "files_failed": "datapath_files_failed", "bytes": "datapath_bytes"}
+
+
+def summary_fields(summary: Summary) -> dict[str, int]:
+    """The one-line summary's fields."""
+    return {"files": summary.ok + summary.failed, "files_ok": summary.ok, "files_failed": summary.failed,
+            "bytes": summary.bytes}
+
+
+def record_on_run(fields: dict[str, int]) -> None:
+    """Best effort: the summary as properties of the AML run this step runs as (azureml-core's Run)."""
+    try:
+        from azureml.core import Run  # in the step's environment (conda.yaml); absent in a local run
+    except Exception:  # ImportError, or a broken install: nothing to record with
+        return
+    try:
+        run = Run.get_context()
+        if str(getattr(run, "id", "")).startswith("OfflineRun"):
+            return  # not inside an AML job
+        run.add_properties({SUMMARY_PROPERTIES[key]: str(value) for key, value in fields.items()})
+    except Exception as err:  # the verdict stands either way
+        print(f"check_results.py: could not record the summary on the run: {err}", file=sys.stderr)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="check_results.py", description="Judge the process step's result rows.")
     parser.add_argument("--results", required=True, help="results JSON Lines file, or a folder of them")
@@ -200,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"failed files (first {len(summary.shown)} of {summary.failed}):")
         for rel, error in summary.shown:
             print(f"  {_printable(rel)}: {_printable(error)}")
+    fields = summary_fields(summary)
+    print(f"summary: {json.dumps(fields, sort_keys=True)}")
+    sys.stdout.flush()
+    record_on_run(fields)
     if summary.failed > args.max_failed_files:
         print(f"check failed: {summary.failed} failed files, more than --max_failed_files {args.max_failed_files}")
         return EXIT_FAILED

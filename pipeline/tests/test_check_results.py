@@ -45,6 +45,7 @@ class CheckResultsTest(TempTreeTestCase):
         code, out, err = self.check("--results", results)
         self.assertEqual((code, err), (0, ""))
         self.assertEqual(out, f"results: {results}\nfiles: 2 (2 ok, 0 failed)\nbytes: 42\n"
+                              'summary: {"bytes": 42, "files": 2, "files_failed": 0, "files_ok": 2}\n'
                               "check passed: 0 failed files, at most --max_failed_files 0\n")
 
     def test_threshold(self) -> None:
@@ -118,6 +119,55 @@ class CheckResultsTest(TempTreeTestCase):
         self.write("results.jsonl", ok_row("a.parquet"), ok_row("b.parquet"), ok_row("c.parquet"))
         self.assertEqual(self.check("--results", results, "--work_list", str(work_list))[0], 0)
         self.assertEqual(self.check("--results", results, "--work_list", str(self.tmp / "nope"))[0], 2)
+
+    def test_summary_line_counts_files_without_rows_as_failed(self) -> None:
+        work_list = self.tmp / "wl"
+        work_list.mkdir()
+        (work_list / "000000.jsonl").write_text('{"relative_path": "a.parquet"}\n{"relative_path": "b.parquet"}\n'
+                                                '{"relative_path": "c.parquet"}\n')
+        results = self.write("results.jsonl", ok_row("a.parquet", 5), error_row("b.parquet"))
+        code, out, _err = self.check("--results", results, "--work_list", str(work_list), "--max_failed_files", "5")
+        self.assertEqual(code, 0)
+        [line] = [l for l in out.splitlines() if l.startswith("summary: ")]
+        self.assertEqual(json.loads(line[len("summary: "):]), {"files": 3, "files_ok": 1, "files_failed": 2, "bytes": 5})
+
+    def test_summary_recorded_as_run_properties_in_an_aml_job(self) -> None:
+        recorded: list[dict] = []
+
+        class FakeRun:
+            def __init__(self, run_id: str, fail: bool = False) -> None:
+                self.id, self.fail = run_id, fail
+
+            def add_properties(self, props: dict) -> None:
+                if self.fail:
+                    raise RuntimeError("properties are immutable")
+                recorded.append(props)
+
+        for run, expected_err in ((FakeRun("job_step_1"), ""), (FakeRun("OfflineRun_1"), ""),
+                                  (FakeRun("job_step_2", fail=True), "could not record the summary on the run")):
+            with self.subTest(run=run.id):
+                core = type(sys)("azureml.core")
+                core.Run = type("Run", (), {"get_context": staticmethod(lambda run=run: run)})
+                package = type(sys)("azureml")
+                package.core = core
+                saved = {name: sys.modules.get(name) for name in ("azureml", "azureml.core")}
+                sys.modules.update({"azureml": package, "azureml.core": core})
+                try:
+                    results = self.write("results.jsonl", ok_row("a.parquet", 7), error_row("b.parquet"))
+                    code, _out, err = self.check("--results", results, "--max_failed_files", "1")
+                finally:
+                    for name, module in saved.items():
+                        if module is None:
+                            sys.modules.pop(name, None)
+                        else:
+                            sys.modules[name] = module
+                self.assertEqual(code, 0)
+                self.assertIn(expected_err, err)
+                if not expected_err:
+                    self.assertEqual(err, "")
+        # Recorded once (the offline run and the failing one record nothing), every value a string.
+        self.assertEqual(recorded, [{"datapath_files": "2", "datapath_files_ok": "1", "datapath_files_failed": "1",
+                                     "datapath_bytes": "7"}])
 
     def test_command_line(self) -> None:
         results = self.write("my results.jsonl", error_row("a.parquet"))
