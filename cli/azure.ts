@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelineOptions } from "@azure/core-rest-pipeline";
-import { ServiceClient } from "@azure/core-client";
+import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { DataFactoryManagementClient } from "@azure/arm-datafactory";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { Target, targetOptions } from "./target";
@@ -15,11 +15,24 @@ export interface Clients {
   /** AML's regional API of the target's workspace (run history); undefined when not known for its cloud. */
   readonly amlEndpoint?: string;
   /** Blob storage's data plane, signed in with a token for `https://storage.azure.com/` (backfill's listing). */
-  readonly storage: ServiceClient;
+  readonly storage: HttpSender;
   /** A storage account's blob endpoint; undefined when not known for the target's cloud. */
   readonly blobEndpoint: (account: string) => string | undefined;
   /** Requests that must carry no token (the public Azure Retail Prices API). */
-  readonly anonymous: ServiceClient;
+  readonly anonymous: HttpSender;
+}
+
+/** Sends requests through a pipeline with the SDKs' retries (429 and transient errors) and no response parsing. */
+export interface HttpSender {
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+}
+
+/** A sender with the clients' HTTP settings, signed in for `scope` when given. */
+function sender(o: ClientOptions["pipeline"], credential: TokenCredential | undefined, scope?: string): HttpSender {
+  const pipeline = createPipelineFromOptions({ ...(o ?? {}) });
+  if (credential && scope) pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: scope }));
+  const http = createDefaultHttpClient();
+  return { sendRequest: (request) => pipeline.sendRequest(http, request) };
 }
 
 /** The scope of storage's data-plane tokens (the same in every cloud). */
@@ -47,9 +60,9 @@ export function createClients(t: Target, o: ClientOptions = {}): Clients {
     ml: new AzureMachineLearningWorkspaces(credential, t.subscriptionId, options),
     armEndpoint: endpoint,
     amlEndpoint: t.cloud.aml?.replace("{region}", t.location),
-    storage: new ServiceClient({ ...(o.pipeline ?? {}), credential, credentialScopes: [STORAGE_SCOPE] }),
+    storage: sender(o.pipeline, credential, STORAGE_SCOPE),
     blobEndpoint: (account) => t.cloud.blob?.replace("{account}", account),
-    anonymous: new ServiceClient({ ...(o.pipeline ?? {}) }),
+    anonymous: sender(o.pipeline, undefined),
   };
 }
 

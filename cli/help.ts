@@ -62,7 +62,8 @@ AZURE_CLIENT_SECRET); AZURE_TOKEN_CREDENTIALS=AzureCliCredential (or another cre
 only that one.
 Cloud: Azure public, or ARM_ENVIRONMENT / the stack's azurerm provider environment (usgovernment,
 china); another cloud: ${CLOUD_VARIABLES.arm} (its Resource Manager, e.g. https://management.example)
-and ${CLOUD_VARIABLES.aml} (its AML API, {region} for the workspace's region).`;
+and ${CLOUD_VARIABLES.aml} (its AML API, {region} for the workspace's region); ${CLOUD_VARIABLES.blob}
+(Blob storage, {account} for the storage account; backfill lists data paths there).`;
 
 /** `  --name <value>         help` lines, continuation lines aligned under the text. */
 export function optionLines(options: Options): string {

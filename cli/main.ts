@@ -4,7 +4,9 @@
  *
  *   aml-datapath run --env <stack> --path parquet/offerpath3 [--datastore input_data] [--follow]
  *   aml-datapath status <run id> --env <stack> [--follow]
- *   aml-datapath runs --env <stack> [--last 10]
+ *   aml-datapath runs --env <stack> [--last 10] [--price] [--json]
+ *   aml-datapath backfill --env <stack> (--under <path> [--depth N] [--match <glob>] | --paths-from <file>) [--dry-run]
+ *   aml-datapath backfill --env <stack> --resume <state file>
  *   aml-datapath cancel <run id> --env <stack>
  *   aml-datapath prune-deployments --env <stack> [--keep 2] [--dry-run]
  *   aml-datapath verify --env <stack> [--json]

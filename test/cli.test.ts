@@ -534,7 +534,7 @@ describe("aml-datapath explains itself", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("aml-datapath run --env <dev> --path <path>");
     expect(r.out).toMatch(/^Environments \(in this folder\):\n {2}dev {2}from cdktf\.out\/stacks\/dev\/cdk\.tf\.json$/m);
-    for (const c of ["run", "status", "runs", "cancel", "prune-deployments", "verify", "local", "diff"]) expect(r.out).toContain(`\n  ${c} `);
+    for (const c of ["run", "status", "runs", "backfill", "cancel", "prune-deployments", "verify", "local", "diff"]) expect(r.out).toContain(`\n  ${c} `);
   });
 
   test("no command: the usage on stdout, exit 2", async () => {

@@ -19,6 +19,8 @@ export interface Reply {
   readonly headers?: Record<string, string>;
   /** Never answer (the client must time out). */
   readonly hang?: boolean;
+  /** A body sent as it is (Blob storage answers XML), with its content type. */
+  readonly text?: { readonly body: string; readonly contentType: string };
 }
 
 export interface RecordedRequest {
@@ -177,6 +179,10 @@ export class FakeArm {
     if (r.hang) {
       this.pending.push(res);
       return;
+    }
+    if (r.text) {
+      res.writeHead(r.status, { "content-type": r.text.contentType, ...(r.headers ?? {}) });
+      return void res.end(r.text.body);
     }
     reply(r.status, r.body, r.headers);
   }

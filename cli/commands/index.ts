@@ -3,6 +3,7 @@ import type { Command } from "../help";
 import { command as run } from "./run";
 import { command as status } from "./status";
 import { command as runs } from "./runs";
+import { command as backfill } from "./backfill";
 import { command as cancel } from "./cancel";
 import { command as pruneDeployments } from "./prune-deployments";
 import { command as verify } from "./verify";
@@ -13,6 +14,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   run,
   status,
   runs,
+  backfill,
   cancel,
   "prune-deployments": pruneDeployments,
   verify,
