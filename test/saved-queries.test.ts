@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { kqlReferenceProblems, LOG_TABLES, LogTableName, queriesDirectory, readQuery, SAVED_QUERIES, SavedQueries, tokenizeKql } from "../lib/platform/saved-queries";
 import { Diagnostics } from "../lib/platform/diagnostics";
+import { BATCH_ACTIVITY } from "../lib/pipeline/adf-activities";
 import { bareStack, problemsOf, resourcesOf, synthJson } from "./helpers";
 
 const rg = "/subscriptions/5b2c8f8e-6d1a-4f3b-9c7e-2a1b3c4d5e6f/resourceGroups/rg-demo/providers";
@@ -26,6 +27,7 @@ describe("saved queries", () => {
     const searches = Object.fromEntries(Object.values(resourcesOf(synthJson(stack), "azurerm_log_analytics_saved_search")).map((s) => [String(s.name), s]));
     expect(Object.values(searches).map((s) => [s.name, s.category, s.display_name, s.log_analytics_workspace_id]).sort()).toEqual([
       ["aml-datapath-aml-step-durations", "AML data path", "Data-path runs: AML job durations per step", logAnalytics],
+      ["aml-datapath-compute-by-data-path", "AML data path", "Data-path runs: node-hours and run count per data path per day", logAnalytics],
       ["aml-datapath-failed-activities", "AML data path", "Data-path runs: failed activities and their errors", logAnalytics],
       ["aml-datapath-runs-by-data-path", "AML data path", "Data-path runs: status and duration by data path", logAnalytics],
     ]);
@@ -39,11 +41,17 @@ describe("saved queries", () => {
       "runs-by-data-path.kql": ["ADFPipelineRun"],
       "failed-activities.kql": ["ADFActivityRun", "ADFPipelineRun"],
       "aml-step-durations.kql": ["AmlRunStatusChangedEvent"],
+      "compute-by-data-path.kql": ["ADFActivityRun", "ADFPipelineRun", "AmlComputeJobEvent", "AmlRunStatusChangedEvent"],
     });
     // What each is for: the data path from the run's parameters, the error of the failed activity, durations per run.
     expect(readQuery("runs-by-data-path.kql")).toMatch(/parse_json\(tostring\(Parameters\)\)[\s\S]*relative_path[\s\S]*Duration = /);
     expect(readQuery("failed-activities.kql")).toMatch(/Status == "Failed"[\s\S]*on PipelineRunId[\s\S]*ErrorCode, ErrorMessage/);
     expect(readQuery("aml-step-durations.kql")).toMatch(/by RunId[\s\S]*Duration = Ended - Started/);
+    expect(readQuery("compute-by-data-path.kql")).toContain(`ActivityName == "${BATCH_ACTIVITY.invoke}"`);
+    // Node-hours per data path per day: the invoke's output names the job, its steps' compute events give nodes x time.
+    expect(readQuery("compute-by-data-path.kql")).toMatch(
+      /relative_path[\s\S]*Day = startofday\(Start\)[\s\S]*ActivityName == "Invoke batch endpoint"[\s\S]*Output[\s\S]*ParentRunId[\s\S]*dcountif\(NodeId[\s\S]*EventType == "JobRunning"[\s\S]*\/ 1h[\s\S]*Runs = dcount\(RunId\)[\s\S]*NodeHours = [\s\S]*by Day, DataPath/,
+    );
   });
 
   test.each(SAVED_QUERIES.map((q) => [q.file]))("%s references only tables and columns the diagnostic settings produce", (file) => {

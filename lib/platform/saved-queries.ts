@@ -16,6 +16,9 @@ import { DiagnosticTargetKind } from "./diagnostics";
  *   (in `allLogs`). No duration column: End - Start, End is 1601-01-01 while a run is unfinished.
  * - AmlRunStatusChangedEvent: the ML workspace's setting, category AmlRunStatusChangedEvent (in
  *   `allLogs`; AML logs go to resource-specific tables). No step-name column: RunId/ParentRunId/RootRunId.
+ * - AmlComputeJobEvent: the same setting, category AmlComputeJobEvent: events of jobs on AML compute
+ *   (EventType JobSubmitted, JobRunning, JobSucceeded, JobFailed), the node they ran on (NodeId) and
+ *   the job's name (JobName: the step's run id, an assumption; see docs/deploy-assumptions.md).
  */
 export const LOG_TABLES = {
   ADFPipelineRun: {
@@ -49,6 +52,18 @@ export const LOG_TABLES = {
       "_SubscriptionId", "TenantId", "TimeGenerated", "Type",
     ],
   },
+  AmlComputeJobEvent: {
+    source: "mlWorkspace",
+    category: "AmlComputeJobEvent",
+    columns: [
+      "_BilledSize", "ClusterId", "ClusterName", "ClusterResourceGroupName", "CreationApiVersion",
+      "CustomerSubscriptionId", "ErrorDetails", "EventType", "ExecutionState", "ExperimentId", "ExperimentName",
+      "InternalOperationName", "_IsBillable", "JobErrorMessage", "JobId", "JobName", "NodeId", "OperationName",
+      "ProvisioningState", "ResourceGroupName", "_ResourceId", "ResultSignature", "RunInContainer", "SourceSystem",
+      "_SubscriptionId", "TenantId", "TFParameterServerCount", "TFWorkerCount", "TimeGenerated", "ToolType", "Type",
+      "WorkspaceName",
+    ],
+  },
 } as const satisfies Record<string, { readonly source: DiagnosticTargetKind; readonly category: string; readonly columns: readonly string[] }>;
 
 export type LogTableName = keyof typeof LOG_TABLES;
@@ -66,6 +81,7 @@ export const SAVED_QUERIES: readonly SavedQueryDefinition[] = [
   { file: "runs-by-data-path.kql", displayName: "Data-path runs: status and duration by data path" },
   { file: "failed-activities.kql", displayName: "Data-path runs: failed activities and their errors" },
   { file: "aml-step-durations.kql", displayName: "Data-path runs: AML job durations per step" },
+  { file: "compute-by-data-path.kql", displayName: "Data-path runs: node-hours and run count per data path per day" },
 ];
 
 /**
@@ -103,7 +119,7 @@ export interface SavedQueriesProps {
 
 /**
  * Saved searches in a Log Analytics workspace: runs by data path, failed activities with their
- * error, AML job durations per step. Their KQL is read from queries/ when the construct is built;
+ * error, AML job durations per step, node-hours and runs per data path per day. Their KQL is read from queries/ when the construct is built;
  * every query and column they use is listed in `LOG_TABLES` (checked by the tests).
  */
 export class SavedQueries extends Construct {
