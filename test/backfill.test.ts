@@ -310,6 +310,44 @@ describe("backfill: running them", () => {
     );
   });
 
+  test("the state file is written at each change, before the line that reports it", async () => {
+    const clock = new FakeClock();
+    const adf = new FakeFactory(clock);
+    const seen: string[] = [];
+    const r = await against(adf.handlers({ listBlobs: blobList(tree(3), 100) }), ["backfill", "--env", "dev", "--under", "parquet", "--concurrency", "2", "--state", "s.json"], {
+      clock,
+      onOut: (l) => {
+        const m = /^\+\d+s (\S+): (started run (\S+)|succeeded)/.exec(l);
+        if (!m) return;
+        const p = readState("s.json").paths.find((x) => x.path === m[1])!;
+        seen.push(`${m[1]} ${p.state}${m[3] ? ` ${p.runId === m[3]}` : ""}`);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(seen.sort()).toEqual(["parquet/2026-11-01 started true", "parquet/2026-11-01 succeeded", "parquet/2026-11-02 started true", "parquet/2026-11-02 succeeded", "parquet/2026-11-03 started true", "parquet/2026-11-03 succeeded"]);
+  });
+
+  test("throttling: a 429 on a start is waited out as Azure asks (nothing created meanwhile), a 503 on the listing retried", async () => {
+    const clock = new FakeClock();
+    const adf = new FakeFactory(clock);
+    const h = adf.handlers();
+    const list = blobList(tree(2), 100);
+    const r = await against(
+      {
+        ...h,
+        listBlobs: (q, n) => (n === 1 ? { status: 503, body: "busy" } : list(q)),
+        createRun: (q, n) => (n === 1 ? { status: 429, headers: { "retry-after": "7" }, body: armError("TooManyRequests", "slow down") } : h.createRun!(q, n)),
+      },
+      ["backfill", "--env", "dev", "--under", "parquet", "--state", "s.json"],
+      { clock },
+    );
+    expect(r.code).toBe(0);
+    expect(r.arm.calls("listBlobs")).toHaveLength(2);
+    expect(r.err).toBe("throttled, retrying in 7 s");
+    expect(clock.sleeps[0]).toBe(7000);
+    expect([...adf.created.values()]).toEqual([1, 1]);
+  });
+
   test("without --concurrency: the ADF pipeline's concurrency from the stack (4)", async () => {
     const clock = new FakeClock();
     const adf = new FakeFactory(clock, () => 3);
