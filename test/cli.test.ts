@@ -563,6 +563,22 @@ describe("aml-datapath explains itself", () => {
     expect(options).toEqual(["env", "stack", "pipeline", "app-dir", "path", "datastore", "follow", "poll", "timeout", "request-timeout", "help"]);
   });
 
+  test("backfill --help and the README's CLI section describe backfill with an example, its roles and its state file", async () => {
+    const help = await cli(["backfill", "--help"], { cwd: app() });
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("Usage: aml-datapath backfill --env <dev> [--under <path>] [--paths-from <file>] [--concurrency <n>] [--dry-run] [--resume <file>]");
+    expect(help.out).toMatch(/^Example:\n {2}aml-datapath backfill --env dev --under parquet --since 2026-11-01 --until 2026-11-30 --dry-run$/m);
+    expect(help.out).toContain('"Storage Blob Data Reader" on the container');
+    const options = [...help.out.matchAll(/^ {2}(?:-h, )?--([\w-]+)/gm)].map((m) => m[1]);
+    expect(options).toEqual(["env", "stack", "pipeline", "app-dir", "under", "depth", "match", "since", "until", "paths-from", "concurrency", "dry-run", "state", "resume", "skip-failed", "poll", "timeout", "request-timeout", "help"]);
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    expect(readme).toContain("npm run aml-datapath -- backfill --env dev --under parquet --since 2026-11-01 --until 2026-11-30 --dry-run");
+    expect(readme).toContain("npm run aml-datapath -- backfill --env dev --resume ");
+    for (const words of ['"Storage Blob Data Reader" on the input', "--skip-failed", "queryPipelineRuns", "AML_DATAPATH_PRICES_ENDPOINT", "AML_DATAPATH_BLOB_ENDPOINT", "computeRequest.nodeCount", "datapath_files", "compute-by-data-path.kql"]) {
+      expect(readme).toContain(words);
+    }
+  });
+
   test("--version prints the package version", async () => {
     const r = await cli(["--version"]);
     expect([r.code, r.out]).toEqual([0, require("../package.json").version]);
