@@ -475,6 +475,34 @@ describe("backfill: running them", () => {
     expect(readState("s.json").outcome).toBe("timeout");
   });
 
+  test("--resume --dry-run: what resuming would do to each path, nothing sent", async () => {
+    const state = {
+      format: "aml-datapath-backfill/1",
+      env: "dev",
+      pipelineName: "datapath",
+      factoryId: FACTORY,
+      adfPipeline: "datapath",
+      datastore: "input_data",
+      source: {},
+      concurrency: 2,
+      createdAt: "2026-11-25T10:00:00Z",
+      updatedAt: "2026-11-25T10:05:00Z",
+      outcome: "running",
+      paths: [
+        { path: "a", state: "succeeded", runId: runIdOf(1), attempts: 1 },
+        { path: "b", state: "failed", runId: runIdOf(2), message: "boom", attempts: 1 },
+        { path: "c", state: "started", runId: runIdOf(3), attempts: 1 },
+        { path: "d", state: "pending", attempts: 0 },
+      ],
+    };
+    fs.writeFileSync(path.join(cwd, "s.json"), JSON.stringify(state));
+    const r = await against({}, ["backfill", "--env", "dev", "--resume", "s.json", "--dry-run", "--skip-failed"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("4 data paths in input_data, at most 2 at a time:\n  a  succeeded\n  b  failed (left as it is)\n  c  started\n  d  pending\nDry run: nothing started.");
+    expect(r.arm.requests).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(cwd, "s.json"), "utf8"))).toEqual(state);
+  });
+
   test("a state file of another environment's factory is refused", async () => {
     const state = { format: "aml-datapath-backfill/1", env: "prod", pipelineName: "datapath", factoryId: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf-prod", adfPipeline: "datapath", datastore: "input_data", source: {}, concurrency: 2, createdAt: "2026-11-25T10:00:00Z", updatedAt: "2026-11-25T10:00:00Z", outcome: "interrupted", paths: [{ path: "a", state: "pending", attempts: 0 }] };
     fs.writeFileSync(path.join(cwd, "prod.json"), JSON.stringify(state));
