@@ -72,10 +72,10 @@ describe("parameter validation activity", () => {
   const rejects = (relative_path: string, datastore_name = "input_data") =>
     evaluate(invalidParametersExpression(["input_data", "landing"]), params(relative_path, datastore_name));
 
-  test.each(["parquet/offerpath2", "a", "folder with spaces/x", "2026/11/25", "x..y/z"])("accepts %j", (p) => {
+  test.each(["parquet/offerpath2", "a", "2026/11/25", "x..y/z", "year=2026/month=11", "a-b_c.d~e/f!g$h&i(j)k*l+m,n;o=p:q@r"])("accepts %j", (p) => {
     expect(rejects(p)).toBe(false);
   });
-  test.each(["", "  ", "/abs", "2026/11/25/", "a/../b", "..", "./a", "a/.", "a//b", "a\\b", 'a"b', "a'b"])("rejects %j", (p) => {
+  test.each(["", "  ", "/abs", "2026/11/25/", "a/../b", "..", "./a", "a/.", "a//b", "a\\b", 'a"b', "a'b", "parquet/offer path2", "caf\u00e9", "100%", "a#b", "a?b", "a[0]", "a{b}", "a|b", "a^b", "a`b", "a<b>"])("rejects %j", (p) => {
     expect(rejects(p)).toBe(true);
   });
   test.each(["", "a/b", 'x"', "x\\y", "x'y", "workspaceblobstore", "input_data "])("rejects datastore %j", (d) => {
@@ -86,11 +86,14 @@ describe("parameter validation activity", () => {
   });
 
   // The config and the CLI check data paths with relativePathProblem: the pipeline must agree with it.
-  test("agrees with the rule the config and the CLI use on separators, dots, quotes and every control character", () => {
+  test("agrees with the rule the config and the CLI use on separators, dots, quotes, every ASCII character and beyond", () => {
     const samples = [
-      "parquet/offerpath2", "a", "x..y/z", "folder with spaces/x", "caf\u00e9", "100%", "%0a", "",
-      "/abs", "a/", "a//b", "a/../b", "./a", "a\\b", 'a"b', "a'b",
-      ...Array.from({ length: 32 }, (_, i) => `p/${String.fromCharCode(i)}x`), "p/\u007f", "p/\u0080", "p/\u00a0",
+      "parquet/offerpath2", "a", "x..y/z", "folder with spaces/x", "parquet/offer path2", "caf\u00e9", "100%", "%0a", "%41", "",
+      "/abs", "a/", "a//b", "a/../b", "./a", "a\\b", 'a"b', "a'b", "year=2026/month=11",
+      // Every ASCII character, inside a segment and as a segment of its own.
+      ...Array.from({ length: 128 }, (_, i) => `p/${String.fromCharCode(i)}x`),
+      ...Array.from({ length: 128 }, (_, i) => `p/${String.fromCharCode(i)}/q`),
+      "p/\u0080", "p/\u00a0", "p/\u00ff", "p/\u2028", "p/\ud83d\ude00", "p/\uff0f",
     ];
     expect(samples.map((p) => [p, rejects(p)])).toEqual(samples.map((p) => [p, relativePathProblem(p) !== undefined]));
   });
@@ -329,12 +332,21 @@ describe("batch endpoint activities", () => {
     },
   );
 
-  test.each(["parquet/100%01", "parquet/caf\u00e9/\u65e5\u672c", "parquet/a b", "parquet/x\u0080y", "parquet/%7F", "parquet/%1f"])(
-    "a relative_path %j without control characters passes (percent signs and non-ASCII are not mistaken for them)",
+  // The data path becomes part of azureml://datastores/<ds>/paths/<path>: what a URI path would need
+  // percent-encoded is refused before anything is invoked, as the config and the CLI refuse it.
+  test.each(["parquet/100%01", "parquet/caf\u00e9/\u65e5\u672c", "parquet/a b", "parquet/x\u0080y", "parquet/%7F", "parquet/%1f", "parquet/a#b", "parquet/a?b"])(
+    "a relative_path with a character a URI path would need encoded (%j) fails validation before anything is invoked",
     (path) => {
-      expect(run(azure(["Completed"]), path).status).toBe("Succeeded");
+      const r = run(azure(["Completed"]), path);
+      expect(r.calls).toEqual([]);
+      expect(r.error?.errorCode).toBe("InvalidDataPath");
+      expect(r.error?.message).toContain("no spaces, %, backslashes, non-ASCII or control characters");
     },
   );
+
+  test.each(["year=2026/month=11/day=25", "a-b_c.d~e/f!g$h&i(j)k*l+m,n;o=p:q@r"])("a relative_path %j of characters a URI path takes passes", (path) => {
+    expect(run(azure(["Completed"]), path).status).toBe("Succeeded");
+  });
 
   test.each([
     ["Running", false],

@@ -27,6 +27,8 @@ const set = (obj: object, key: string, value: unknown) => Object.assign(obj, { [
 const ZERO_VNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-amldp-network/providers/Microsoft.Network/virtualNetworks/vnet-amldp-prod";
 
 const PATH_REL = "must be relative to the datastore root (no leading '/', drive letter or scheme)";
+const URI_CHARS = (named: string) =>
+  `must not contain ${named}: a data path is part of azureml://datastores/<datastore>/paths/<path>, where that would need percent-encoding (allowed: letters A-Z a-z, digits, - . _ ~ ! $ & ( ) * + , ; = : @ and /)`;
 
 // [case, configs, every expected line]
 const CASES: [string, EnvironmentConfig[], string[]][] = [
@@ -115,6 +117,10 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
     `app: environments[2] null must be an object (an environment config)`,
     `app: environments[3] [] must be an object (an environment config)`,
   ]],
+  ["an impossible schedule start", devWith((c) => (c.pipeline = { ...c.pipeline, schedule: { frequency: "Day", interval: 1, relativePath: "parquet/x", startTime: "2026-13-45T25:61:00Z" } })), [
+    `dev/pipeline: scheduleTrigger.startTime "2026-13-45T25:61:00Z" must be a time that exists, e.g. 2026-12-01T06:00:00Z (month 13 is not 01-12; day 45 is not 01-31; hour 25 is not 00-23; minute 61 is not 00-59)`,
+  ]],
+  ["a data path with a space", devWith((c) => set(c.data, "defaultRelativePath", "parquet/offer path2")), [`dev: data.defaultRelativePath "parquet/offer path2" ${URI_CHARS("' ' (space)")}`]],
   ["a section missing entirely", devWith((c) => delete (c as Record<string, unknown>).cluster), [`dev: cluster (missing) must be an object`]],
 ];
 

@@ -1,16 +1,53 @@
 import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { declareOrigin, explainBuildFailure, ConfigValidationError, problemsIn, relativePathProblem, reportProblems, throwIfProblems } from "../lib/core/validation";
+import { declareOrigin, explainBuildFailure, ConfigValidationError, daysInMonth, problemsIn, relativePathProblem, reportProblems, throwIfProblems, timeProblem } from "../lib/core/validation";
 import { deriveNames, NAME_RULES, NameKind } from "../lib/core/naming";
 
 describe("relativePathProblem", () => {
-  test.each(["parquet/offerpath2", "a", "folder with spaces/x", "2026/11/25", "a-b_c.d/e"])("accepts %j", (p) => {
+  test.each(["parquet/offerpath2", "a", "2026/11/25", "a-b_c.d/e", "year=2026/month=11", "a~b!c$d&e(f)g*h+i,j;k=l:m@n"])("accepts %j", (p) => {
     expect(relativePathProblem(p)).toBeUndefined();
   });
   test.each(["", " ", "/abs", "C:/x", "a/../b", "./a", "a\\b", "a//b", "https://x/y", "a\nb", "a'b", "@concat('x')", "a/${var.x}", "a%{if}", 42, undefined])(
     "rejects %j",
     (p) => expect(relativePathProblem(p)).toEqual(expect.any(String)),
   );
+  test.each([
+    ["parquet/offer path2", "' ' (space)"],
+    ["caf\u00e9/x", "'\u00e9' (U+00E9)"],
+    ["100%", "'%' (U+0025)"],
+    ["a?b#c", "'?' (U+003F), '#' (U+0023)"],
+    ["a[0]/{b}|c^d`e<f>", "'[' (U+005B), ']' (U+005D), '{' (U+007B), '}' (U+007D), '|' (U+007C), '^' (U+005E), '`' (U+0060), '<' (U+003C), '>' (U+003E)"],
+  ])("rejects %j, naming each character a URI path would need percent-encoded", (p, named) => {
+    expect(relativePathProblem(p)).toBe(
+      `must not contain ${named}: a data path is part of azureml://datastores/<datastore>/paths/<path>, where that would need percent-encoding (allowed: letters A-Z a-z, digits, - . _ ~ ! $ & ( ) * + , ; = : @ and /)`,
+    );
+  });
+});
+
+describe("timeProblem", () => {
+  test.each(["2026-12-01T05:00:00Z", "2028-02-29T00:00:00Z", "2000-02-29T23:59:59.999+01:00", "2026-01-31T00:00:00-23:59", "2026-04-30T12:00:00+05:30"])("accepts %j", (t) => {
+    expect(timeProblem(t)).toBeUndefined();
+  });
+  test.each([
+    ["2026-13-45T25:61:00Z", "month 13 is not 01-12; day 45 is not 01-31; hour 25 is not 00-23; minute 61 is not 00-59"],
+    ["2027-02-29T00:00:00Z", "February 2027 has no day 29"],
+    ["1900-02-29T00:00:00Z", "February 1900 has no day 29"],
+    ["2026-04-31T00:00:00Z", "April 2026 has no day 31"],
+    ["2026-00-10T00:00:00Z", "month 00 is not 01-12"],
+    ["2026-12-00T00:00:00Z", "December 2026 has no day 00"],
+    ["2026-12-01T23:59:60Z", "second 60 is not 00-59"],
+    ["2026-12-01T05:00:00+24:00", "offset 24:00 is beyond 23:59"],
+    ["2026-12-01T05:00:00-01:60", "offset 01:60 is beyond 23:59"],
+  ])("rejects %j: %s", (t, why) => {
+    expect(timeProblem(t)).toBe(`must be a time that exists, e.g. 2026-12-01T06:00:00Z (${why})`);
+  });
+  test.each(["2026-12-01", "2026-12-01 05:00:00Z", "2026-12-01T05:00Z", "2026-12-01T05:00:00", "tomorrow", 20261201, undefined])("rejects the shape of %j", (t) => {
+    expect(timeProblem(t)).toBe("must be an RFC 3339 time such as 2026-12-01T06:00:00Z");
+  });
+  test("knows every month's length, leap years included", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((m) => daysInMonth(2026, m))).toEqual([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+    expect([1996, 2000, 2024, 2100, 2400].map((y) => daysInMonth(y, 2))).toEqual([29, 29, 29, 28, 29]);
+  });
 });
 
 describe("deriveNames", () => {

@@ -288,6 +288,12 @@ export class Checker {
     const problem = relativePathProblem(value);
     return problem ? this.fail(property, value, problem) : true;
   }
+
+  /** A point in time, RFC 3339, that exists on the calendar. */
+  time(property: string, value: unknown): boolean {
+    const problem = timeProblem(value);
+    return problem ? this.fail(property, value, problem) : true;
+  }
 }
 
 /**
@@ -332,5 +338,54 @@ export function relativePathProblem(value: unknown): string | undefined {
   if (/["'\u0000-\u001f\u007f]/.test(value)) return "must not contain quotes or control characters";
   // A leading '@' makes ADF read a trigger parameter as an expression; '${' and '%{' are Terraform templates.
   if (value.startsWith("@") || value.includes("${") || value.includes("%{")) return "must not start with '@' or contain '${' or '%{'";
+  const outside = [...new Set([...value].filter((ch) => !URI_PATH_CHARACTER.test(ch)))];
+  if (outside.length > 0) {
+    return `must not contain ${outside.map(describeCharacter).join(", ")}: a data path is part of azureml://datastores/<datastore>/paths/<path>, where that would need percent-encoding (allowed: letters A-Z a-z, digits, - . _ ~ ! $ & ( ) * + , ; = : @ and /)`;
+  }
   return undefined;
+}
+
+/**
+ * One character of a URI path segment that needs no percent-encoding (RFC 3986 `pchar`: unreserved,
+ * sub-delims, ':' and '@'), or the '/' between segments. Every run's data path becomes part of an
+ * `azureml://datastores/<datastore>/paths/<path>` URI; whether AML decodes a percent-encoded path is
+ * not documented (docs/deploy-assumptions.md), so characters that would need it are refused everywhere
+ * a data path is taken: the config, the ADF pipeline's "Validate parameters" and the CLI.
+ */
+const URI_PATH_CHARACTER = /^[A-Za-z0-9\-._~!$&'()*+,;=:@\/]$/u;
+
+function describeCharacter(ch: string): string {
+  if (ch === " ") return "' ' (space)";
+  const code = ch.codePointAt(0)!;
+  return `'${ch}' (U+${code.toString(16).toUpperCase().padStart(4, "0")})`;
+}
+
+const TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(?:Z|[+-](\d\d):(\d\d))$/;
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const TIME_EXAMPLE = "2026-12-01T06:00:00Z";
+
+/** Days of `month` (1-12) in `year`, leap years included (Gregorian). */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Returns why `value` is not an RFC 3339 time that exists (month 01-12, a day its month has, leap
+ * years included, hour 00-23, minute and second 00-59, offset up to 23:59), or undefined when it is.
+ */
+export function timeProblem(value: unknown): string | undefined {
+  const m = typeof value === "string" ? TIME.exec(value) : null;
+  if (!m) return `must be an RFC 3339 time such as ${TIME_EXAMPLE}`;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const wrong: string[] = [];
+  if (month < 1 || month > 12) wrong.push(`month ${m[2]} is not 01-12`);
+  if (month >= 1 && month <= 12) {
+    if (day < 1 || day > daysInMonth(year, month)) wrong.push(`${MONTH_NAMES[month - 1]} ${m[1]} has no day ${m[3]}`);
+  } else if (day < 1 || day > 31) wrong.push(`day ${m[3]} is not 01-31`);
+  if (hour > 23) wrong.push(`hour ${m[4]} is not 00-23`);
+  if (minute > 59) wrong.push(`minute ${m[5]} is not 00-59`);
+  if (second > 59) wrong.push(`second ${m[6]} is not 00-59`);
+  if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) wrong.push(`offset ${m[8]}:${m[9]} is beyond 23:59`);
+  return wrong.length > 0 ? `must be a time that exists, e.g. ${TIME_EXAMPLE} (${wrong.join("; ")})` : undefined;
 }

@@ -45,15 +45,16 @@ export function jsonEscaped(value: string): string {
 
 /**
  * The checks every run's parameters must pass before anything is invoked: a data path relative to
- * the datastore (no leading '/', no '..', no backslash, quote or control character) and one of the
- * allowed datastores. Mirrors the synth-time rule for the defaults and the CLI's (`relativePathProblem`).
+ * the datastore (no leading or trailing '/', no empty, '.' or '..' segment, no quote, and no character
+ * a URI path would need percent-encoded) and one of the allowed datastores. The same rule as the
+ * config's and the CLI's (`relativePathProblem`), except for what only synth-time values need (a
+ * leading '@', Terraform templates).
  */
 export function invalidParametersExpression(allowedDatastores: readonly string[], checkPollInterval = false): string {
   const p = param(PARAMS.relativePath);
   const d = param(PARAMS.datastoreName);
   // Only the datastores this pipeline is meant to read: not, say, workspaceblobstore (account-key access).
   const allowed = `createArray(${allowedDatastores.map(adfString).join(", ")})`;
-  const quotesOrBackslash = (v: string) => [`contains(${v}, '\\')`, `contains(${v}, '"')`, `contains(${v}, '''')`];
   const segments = `concat('/', ${p}, '/')`;
   return `@${nestOr([
     `equals(trim(${p}), '')`,
@@ -62,23 +63,32 @@ export function invalidParametersExpression(allowedDatastores: readonly string[]
     `contains(${p}, '//')`,
     `contains(${segments}, '/../')`,
     `contains(${segments}, '/./')`,
-    ...quotesOrBackslash(p),
-    ...controlCharacterTerms(p),
+    // A URI path takes a single quote; a data path does not (quotes end string literals downstream).
+    `contains(${p}, '''')`,
+    uriEscapedCharacterTerm(p),
     `not(contains(${allowed}, ${d}))`,
     ...(checkPollInterval ? pollIntervalTerms(param(PARAMS.pollIntervalSeconds)) : []),
   ])}`;
 }
 
 /**
- * Terms true when `v` holds a control character (U+0000-U+001F, U+007F): the invoke body escapes only
- * `\` and `"`, so a tab or a newline would make it invalid JSON. ADF has no regular expressions;
- * `uriComponent` percent-encodes each such character as %00-%1F or %7F, and every other escape it
- * writes starts with another digit or letter (`%2x`-`%7x` for ASCII, `%8x`-`%Fx` for UTF-8 bytes;
- * a literal '%' becomes %25).
+ * The characters a URI path takes as they are besides the unreserved ones (RFC 3986 sub-delims
+ * without the quote, ':' and '@', and the '/' between segments), which `uriComponent` escapes all
+ * the same ('~' too, in case it escapes that).
  */
-export function controlCharacterTerms(v: string): string[] {
-  const encoded = `uriComponent(${v})`;
-  return [`contains(${encoded}, '%0')`, `contains(${encoded}, '%1')`, `contains(toUpper(${encoded}), '%7F')`];
+export const URI_PATH_EXTRA_CHARACTERS = ["/", "!", "$", "&", "(", ")", "*", "+", ",", ";", "=", ":", "@", "~"] as const;
+
+/**
+ * A term true when `v` holds a character a URI path would need percent-encoded: a space, '%', '#',
+ * '?', a backslash, '"', '<', '>', '{', '}', '|', '^', '`', '[', ']', a control character or anything
+ * beyond ASCII. ADF has no regular expressions, but `uriComponent` escapes every character outside
+ * the unreserved set (letters, digits, '-', '.', '_', '~') as %XX: once the other characters a path
+ * takes are removed, any '%' in its result stands for a character that needs encoding (a literal
+ * '%' among them).
+ */
+export function uriEscapedCharacterTerm(v: string): string {
+  const stripped = URI_PATH_EXTRA_CHARACTERS.reduce((acc, ch) => `replace(${acc}, ${adfString(ch)}, '')`, v);
+  return `contains(uriComponent(${stripped}), '%')`;
 }
 
 /** Longest poll interval text that is converted (`POLL_INTERVAL.max` has 4 digits): longer text is rejected first. */
@@ -127,7 +137,7 @@ export function validateParametersActivity(allowedDatastores: readonly string[],
     type: "Fail",
     message: expr(
       `@concat('Invalid parameters: ${PARAMS.relativePath} must be a folder path relative to the datastore ` +
-        `(no leading or trailing /, no . or .. segments, no quotes, backslashes or control characters) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
+        `(no leading or trailing /, no . or .. segments, no quotes; only letters, digits and - . _ ~ ! $ & ( ) * + , ; = : @ /, so no spaces, %, backslashes, non-ASCII or control characters) and ${PARAMS.datastoreName} one of ${allowedDatastores.join(", ")}` +
         (checkPollInterval ? `, ${PARAMS.pollIntervalSeconds} a whole number from ${POLL_INTERVAL.min} to ${POLL_INTERVAL.max}` : "") +
         `. Got ${PARAMS.datastoreName}=', ${param(PARAMS.datastoreName)}, ' ${PARAMS.relativePath}=', ${param(PARAMS.relativePath)})`,
     ),

@@ -600,7 +600,7 @@ export class DatapathPipeline extends Construct {
       c.oneOf("scheduleTrigger.frequency", t.frequency, SCHEDULE_FREQUENCIES);
       c.integer("scheduleTrigger.interval", t.interval, 1, 1000);
       c.relativePath("scheduleTrigger.relativePath", t.relativePath);
-      if (t.startTime !== undefined) c.name("scheduleTrigger.startTime", t.startTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, "must be an RFC 3339 time such as 2026-12-01T06:00:00Z");
+      if (t.startTime !== undefined) c.time("scheduleTrigger.startTime", t.startTime);
     }
     if (p.blobTrigger) {
       const t = p.blobTrigger;
