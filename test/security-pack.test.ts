@@ -423,3 +423,35 @@ describe("a rule pack that cannot crash the synth", () => {
     expect(pack.findings).toEqual([]);
   });
 });
+
+describe("severity per rule and fixes in the words of the scope's configuration", () => {
+  const vaults = () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new RawResource(stack, "vault", "azurerm_key_vault", { purge_protection_enabled: false, rbac_authorization_enabled: false });
+    return stack;
+  };
+  const rules = ALL_RULES.filter((r) => r.id === "key-vault-purge-protection" || r.id === "key-vault-rbac-authorization");
+
+  test("a rule's own severity overrides the pack's, for that rule only", () => {
+    const stack = vaults();
+    Aspects.of(stack).add(new SecurityRulePack({ context: PUBLIC, severity: "error", ruleSeverity: { "key-vault-purge-protection": "warning" }, rules }));
+    expect(annotationsOf(stack).map((a) => [a.level, a.message.split("]")[0]]).sort()).toEqual([
+      ["@cdktf/error", "[key-vault-rbac-authorization"],
+      ["@cdktf/warn", "[key-vault-purge-protection"],
+    ]);
+  });
+
+  test("a rule severity must name a rule of the pack and be error or warning", () => {
+    expect(() => new SecurityRulePack({ context: PUBLIC, severity: "error", ruleSeverity: { "no-such-rule": "warning" } })).toThrow(/ruleSeverity\.no-such-rule "warning" must be keyed by a rule of the pack/);
+    expect(() => new SecurityRulePack({ context: PUBLIC, severity: "error", ruleSeverity: { "key-vault-purge-protection": "info" as never } })).toThrow(/ruleSeverity\.key-vault-purge-protection "info" must be "error" or "warning"/);
+  });
+
+  test("fixFor replaces a rule's fix where it answers, and keeps the rule's own elsewhere", () => {
+    const stack = vaults();
+    const pack = new SecurityRulePack({ context: PUBLIC, severity: "warning", rules, fixFor: (site) => (site.ruleId === "key-vault-purge-protection" ? `set vault.purge in ${site.path}'s settings` : undefined) });
+    Aspects.of(stack).add(pack);
+    annotationsOf(stack);
+    const rbac = ALL_RULES.find((r) => r.id === "key-vault-rbac-authorization")!;
+    expect(Object.fromEntries(pack.findings.map((f) => [f.ruleId, f.fix]))).toEqual({ "key-vault-purge-protection": "set vault.purge in s/vault's settings", "key-vault-rbac-authorization": rbac.fix });
+  });
+});

@@ -46,10 +46,31 @@ function suppressionFor(node: IConstruct, ruleId: string): string | undefined {
   return undefined;
 }
 
+/** Where a finding is: what a pack's `fixFor` is asked about. */
+export interface FindingSite {
+  readonly ruleId: string;
+  /** Construct path of the resource. */
+  readonly path: string;
+  readonly resourceType: string;
+}
+
 export interface SecurityRulePackOptions {
   readonly context: RuleContext;
   /** How unsuppressed findings are reported: `error` fails the synth (prod), `warning` only reports (dev). */
   readonly severity: FindingSeverity;
+  /**
+   * Severity of a rule's unsuppressed findings by rule id, where it differs from `severity` (as
+   * cdk-nag gives each rule of a pack its own level), e.g. `{ "alert-receiver-configured": "warning" }`.
+   * @default {} (every rule at `severity`)
+   */
+  readonly ruleSeverity?: Readonly<Record<string, FindingSeverity>>;
+  /**
+   * The fix to report for a finding, in the words of whoever configures the scope (a config field,
+   * the suppression to add): `DatapathStack` names its environment config's fields. Undefined keeps
+   * the rule's own fix, which names the Terraform attribute.
+   * @default - every rule's own `fix`
+   */
+  readonly fixFor?: (site: FindingSite) => string | undefined;
   /** @default ALL_RULES */
   readonly rules?: readonly Rule[];
 }
@@ -65,6 +86,20 @@ export class SecurityRulePack implements IAspect {
 
   constructor(private readonly options: SecurityRulePackOptions) {
     this.rules = options.rules ?? ALL_RULES;
+    const ids = new Set(this.rules.map((r) => r.id));
+    const problems = [
+      ...(["error", "warning"].includes(options.severity) ? [] : [{ path: "SecurityRulePack", property: "severity", value: options.severity, rule: 'must be "error" or "warning"' }]),
+      ...Object.entries(options.ruleSeverity ?? {}).flatMap(([ruleId, severity]) => [
+        ...(ids.has(ruleId) ? [] : [{ path: "SecurityRulePack", property: `ruleSeverity.${ruleId}`, value: severity, rule: "must be keyed by a rule of the pack" }]),
+        ...(["error", "warning"].includes(severity) ? [] : [{ path: "SecurityRulePack", property: `ruleSeverity.${ruleId}`, value: severity, rule: 'must be "error" or "warning"' }]),
+      ]),
+    ];
+    if (problems.length > 0) throw new ConfigValidationError(problems);
+  }
+
+  /** How unsuppressed findings of `ruleId` are reported. */
+  severityOf(ruleId: string): FindingSeverity {
+    return this.options.ruleSeverity?.[ruleId] ?? this.options.severity;
   }
 
   visit(node: IConstruct): void {
@@ -93,20 +128,21 @@ export class SecurityRulePack implements IAspect {
 
   private report(node: TerraformResource, rule: Rule, problem?: string): void {
     const because = suppressionFor(node, rule.id);
-      const finding: Finding = {
-        ruleId: rule.id,
-        path: node.node.path,
-        resourceType: node.terraformResourceType,
-        attribute: problem ? `${rule.attribute}: ${problem}` : rule.attribute,
-        mirrors: rule.mirrors,
-        fix: problem ? "fix the rule (lib/aspects/rules), or suppress it here with a reason" : rule.fix,
-        suppressedBecause: because,
-      };
-      this.findings.push(finding);
-      const text = formatFinding(finding);
-      if (because !== undefined) Annotations.of(node).addInfo(text);
-      else if (this.options.severity === "error") Annotations.of(node).addError(text);
-      else Annotations.of(node).addWarning(text);
+    const site: FindingSite = { ruleId: rule.id, path: node.node.path, resourceType: node.terraformResourceType };
+    const finding: Finding = {
+      ruleId: rule.id,
+      path: node.node.path,
+      resourceType: node.terraformResourceType,
+      attribute: problem ? `${rule.attribute}: ${problem}` : rule.attribute,
+      mirrors: rule.mirrors,
+      fix: problem ? "fix the rule (lib/aspects/rules), or suppress it here with a reason" : (this.options.fixFor?.(site) ?? rule.fix),
+      suppressedBecause: because,
+    };
+    this.findings.push(finding);
+    const text = formatFinding(finding);
+    if (because !== undefined) Annotations.of(node).addInfo(text);
+    else if (this.severityOf(rule.id) === "error") Annotations.of(node).addError(text);
+    else Annotations.of(node).addWarning(text);
   }
 }
 
