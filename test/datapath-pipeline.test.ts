@@ -287,8 +287,8 @@ describe("DatapathPipeline on AML v2", () => {
   test("the deployment prefix and retention are checked", () => {
     const problems = problemsOf(() => pipelineStack({ deploymentNamePrefix: "a-very-long-prefix-xyz", deploymentRetention: 0 }).stack);
     expect(problems).toEqual([
-      expect.stringMatching(/^test\/p: deploymentNamePrefix "a-very-long-prefix-xyz" must be 1-19 letters, digits or '-'/),
       "test/p: deploymentRetention 0 must be an integer from 1 to 20",
+      expect.stringMatching(/^test\/p: deploymentNamePrefix "a-very-long-prefix-xyz" must be 1-19 letters, digits or '-'/),
     ]);
     const json = synthJson(pipelineStack({ deploymentNamePrefix: "dp", deploymentRetention: 3 }).stack);
     expect(deploymentNameOf(json)).toMatch(/^dp-[0-9a-f]{12}$/);
@@ -669,19 +669,20 @@ describe("validation", () => {
         }),
       ),
     ).toEqual([
+      // The settings an environment config shares with the construct (validatePipelineSettings) first, then the construct's own.
       `test/bad: name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`,
-      `test/bad: endpointName "1ep" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
-      `test/bad: defaultRelativePath "../etc" must not contain '.' or '..' segments`,
       `test/bad: invocation.pollIntervalSeconds 1 must be an integer from 10 to 3600`,
       `test/bad: invocation.jobTimeout "12h" must be a duration "d.hh:mm:ss" of at most 99 days`,
-      `test/bad: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,
-      `test/bad: scheduleTrigger.interval 0 must be an integer from 1 to 1000`,
-      `test/bad: scheduleTrigger.relativePath "/abs" must be relative to the datastore root (no leading '/', drive letter or scheme)`,
       `test/bad: parallel.miniBatchSize 0 must be an integer from 1 to 100000`,
       `test/bad: parallel.maxRetries -1 must be an integer from 0 to 100`,
       `test/bad: parallel.errorThreshold -2 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`,
       `test/bad: parallel.miniBatchErrorThreshold -5 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`,
       `test/bad: parallel.loggingLevel "TRACE" must be one of "INFO", "WARNING", "DEBUG"`,
+      `test/bad: endpointName "1ep" must be 3-32 letters, digits or '-', starting with a letter and ending with a letter or digit`,
+      `test/bad: defaultRelativePath "../etc" must not contain '.' or '..' segments`,
+      `test/bad: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,
+      `test/bad: scheduleTrigger.interval 0 must be an integer from 1 to 1000`,
+      `test/bad: scheduleTrigger.relativePath "/abs" must be relative to the datastore root (no leading '/', drive letter or scheme)`,
       `test/bad: parallel.instanceCount 5 must not exceed the cluster's maxNodes (4)`,
     ]);
   });

@@ -297,6 +297,12 @@ export class Checker {
 }
 
 /**
+ * The name of `key` under `prefix` (`cluster` + `maxNodes` is `cluster.maxNodes`; no prefix, the key
+ * itself): validation functions shared by a construct and the environment config report under either's names.
+ */
+export const under = (prefix: string, key: string): string => (prefix === "" ? key : `${prefix}.${key}`);
+
+/**
  * `value` when it is a construct with each of `strings` a string and each of `methods` a function
  * (an `IMlWorkspace`, an `IComputeCluster`, ...); anything else is reported under `property` as
  * `must be <what>`, and undefined returned.

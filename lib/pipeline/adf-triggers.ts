@@ -1,4 +1,4 @@
-import { text } from "../core/validation";
+import { Checker, isObject, text, under } from "../core/validation";
 import { Construct } from "constructs";
 import { DataFactoryTriggerSchedule } from "@cdktf/provider-azurerm/lib/data-factory-trigger-schedule";
 import { DataFactoryTriggerBlobEvent } from "@cdktf/provider-azurerm/lib/data-factory-trigger-blob-event";
@@ -40,6 +40,36 @@ export interface BlobTriggerOptions {
   readonly markerFileName?: string;
   /** @default true */
   readonly activated?: boolean;
+}
+
+/**
+ * Problems with a schedule, reported under `prefix` (the pipeline construct: `scheduleTrigger`; an
+ * environment config: `pipeline.schedule`).
+ */
+export function validateScheduleTrigger(c: Checker, prefix: string, t: ScheduleTriggerOptions): void {
+  if (!isObject(t)) {
+    c.fail(prefix, t, "must be an object { frequency, interval, relativePath, startTime?, timeZone?, activated? }");
+    return;
+  }
+  const at = (key: keyof ScheduleTriggerOptions) => under(prefix, key);
+  c.oneOf(at("frequency"), t.frequency, SCHEDULE_FREQUENCIES);
+  c.integer(at("interval"), t.interval, 1, 1000);
+  c.relativePath(at("relativePath"), t.relativePath);
+  if (t.startTime !== undefined) c.time(at("startTime"), t.startTime);
+  if (t.timeZone !== undefined) c.name(at("timeZone"), t.timeZone, TIME_ZONE, 'must be a time zone id such as "UTC" or "W. Europe Standard Time"');
+  c.optionalBoolean(at("activated"), t.activated);
+}
+
+/** Windows time zone ids (what ADF schedules take): letters, digits, spaces, '.', '+', '-', '(', ')'. */
+const TIME_ZONE = /^[A-Za-z][A-Za-z0-9 .+()-]{0,63}$/;
+
+/**
+ * Problems with where a blob trigger looks, reported under `prefix` (the pipeline construct:
+ * `blobTrigger`; an environment config: `pipeline.blobTrigger`).
+ */
+export function validateBlobTriggerPath(c: Checker, prefix: string, t: Pick<BlobTriggerOptions, "pathPrefix" | "markerFileName">): void {
+  c.relativePath(under(prefix, "pathPrefix"), t.pathPrefix);
+  if (t.markerFileName !== undefined) c.name(under(prefix, "markerFileName"), t.markerFileName, /^[^/\\"']{1,255}$/, "must be a file name (no '/', '\\' or quotes)");
 }
 
 export interface PipelineTriggersProps {

@@ -3,7 +3,7 @@
  * schema with snake_case keys as azure-ai-ml serializes them. Pure functions: the construct passes
  * ARM ids (tokens at synth time) or, for hashing, stable placeholders.
  */
-import { Checker } from "../core/validation";
+import { Checker, isObject, under } from "../core/validation";
 
 export const LOGGING_LEVELS = ["INFO", "WARNING", "DEBUG"] as const;
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
@@ -91,17 +91,34 @@ export interface WorkItemSettings {
 export type ResolvedWorkItemSettings = Required<WorkItemSettings>;
 export const DEFAULT_WORK_ITEM_SETTINGS: ResolvedWorkItemSettings = { maxFilesPerItem: 1000, maxBytesPerItem: 1024 ** 3, maxFailedFiles: 0 };
 
-export function resolveWorkItemSettings(c: Checker, prefix: string, s: WorkItemSettings = {}): ResolvedWorkItemSettings {
-  const r = { ...DEFAULT_WORK_ITEM_SETTINGS, ...s };
+/**
+ * `given` over `defaults`: a value left undefined keeps its default; something other than an object
+ * is reported under `prefix`, and so is a key `defaults` does not have (a misspelt setting would
+ * otherwise be ignored without a word).
+ */
+function withDefaults<T extends object>(c: Checker, prefix: string, what: string, defaults: Required<T>, given: T | undefined): Required<T> {
+  if (given === undefined) return defaults;
+  if (!isObject(given)) {
+    c.fail(prefix, given, `must be an object of ${what}`);
+    return defaults;
+  }
+  const entries = Object.entries(given).filter(([, v]) => v !== undefined);
+  for (const [key, value] of entries) if (!Object.hasOwn(defaults, key)) c.fail(under(prefix, key), value, `is not one of the ${what} (${Object.keys(defaults).join(", ")})`);
+  return { ...defaults, ...Object.fromEntries(entries) };
+}
+
+/** Validate and fill in defaults; problems go to `c` under `prefix` (the construct: `workItems`; an environment config: `pipeline.workItems`). */
+export function resolveWorkItemSettings(c: Checker, prefix: string, s?: WorkItemSettings): ResolvedWorkItemSettings {
+  const r = withDefaults(c, prefix, "work item settings", DEFAULT_WORK_ITEM_SETTINGS, s);
   c.integer(`${prefix}.maxFilesPerItem`, r.maxFilesPerItem, 1, 1_000_000);
   c.integer(`${prefix}.maxBytesPerItem`, r.maxBytesPerItem, 1, 1024 ** 4);
   c.integer(`${prefix}.maxFailedFiles`, r.maxFailedFiles, 0);
   return r;
 }
 
-/** Validate and fill in defaults; problems go to `c` under `prefix`. */
-export function resolveParallelSettings(c: Checker, prefix: string, s: ParallelSettings = {}): ResolvedParallelSettings {
-  const r = { ...DEFAULT_PARALLEL_SETTINGS, ...s };
+/** Validate and fill in defaults; problems go to `c` under `prefix` (the construct: `parallel`; an environment config: `pipeline.parallel`). */
+export function resolveParallelSettings(c: Checker, prefix: string, s?: ParallelSettings): ResolvedParallelSettings {
+  const r = withDefaults(c, prefix, "parallel settings", DEFAULT_PARALLEL_SETTINGS, s);
   c.integer(`${prefix}.miniBatchSize`, r.miniBatchSize, 1, 100000);
   c.integer(`${prefix}.instanceCount`, r.instanceCount, 1, 1000);
   c.integer(`${prefix}.maxConcurrencyPerInstance`, r.maxConcurrencyPerInstance, 1, 1000);

@@ -26,14 +26,14 @@ import {
   WireActivity,
 } from "./adf-activities";
 import { AdfPipeline } from "./adf-pipeline";
-import { BlobTriggerOptions, PipelineTriggers, SCHEDULE_FREQUENCIES, ScheduleTriggerOptions } from "./adf-triggers";
+import { BlobTriggerOptions, PipelineTriggers, ScheduleTriggerOptions, validateBlobTriggerPath, validateScheduleTrigger } from "./adf-triggers";
 import { DEFAULT_DEPLOYMENT_RETENTION, DEPLOYMENT_PREFIX, PipelineBatchEndpoint } from "./batch-endpoint";
 import { WorkspaceCodeStore } from "./code-access";
 import { PipelineAssets, StepSource } from "./pipeline-assets";
 import { readSourceFiles } from "./content-hash";
 import { checkName } from "../core/naming";
 import { pipelineDefaults } from "./naming";
-import { Checker, isObject, reportProblems, text } from "../core/validation";
+import { Checker, isObject, reportProblems, text, under } from "../core/validation";
 import { GUID_PATTERN } from "../core/arm";
 import { checkWorkspace, IMlWorkspace } from "../platform/ml-workspace";
 import { checkCluster, IComputeCluster } from "../platform/compute-cluster";
@@ -189,9 +189,7 @@ export const REMOVED_PLATFORM_PROPS = {
  */
 export type RemovedPlatformProps = { readonly [K in keyof typeof REMOVED_PLATFORM_PROPS]?: never };
 
-export interface DatapathPipelineProps extends PipelinePlatform, RemovedPlatformProps {
-  /** Pipeline name: prefix of every asset name (lowercase letters, digits, `_`; 2-30 characters). */
-  readonly name: string;
+export interface DatapathPipelineProps extends PipelinePlatform, PipelineSettings, RemovedPlatformProps {
   /** Batch endpoint name: unique in the region (3-32 letters, digits or `-`, starting with a letter). */
   readonly endpointName: string;
   /**
@@ -277,6 +275,96 @@ const DURATION = /^(\d{1,2}\.)?([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
 const OUTPUT_FILE = "results.jsonl";
 
 
+/** What an environment config sets of a pipeline (under `pipeline`), and the construct takes under the same names. */
+export interface PipelineSettings {
+  /** Pipeline name: prefix of every asset name (lowercase letters, digits, `_`; 2-30 characters). */
+  readonly name: string;
+  /**
+   * How ADF starts runs.
+   * @default { style: "batchEndpoint" }
+   */
+  readonly invocation?: Invocation;
+  /** @default DEFAULT_PARALLEL_SETTINGS */
+  readonly parallel?: ParallelSettings;
+  /** @default DEFAULT_WORK_ITEM_SETTINGS */
+  readonly workItems?: WorkItemSettings;
+  /** @default 2 */
+  readonly deploymentRetention?: number;
+}
+
+/** Deployments kept on the endpoint: at least the current one. */
+export const DEPLOYMENT_RETENTION = { min: 1, max: 20 } as const;
+
+/**
+ * Problems with a pipeline's settings, reported under `prefix` (the construct: none; an environment
+ * config: `pipeline`). Returns the parallel and work-item settings with their defaults filled in.
+ */
+export function validatePipelineSettings(c: Checker, prefix: string, s: PipelineSettings): { readonly parallel: ResolvedParallelSettings; readonly workItems: ResolvedWorkItemSettings } {
+  const at = (key: keyof PipelineSettings) => under(prefix, key);
+  if (c.name(at("name"), s.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter") && !COMPONENT_NAME.test(s.name)) {
+    c.fail(at("name"), s.name, "must be a valid component name");
+  }
+  validateInvocation(c, at("invocation"), s.invocation);
+  if (s.deploymentRetention !== undefined) c.integer(at("deploymentRetention"), s.deploymentRetention, DEPLOYMENT_RETENTION.min, DEPLOYMENT_RETENTION.max);
+  return { parallel: resolveParallelSettings(c, at("parallel"), s.parallel), workItems: resolveWorkItemSettings(c, at("workItems"), s.workItems) };
+}
+
+/**
+ * Problems with how ADF starts runs, reported under `prefix` (the construct: `invocation`; an
+ * environment config: `pipeline.invocation`).
+ */
+export function validateInvocation(c: Checker, prefix: string, invocation: Invocation | undefined): void {
+  const inv = invocation ?? { style: "batchEndpoint" };
+  if (!isObject(inv)) {
+    c.fail(prefix, inv, 'must be an object: { style: "batchEndpoint", ... } or { style: "classicPipelineEndpoint", pipelineEndpointId, ... }');
+    return;
+  }
+  const at = (key: string) => under(prefix, key);
+  if (!c.oneOf(at("style"), inv.style, ["batchEndpoint", "classicPipelineEndpoint"] as const)) return;
+  if (inv.style === "batchEndpoint") {
+    if (inv.pollIntervalSeconds !== undefined) c.integer(at("pollIntervalSeconds"), inv.pollIntervalSeconds, POLL_INTERVAL.min, POLL_INTERVAL.max);
+    if (inv.jobTimeout !== undefined) c.name(at("jobTimeout"), inv.jobTimeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
+    return;
+  }
+  c.name(at("pipelineEndpointId"), inv.pipelineEndpointId, GUID_PATTERN, "must be the GUID of an AML v1 published pipeline endpoint");
+  if (inv.pipelineVersion !== undefined) c.name(at("pipelineVersion"), inv.pipelineVersion, /^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-' (a pipeline endpoint's version)");
+  if (inv.timeout !== undefined) c.name(at("timeout"), inv.timeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
+  if (inv.dataPathParameterName !== undefined) c.name(at("dataPathParameterName"), inv.dataPathParameterName, PIPELINE_PARAMETER_NAME, "must be a pipeline parameter name (letters, digits, '_')");
+  if (inv.experimentName !== undefined) c.name(at("experimentName"), inv.experimentName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, "must be 1-255 letters, digits, '_' or '-'");
+  if (inv.pipelineParameters !== undefined) {
+    if (!isObject(inv.pipelineParameters)) c.fail(at("pipelineParameters"), inv.pipelineParameters, "must be an object of strings by pipeline parameter name");
+    else {
+      for (const [key, value] of Object.entries(inv.pipelineParameters)) {
+        if (!PIPELINE_PARAMETER_NAME.test(key)) c.fail(at(`pipelineParameters.${key}`), value, "must be keyed by a pipeline parameter name (letters, digits, '_')");
+        else c.name(at(`pipelineParameters.${key}`), value, /^[^\u0000-\u001f\u007f]*$/, "must be a string without control characters");
+      }
+    }
+  }
+}
+
+const PIPELINE_PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The files a pipeline's code folder holds: each step's script, and the environment's conda file. */
+export const CODE_FILES = { prepareStep: "prepare.py", processStep: "process.py", checkStep: "check_results.py", condaFile: "conda.yaml" } as const;
+
+/**
+ * Problems with a folder of step code, reported under `property` (an environment config:
+ * `pipeline.codeDirectory`): it must hold a readable file for each of `CODE_FILES`.
+ */
+export function validateCodeDirectory(c: Checker, property: string, directory: unknown): boolean {
+  if (!c.nonEmptyString(property, directory)) return false;
+  const unreadable = Object.values(CODE_FILES).filter((file) => {
+    try {
+      fs.accessSync(path.join(directory, file), fs.constants.R_OK);
+      return !fs.statSync(path.join(directory, file)).isFile();
+    } catch {
+      return true;
+    }
+  });
+  if (unreadable.length === 0) return true;
+  return c.fail(property, directory, `must be a folder holding ${Object.values(CODE_FILES).join(", ")} (cannot read ${unreadable.join(", ")})`);
+}
+
 /**
  * Publishes the two-step data-path pipeline on AML v2 (code, environment, components, a batch
  * endpoint with a pipeline-component deployment) and an ADF pipeline whose data path is an
@@ -328,11 +416,12 @@ export class DatapathPipeline extends Construct {
     super(scope, id);
     const c = new Checker(this.node.path);
     const platform = checkPlatform(c, given);
+    const settings = validatePipelineSettings(c, "", given);
     const { prepare, process, check, conda } = this.validate(c, given);
     // Names every resource is named from: reported above when they are not strings, built on regardless.
     const props: Resolved = { ...given, ...refsOf(platform), name: text(given.name) };
-    this.parallelSettings = resolveParallelSettings(c, "parallel", props.parallel);
-    this.workItemSettings = resolveWorkItemSettings(c, "workItems", props.workItems);
+    this.parallelSettings = settings.parallel;
+    this.workItemSettings = settings.workItems;
     const maxNodes = platform.cluster?.maxNodes;
     if (typeof maxNodes === "number" && Number.isInteger(maxNodes) && this.parallelSettings.instanceCount > maxNodes) {
       c.fail("parallel.instanceCount", this.parallelSettings.instanceCount, `must not exceed the cluster's maxNodes (${maxNodes})`);
@@ -564,9 +653,6 @@ export class DatapathPipeline extends Construct {
   }
 
   private validate(c: Checker, p: DatapathPipelineProps): { prepare: StepSource; process: StepSource; check: StepSource; conda: string } {
-    if (c.name("name", p.name, /^(?=.{2,30}$)[a-z][a-z0-9_]*$/, "must be 2-30 lowercase letters, digits or '_', starting with a letter") && !COMPONENT_NAME.test(p.name as string)) {
-      c.fail("name", p.name, "must be a valid component name");
-    }
     for (const [removed, replacement] of Object.entries(REMOVED_PLATFORM_PROPS)) {
       const value: unknown = (p as unknown as Record<string, unknown>)[removed];
       if (value !== undefined) c.fail(removed, value, `is no longer taken (0.3): give ${replacement}`);
@@ -577,37 +663,17 @@ export class DatapathPipeline extends Construct {
     else if (p.blobEndpoint !== undefined) c.nonEmptyString("blobEndpoint", p.blobEndpoint);
     checkName(c, "endpointName", p.endpointName, "batchEndpoint");
     if (p.deploymentNamePrefix !== undefined) c.name("deploymentNamePrefix", p.deploymentNamePrefix, DEPLOYMENT_PREFIX.pattern, DEPLOYMENT_PREFIX.rule);
-    if (p.deploymentRetention !== undefined) c.integer("deploymentRetention", p.deploymentRetention, 1, 20);
     c.relativePath("defaultRelativePath", p.defaultRelativePath);
     if (p.codeDatastoreName !== undefined) checkName(c, "codeDatastoreName", p.codeDatastoreName, "mlDatastore");
     if (p.adfPipelineName !== undefined) checkName(c, "adfPipelineName", p.adfPipelineName, "dataFactoryChild");
     if (p.maxConcurrentRuns !== undefined) c.integer("maxConcurrentRuns", p.maxConcurrentRuns, 1, 50);
-
-    const inv = p.invocation ?? { style: "batchEndpoint" };
-    if (c.oneOf("invocation.style", inv.style, ["batchEndpoint", "classicPipelineEndpoint"] as const)) {
-      if (inv.style === "batchEndpoint") {
-        if (inv.pollIntervalSeconds !== undefined) c.integer("invocation.pollIntervalSeconds", inv.pollIntervalSeconds, POLL_INTERVAL.min, POLL_INTERVAL.max);
-        if (inv.jobTimeout !== undefined) c.name("invocation.jobTimeout", inv.jobTimeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
-      } else {
-        c.name("invocation.pipelineEndpointId", inv.pipelineEndpointId, GUID_PATTERN, "must be the GUID of an AML v1 published pipeline endpoint");
-        if (inv.timeout !== undefined) c.name("invocation.timeout", inv.timeout, DURATION, 'must be a duration "d.hh:mm:ss" of at most 99 days');
-        if (inv.dataPathParameterName !== undefined) c.name("invocation.dataPathParameterName", inv.dataPathParameterName, /^[A-Za-z_][A-Za-z0-9_]*$/, "must be a pipeline parameter name (letters, digits, '_')");
-        if (inv.experimentName !== undefined) c.name("invocation.experimentName", inv.experimentName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, "must be 1-255 letters, digits, '_' or '-'");
-      }
-    }
-    if (p.scheduleTrigger) {
-      const t = p.scheduleTrigger;
-      c.oneOf("scheduleTrigger.frequency", t.frequency, SCHEDULE_FREQUENCIES);
-      c.integer("scheduleTrigger.interval", t.interval, 1, 1000);
-      c.relativePath("scheduleTrigger.relativePath", t.relativePath);
-      if (t.startTime !== undefined) c.time("scheduleTrigger.startTime", t.startTime);
-    }
-    if (p.blobTrigger) {
+    if (p.scheduleTrigger !== undefined) validateScheduleTrigger(c, "scheduleTrigger", p.scheduleTrigger);
+    if (p.blobTrigger !== undefined && (isObject(p.blobTrigger) || c.fail("blobTrigger", p.blobTrigger, "must be an object { storageAccountId, containerName, pathPrefix, markerFileName?, activated? }"))) {
       const t = p.blobTrigger;
       c.resourceId("blobTrigger.storageAccountId", t.storageAccountId);
       checkName(c, "blobTrigger.containerName", t.containerName, "storageContainer");
-      c.relativePath("blobTrigger.pathPrefix", t.pathPrefix);
-      if (t.markerFileName !== undefined) c.name("blobTrigger.markerFileName", t.markerFileName, /^[^/\\"']{1,255}$/, "must be a file name (no '/', '\\' or quotes)");
+      validateBlobTriggerPath(c, "blobTrigger", t);
+      c.optionalBoolean("blobTrigger.activated", t.activated);
     }
 
     const prepare = this.readStep(c, "prepareStep", p.prepareStep ?? { directory: DEFAULT_PIPELINE_DIR, script: "prepare.py" });

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
 import { MonitorMetricAlert } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { MonitorScheduledQueryRulesAlertV2 } from "@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, isObject, reportProblems, under } from "../core/validation";
 import { checkRegion } from "../core/arm";
 import { checkName } from "../core/naming";
 
@@ -90,6 +90,55 @@ export interface AlertsProps {
 
 const EMAIL = /^[^@\s"'<>,;]+@[^@\s"'<>,;]+\.[^@\s"'<>,;]+$/;
 
+/** The defaults of `AlertSettings`. */
+export const DEFAULT_ALERT_SETTINGS: Required<AlertSettings> = {
+  failedPipelineRunSeverity: 1,
+  failedPipelineRunThreshold: 0,
+  failedAmlJobSeverity: 3,
+  failedAmlJobThreshold: 0,
+  longRunSeverity: 2,
+  longRunThresholdMinutes: 240,
+  longRunEvaluationMinutes: 15,
+};
+
+/**
+ * Problems with alert settings, reported under `prefix` (the construct: `settings`; an environment
+ * config: `monitoring.alerts`). Returns the settings with their defaults filled in.
+ */
+export function validateAlertSettings(c: Checker, prefix: string, settings: AlertSettings | undefined): Required<AlertSettings> {
+  if (settings !== undefined && !isObject(settings)) {
+    c.fail(prefix, settings, "must be an object of alert settings");
+    return DEFAULT_ALERT_SETTINGS;
+  }
+  const r = { ...DEFAULT_ALERT_SETTINGS, ...Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined)) } as Required<AlertSettings>;
+  for (const key of ["failedPipelineRunSeverity", "failedAmlJobSeverity", "longRunSeverity"] as const) c.integer(under(prefix, key), r[key], 0, 4);
+  c.integer(under(prefix, "failedPipelineRunThreshold"), r.failedPipelineRunThreshold, 0, 1000);
+  c.integer(under(prefix, "failedAmlJobThreshold"), r.failedAmlJobThreshold, 0, 1000);
+  c.integer(under(prefix, "longRunThresholdMinutes"), r.longRunThresholdMinutes, 5, 1380);
+  if (!(LONG_RUN_EVALUATION_MINUTES as readonly unknown[]).includes(r.longRunEvaluationMinutes)) {
+    c.fail(under(prefix, "longRunEvaluationMinutes"), r.longRunEvaluationMinutes, `must be one of ${LONG_RUN_EVALUATION_MINUTES.join(", ")}`);
+  }
+  const unknown = Object.keys(settings ?? {}).filter((k) => !(k in DEFAULT_ALERT_SETTINGS));
+  for (const key of unknown) c.fail(under(prefix, key), (settings as Record<string, unknown>)[key], `is not an alert setting (${Object.keys(DEFAULT_ALERT_SETTINGS).join(", ")})`);
+  return r;
+}
+
+/**
+ * Problems with a list of e-mail receivers, reported under `property` (the construct:
+ * `emailReceivers`; an environment config: `monitoring.alertEmailReceivers`). Returns the list (none
+ * when it is not a list).
+ */
+export function validateEmailReceivers(c: Checker, property: string, receivers: readonly string[] | undefined): readonly string[] {
+  const list = c.list(property, receivers);
+  const seen = new Set<string>();
+  list.forEach((r, i) => {
+    if (!c.name(`${property}[${i}]`, r, EMAIL, "must be an e-mail address")) return;
+    if (seen.has(r.toLowerCase())) c.fail(`${property}[${i}]`, r, "must be listed once");
+    seen.add(r.toLowerCase());
+  });
+  return list;
+}
+
 /**
  * The KQL of the long-run alert: runs of the factory still going after `thresholdMinutes`, and runs
  * that finished within the last two evaluation periods after taking longer. One result row per
@@ -126,43 +175,27 @@ export class Alerts extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
-    const s = props.settings ?? {};
     const c = new Checker(this.node.path);
-    const receivers = c.list("emailReceivers", props.emailReceivers);
     c.name("namePrefix", props.namePrefix, /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,59}$/, "must be 1-60 letters, digits, '_', '.' or '-', starting with a letter or digit");
     checkName(c, "resourceGroupName", props.resourceGroupName, "resourceGroup");
     checkRegion(c, "location", props.location);
     c.resourceId("dataFactoryId", props.dataFactoryId);
     c.resourceId("mlWorkspaceId", props.mlWorkspaceId);
     c.resourceId("logAnalyticsWorkspaceId", props.logAnalyticsWorkspaceId);
-    const seen = new Set<string>();
-    receivers.forEach((r, i) => {
-      if (!c.name(`emailReceivers[${i}]`, r, EMAIL, "must be an e-mail address")) return;
-      if (seen.has(r.toLowerCase())) c.fail(`emailReceivers[${i}]`, r, "must be listed once");
-      seen.add(r.toLowerCase());
-    });
+    const receivers = validateEmailReceivers(c, "emailReceivers", props.emailReceivers);
     const shortName = props.actionGroupShortName ?? String(props.namePrefix).replace(/[^a-zA-Z0-9]/g, "").slice(0, 12);
     if (receivers.length > 0 || props.actionGroupShortName !== undefined) {
       c.name("actionGroupShortName", shortName, /^.{1,12}$/, "must be 1-12 characters");
     }
-    const severity = (property: keyof AlertSettings, fallback: number): number => {
-      const v = s[property] ?? fallback;
-      c.integer(`settings.${property}`, v, 0, 4);
-      return v;
-    };
-    const pipelineSeverity = severity("failedPipelineRunSeverity", 1);
-    const amlSeverity = severity("failedAmlJobSeverity", 3);
-    const longRunSeverity = severity("longRunSeverity", 2);
-    const pipelineThreshold = s.failedPipelineRunThreshold ?? 0;
-    c.integer("settings.failedPipelineRunThreshold", pipelineThreshold, 0, 1000);
-    const amlThreshold = s.failedAmlJobThreshold ?? 0;
-    c.integer("settings.failedAmlJobThreshold", amlThreshold, 0, 1000);
-    const longRunMinutes = s.longRunThresholdMinutes ?? 240;
-    c.integer("settings.longRunThresholdMinutes", longRunMinutes, 5, 1380);
-    const evaluationMinutes = s.longRunEvaluationMinutes ?? 15;
-    if (!(LONG_RUN_EVALUATION_MINUTES as readonly number[]).includes(evaluationMinutes)) {
-      c.fail("settings.longRunEvaluationMinutes", evaluationMinutes, `must be one of ${LONG_RUN_EVALUATION_MINUTES.join(", ")}`);
-    }
+    const {
+      failedPipelineRunSeverity: pipelineSeverity,
+      failedAmlJobSeverity: amlSeverity,
+      longRunSeverity,
+      failedPipelineRunThreshold: pipelineThreshold,
+      failedAmlJobThreshold: amlThreshold,
+      longRunThresholdMinutes: longRunMinutes,
+      longRunEvaluationMinutes: evaluationMinutes,
+    } = validateAlertSettings(c, "settings", props.settings);
     reportProblems(this, c.problems);
 
     const tags = props.tags ? { ...props.tags } : undefined;

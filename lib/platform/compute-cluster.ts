@@ -4,7 +4,7 @@ import { MachineLearningComputeCluster } from "@cdktf/provider-azurerm/lib/machi
 import { armIdName, checkArmId, checkRegion } from "../core/arm";
 import { checkName } from "../core/naming";
 import { addRoleAssignments, checkPrincipalId, checkRoleAssignments, grantOnEach, IGrantee, RoleAssignments, ROLES } from "../core/roles";
-import { Checker, checkReference, isObject, reportProblems, text } from "../core/validation";
+import { Checker, checkReference, isObject, reportProblems, text, under } from "../core/validation";
 import { checkWorkspace, IMlWorkspace } from "./ml-workspace";
 
 export const VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
@@ -62,16 +62,8 @@ class ImportedComputeCluster extends Construct implements IComputeCluster {
   }
 }
 
-export interface ComputeClusterProps {
-  /** The Machine Learning workspace the cluster belongs to. */
-  readonly workspace: IMlWorkspace;
-  /**
-   * Azure region.
-   * @default the workspace's region
-   */
-  readonly location?: string;
-  /** Cluster name (3-32 letters, digits or `-`, starting with a letter). */
-  readonly name: string;
+/** A cluster's VM size and scaling: the props an environment config sets under `cluster`. */
+export interface ComputeClusterScaling {
   /**
    * VM size of each node.
    * @default "Standard_DS3_v2"
@@ -104,6 +96,18 @@ export interface ComputeClusterProps {
    * @default 120
    */
   readonly idleSecondsBeforeScaleDown?: number;
+}
+
+export interface ComputeClusterProps extends ComputeClusterScaling {
+  /** The Machine Learning workspace the cluster belongs to. */
+  readonly workspace: IMlWorkspace;
+  /**
+   * Azure region.
+   * @default the workspace's region
+   */
+  readonly location?: string;
+  /** Cluster name (3-32 letters, digits or `-`, starting with a letter). */
+  readonly name: string;
   /**
    * Subnet to place the nodes in. With a subnet the nodes get no public IP.
    * @default - no subnet (AML-managed networking; nodes keep a public IP, as Azure requires without a subnet)
@@ -152,6 +156,28 @@ export interface ComputeClusterProps {
 }
 
 /**
+ * Problems with a cluster's VM size and scaling, reported under `prefix` (a construct uses none; an
+ * environment config, `cluster`). Returns the scaling with its defaults filled in.
+ */
+export function validateComputeClusterScaling(c: Checker, prefix: string, s: ComputeClusterScaling): Required<ComputeClusterScaling> {
+  const at = (key: keyof ComputeClusterScaling) => under(prefix, key);
+  const r = { vmSize: "Standard_DS3_v2", allowUnlistedVmSize: false, vmPriority: "Dedicated" as VmPriority, minNodes: 0, maxNodes: 2, idleSecondsBeforeScaleDown: 120, ...definedOnly(s) };
+  c.optionalBoolean(at("allowUnlistedVmSize"), s.allowUnlistedVmSize);
+  if (c.name(at("vmSize"), r.vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2") && r.allowUnlistedVmSize !== true && !AML_VM_SIZES.has(r.vmSize.toLowerCase())) {
+    c.fail(at("vmSize"), r.vmSize, `is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set ${at("allowUnlistedVmSize")}`);
+  }
+  c.oneOf(at("vmPriority"), r.vmPriority, VM_PRIORITIES);
+  const minOk = c.integer(at("minNodes"), r.minNodes, 0, 1000);
+  const maxOk = c.integer(at("maxNodes"), r.maxNodes, 1, 1000);
+  if (minOk && maxOk && r.minNodes > r.maxNodes) c.fail(at("minNodes"), r.minNodes, `must not exceed ${at("maxNodes")} (${r.maxNodes})`);
+  c.integer(at("idleSecondsBeforeScaleDown"), r.idleSecondsBeforeScaleDown, 60, 86400);
+  return r;
+}
+
+/** `value` without its undefined properties (so defaults apply to them). */
+const definedOnly = <T extends object>(value: T): Partial<T> => Object.fromEntries(Object.entries(isObject(value) ? value : {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/**
  * An autoscaling AML compute cluster (scale to zero by default) with a managed identity, local
  * auth and SSH off, and least-privilege data roles: read on inputs, write on outputs only.
  */
@@ -174,18 +200,8 @@ export class ComputeCluster extends Construct implements IComputeCluster {
     const workspace = checkWorkspace(c, "workspace", props.workspace);
     if (props.location !== undefined) checkRegion(c, "location", props.location);
     checkName(c, "name", props.name, "computeCluster");
-    const vmSize = props.vmSize ?? "Standard_DS3_v2";
-    if (c.name("vmSize", vmSize, VM_SIZE_PATTERN, "must be an Azure VM size such as Standard_DS3_v2") && !props.allowUnlistedVmSize && !AML_VM_SIZES.has(vmSize.toLowerCase())) {
-      c.fail("vmSize", vmSize, "is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set allowUnlistedVmSize");
-    }
-    if (props.vmPriority !== undefined) c.oneOf("vmPriority", props.vmPriority, VM_PRIORITIES);
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? 2;
-    const minOk = c.integer("minNodes", minNodes, 0, 1000);
-    const maxOk = c.integer("maxNodes", maxNodes, 1, 1000);
-    if (minOk && maxOk && minNodes > maxNodes) c.fail("minNodes", minNodes, `must not exceed maxNodes (${maxNodes})`);
-    const idle = props.idleSecondsBeforeScaleDown ?? 120;
-    c.integer("idleSecondsBeforeScaleDown", idle, 60, 86400);
+    const scaling = validateComputeClusterScaling(c, "", props);
+    const maxNodesValid = c.problems.every((p) => p.property !== "maxNodes");
     if (props.subnetResourceId !== undefined) c.resourceId("subnetResourceId", props.subnetResourceId);
     c.optionalBoolean("inManagedNetwork", props.inManagedNetwork);
     if (props.inManagedNetwork && props.subnetResourceId !== undefined) {
@@ -199,7 +215,7 @@ export class ComputeCluster extends Construct implements IComputeCluster {
     const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
     const roleAssignments = checkRoleAssignments(c, "roleAssignments", props.roleAssignments);
     reportProblems(this, c.problems);
-    this.maxNodes = maxOk ? maxNodes : undefined;
+    this.maxNodes = maxNodesValid ? scaling.maxNodes : undefined;
 
     // Without public IPs only inside a subnet or a provisioned managed network (Azure rejects it otherwise).
     const noPublicIp = props.subnetResourceId !== undefined || props.inManagedNetwork === true;
@@ -209,12 +225,12 @@ export class ComputeCluster extends Construct implements IComputeCluster {
       machineLearningWorkspaceId: text(workspace?.workspaceId),
       // AML reads sizes back upper-cased and azurerm compares them exactly (a ForceNew attribute):
       // written as read, a second plan does not replace the cluster.
-      vmSize: text(vmSize).toUpperCase(),
+      vmSize: text(scaling.vmSize).toUpperCase(),
       vmPriority: props.vmPriority ?? "Dedicated",
       scaleSettings: {
-        minNodeCount: minNodes,
-        maxNodeCount: maxNodes,
-        scaleDownNodesAfterIdleDuration: isoDuration(idle),
+        minNodeCount: scaling.minNodes,
+        maxNodeCount: scaling.maxNodes,
+        scaleDownNodesAfterIdleDuration: isoDuration(scaling.idleSecondsBeforeScaleDown),
       },
       identity:
         uai.length > 0 ? { type: "UserAssigned", identityIds: [...uai] } : { type: "SystemAssigned" },

@@ -177,6 +177,25 @@ export interface ManagedPrivateEndpointOptions {
   readonly subresourceName: string;
 }
 
+/**
+ * Problems with how the linked service authenticates, reported under `property` (the construct:
+ * `authentication`; an environment config: `dataFactoryAuthentication`). Returns it, MSI by default.
+ */
+export function validateAmlAuthentication(c: Checker, property: string, authentication: AmlAuthentication | undefined): AmlAuthentication {
+  const auth: AmlAuthentication = authentication ?? { type: "MSI" };
+  if (!isObject(auth)) {
+    c.fail(property, auth, 'must be an object: { type: "MSI" } or { type: "ServicePrincipal", servicePrincipalId, tenantId, keyVaultId, secretName }');
+    return { type: "MSI" };
+  }
+  if (c.oneOf(`${property}.type`, auth.type, ["MSI", "ServicePrincipal"] as const) && auth.type === "ServicePrincipal") {
+    c.nonEmptyString(`${property}.servicePrincipalId`, auth.servicePrincipalId);
+    c.nonEmptyString(`${property}.tenantId`, auth.tenantId);
+    checkArmId(c, `${property}.keyVaultId`, auth.keyVaultId, "Microsoft.KeyVault/vaults");
+    c.name(`${property}.secretName`, auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
+  }
+  return auth;
+}
+
 /** Every problem with the props, and what the construct builds from them. */
 function validate(path: string, props: DataFactoryProps) {
   const c = new Checker(path);
@@ -188,13 +207,7 @@ function validate(path: string, props: DataFactoryProps) {
   c.optionalBoolean("managedVirtualNetworkEnabled", props.managedVirtualNetworkEnabled);
   const linkedServiceName = props.linkedServiceName ?? "AzureMLService";
   checkName(c, "linkedServiceName", linkedServiceName, "dataFactoryChild");
-  const auth: AmlAuthentication = props.authentication ?? { type: "MSI" };
-  if (c.oneOf("authentication.type", auth.type, ["MSI", "ServicePrincipal"] as const) && auth.type === "ServicePrincipal") {
-    c.nonEmptyString("authentication.servicePrincipalId", auth.servicePrincipalId);
-    c.nonEmptyString("authentication.tenantId", auth.tenantId);
-    c.resourceId("authentication.keyVaultId", auth.keyVaultId);
-    c.name("authentication.secretName", auth.secretName, /^[0-9a-zA-Z-]{1,127}$/, "must be 1-127 letters, digits or '-'");
-  }
+  const auth = validateAmlAuthentication(c, "authentication", props.authentication);
   const inputIds = c.resourceIds("inputContainerIds", props.inputContainerIds);
   const outputIds = c.resourceIds("outputContainerIds", props.outputContainerIds);
   if (props.integrationRuntimeName !== undefined) checkName(c, "integrationRuntimeName", props.integrationRuntimeName, "dataFactoryChild");

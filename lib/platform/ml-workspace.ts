@@ -12,6 +12,7 @@ import { armIdName, armIdResourceGroup, checkArmId, checkRegion } from "../core/
 import { checkName } from "../core/naming";
 import { addRoleAssignments, checkPrincipalId, checkRoleAssignments, Grantee, GRANTS, grantTo, RoleAssignments } from "../core/roles";
 import { Checker, checkReference, isObject, reportProblems, text } from "../core/validation";
+import { isNetworkAddress, isPublicRange, parseCidr } from "./virtual-network";
 
 export const ISOLATION_MODES = ["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] as const;
 export type IsolationMode = (typeof ISOLATION_MODES)[number];
@@ -294,6 +295,22 @@ export interface MlWorkspaceProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Problems with the addresses let through the storage firewall, reported under `property` (the
+ * construct: `storageIpAllowList`; an environment config: `network.deployerIpAllowList`): public
+ * IPv4 addresses or networks, /30 or larger (Azure storage takes no /31 or /32 rules).
+ */
+export function validateStorageIpAllowList(c: Checker, property: string, list: readonly string[] | undefined): void {
+  c.list(property, list).forEach((ip, i) => {
+    const cidr = parseCidr(ip);
+    if (!cidr || /\/3[12]$/.test(String(ip)) || !isNetworkAddress(cidr)) {
+      c.fail(`${property}[${i}]`, ip, "must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)");
+    } else if (!isPublicRange(cidr)) {
+      c.fail(`${property}[${i}]`, ip, "must be a public address: storage IP rules do not apply to private ranges (use the private endpoint from inside the network)");
+    }
+  });
+}
+
 function validate(path: string, p: MlWorkspaceProps): Checker {
   const c = new Checker(path);
   checkRegion(c, "location", p.location);
@@ -347,6 +364,7 @@ function validate(path: string, p: MlWorkspaceProps): Checker {
     c.integer("blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, 1, 365);
   }
   if (p.logRetentionDays !== undefined) c.integer("logRetentionDays", p.logRetentionDays, 30, 730);
+  if (p.storageIpAllowList !== undefined && p.existingStorageAccountId === undefined) validateStorageIpAllowList(c, "storageIpAllowList", p.storageIpAllowList);
   return c;
 }
 

@@ -4,7 +4,7 @@ import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { Checker, isObject, reportProblems } from "../core/validation";
-import { checkRegion, isSubnetOf } from "../core/arm";
+import { armIdName, checkArmId, checkRegion, isSubnetOf } from "../core/arm";
 import { checkName } from "../core/naming";
 
 /** Private Link sub-resources and the DNS zones their names resolve in (Azure public cloud). */
@@ -50,6 +50,29 @@ export interface PrivateEndpointsProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+const KNOWN_ZONES: readonly string[] = Object.values(PRIVATE_DNS_ZONES).flat();
+
+/**
+ * Problems with existing private DNS zone ids by zone name, reported under `property` (the
+ * construct: `existingDnsZoneIds`; an environment config: `network.existingDnsZoneIds`). Each key is
+ * a zone the endpoints may need, each value the id of that zone. Returns the valid entries.
+ */
+export function validateExistingDnsZoneIds(c: Checker, property: string, value: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    c.fail(property, value, "must be an object of private DNS zone ids by zone name");
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(value).filter(([zone, id]) => {
+      if (!KNOWN_ZONES.includes(zone)) return c.fail(`${property}.${zone}`, id, `names no zone a private endpoint here uses (${KNOWN_ZONES.join(", ")})`);
+      if (!checkArmId(c, `${property}.${zone}`, id, "Microsoft.Network/privateDnsZones")) return false;
+      if (typeof id === "string" && !Token.isUnresolved(id) && armIdName(id).toLowerCase() !== zone) return c.fail(`${property}.${zone}`, id, `must be the id of the zone ${zone}`);
+      return true;
+    }),
+  );
+}
+
 /**
  * Private endpoints into one subnet, with the private DNS zones their names resolve in, linked to
  * the virtual network. Used by the `private` network profile.
@@ -76,13 +99,14 @@ export class PrivateEndpoints extends Construct {
       c.resourceId(`targets.${key}.resourceId`, t.resourceId);
       c.oneOf(`targets.${key}.subresource`, t.subresource, Object.keys(PRIVATE_DNS_ZONES) as PrivateLinkSubresource[]);
     }
+    const existingZones = validateExistingDnsZoneIds(c, "existingDnsZoneIds", props.existingDnsZoneIds);
     reportProblems(this, c.problems);
 
     const tags = props.tags ? { ...props.tags } : undefined;
     const zoneIds: Record<string, string> = {};
     const zonesNeeded = [...new Set(targets.flatMap(([, t]) => zonesOf(t.subresource)))].sort();
     for (const zone of zonesNeeded) {
-      const existing = props.existingDnsZoneIds?.[zone];
+      const existing = existingZones[zone];
       if (existing !== undefined) {
         zoneIds[zone] = existing;
         continue;

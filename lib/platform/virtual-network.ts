@@ -4,7 +4,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
 import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
-import { Checker, reportProblems } from "../core/validation";
+import { Checker, reportProblems, under } from "../core/validation";
 import { checkRegion } from "../core/arm";
 import { checkName } from "../core/naming";
 
@@ -60,6 +60,18 @@ export const isNetworkAddress = (c: Cidr): boolean => c.address % size(c) === 0;
 const NON_PUBLIC = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10"].map((c) => parseCidr(c)!);
 export const isPublicRange = (c: Cidr): boolean => !NON_PUBLIC.some((n) => cidrContains(n, c));
 
+/**
+ * Problems with the address space of a network and its subnet, reported under `prefix` (the
+ * construct: none; an environment config: `network`).
+ */
+export function validateNetworkRanges(c: Checker, prefix: string, ranges: { readonly addressSpace?: unknown; readonly subnetPrefix?: unknown }): void {
+  const space = parseCidr(ranges.addressSpace);
+  const subnet = parseCidr(ranges.subnetPrefix);
+  if (!space || !isNetworkAddress(space) || space.prefix > 29) c.fail(under(prefix, "addressSpace"), ranges.addressSpace, "must be an IPv4 CIDR network address such as 10.42.0.0/24 (/29 or larger)");
+  if (!subnet || !isNetworkAddress(subnet) || subnet.prefix > 27) c.fail(under(prefix, "subnetPrefix"), ranges.subnetPrefix, "must be an IPv4 CIDR network address of /27 or larger (room for a dozen private endpoints)");
+  else if (space && !cidrContains(space, subnet)) c.fail(under(prefix, "subnetPrefix"), ranges.subnetPrefix, `must lie inside ${under(prefix, "addressSpace")} ${String(ranges.addressSpace)}`);
+}
+
 /** Priority of the explicit Internet deny: the last one a custom rule can take (Azure's own defaults start at 65000). */
 export const DENY_INTERNET_INBOUND_PRIORITY = 4096;
 
@@ -87,11 +99,7 @@ export class EnvironmentNetwork extends Construct {
     if (props.networkSecurityGroupName !== undefined) {
       c.name("networkSecurityGroupName", props.networkSecurityGroupName, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/, "must be 2-80 letters, digits, '_', '.' or '-', starting with a letter or digit and not ending with '.' or '-'");
     }
-    const space = parseCidr(props.addressSpace);
-    const subnet = parseCidr(props.subnetPrefix);
-    if (!space || !isNetworkAddress(space) || space.prefix > 29) c.fail("addressSpace", props.addressSpace, "must be an IPv4 CIDR network address such as 10.42.0.0/24 (/29 or larger)");
-    if (!subnet || !isNetworkAddress(subnet) || subnet.prefix > 27) c.fail("subnetPrefix", props.subnetPrefix, "must be an IPv4 CIDR network address of /27 or larger (room for a dozen private endpoints)");
-    else if (space && !cidrContains(space, subnet)) c.fail("subnetPrefix", props.subnetPrefix, `must lie inside addressSpace ${props.addressSpace}`);
+    validateNetworkRanges(c, "", props);
     reportProblems(this, c.problems);
 
     this.virtualNetwork = new VirtualNetwork(this, "vnet", {
