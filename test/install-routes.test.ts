@@ -54,11 +54,23 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("the git route: npm clones the repository, installs its devDependencies and runs prepare", () => {
   test("prepare builds dist/ in a fresh checkout: every entry point package.json names exists", () => {
-    expect(pkg.scripts?.prepare).toMatch(/\bnpm run (--silent )?build$/);
+    // From scratch with tsc (type-checked, declarations), not the incremental build synth uses.
+    expect(pkg.scripts?.prepare).toBe("node scripts/build.cjs --clean");
     // pack runs prepare too: a prepack that builds as well would build twice.
     expect(pkg.scripts?.prepack).toBeUndefined();
     const missing = entryPointFiles(pkg).filter(({ file }) => !fs.existsSync(path.join(checkout, file)));
     expect(missing).toEqual([]);
+  });
+
+  test("prepare's dist/ is exactly the sources' JavaScript and declarations, and the incremental build after it has nothing to do", () => {
+    const builder = require("../scripts/build.cjs") as { project: (root: string) => { outDir: string }; sources: (p: unknown) => string[]; build: (p: unknown) => unknown };
+    const p = builder.project(checkout);
+    const files = fs.readdirSync(p.outDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(p.outDir, path.join(e.parentPath, e.name)).split(path.sep).join("/"));
+    const sources = builder.sources(p);
+    expect(files.filter((f) => f.endsWith(".js")).sort()).toEqual(sources.map((f) => f.replace(/\.ts$/, ".js")).sort());
+    expect(files.filter((f) => f.endsWith(".d.ts")).sort()).toEqual(sources.map((f) => f.replace(/\.ts$/, ".d.ts")).sort());
+    expect(files.filter((f) => !f.endsWith(".js") && !f.endsWith(".d.ts"))).toEqual([".build.json"]);
+    expect(builder.build(p)).toEqual({ transpiled: [], removed: [] });
   });
 
   test("prepare and npm pack leave the checkout clean: dist/ and the tarball are ignored", () => {
