@@ -1,9 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, DISABLE_STACK_TRACE_IN_METADATA } from "cdktf";
-import { ConfigValidationError, explainBuildFailure, isObject, reportProblems, throwIfProblems } from "../lib/core/validation";
-import { EnvironmentConfig, localStatePath, validateEnvironmentSet } from "./config";
+import { ConfigValidationError, isObject, reportProblems, throwIfProblems } from "../lib/core/validation";
+import { EnvironmentConfig, localStatePath, validateEnvironmentConfig, validateEnvironmentSet } from "./config";
 import { DatapathStack } from "./datapath-stack";
+
+/** What cdktf takes as a stack's name: no whitespace, glob character or path separator. */
+const STACK_ID = /^[^\s*?[\]{}!/]+$/;
 
 /**
  * Build one `DatapathStack` per environment in `app`, reporting every config problem of every
@@ -15,15 +18,26 @@ export function addEnvironments(app: App, configs: readonly EnvironmentConfig[],
   const local = vars.AML_DATAPATH_LOCAL_STATE === "1";
   reportProblems(app, validateEnvironmentSet("app", configs));
   const stacks: DatapathStack[] = [];
-  // A config that is not an object is reported above, by its place in the list: it has no name to build a stack under.
-  for (const cfg of configs.filter((c) => isObject(c))) {
-    try {
-      stacks.push(new DatapathStack(app, String(cfg.name), cfg, local ? { localStatePath: localStatePath(String(cfg.name)) } : {}));
-    } catch (e) {
-      // A config too broken to build (its problems are recorded): go on, so the others are checked too.
-      if (!(e instanceof ConfigValidationError)) throw explainBuildFailure(app, e);
+  const ids = new Set<string>();
+  configs.forEach((cfg, i) => {
+    // A config that is not an object is reported above, by its place in the list. One whose name
+    // cannot name a stack (not text, or with characters cdktf refuses in stack names), or repeats an
+    // earlier environment's name (reported above), is checked under its place in the list and not
+    // built; any other is built, and its stack checks it first and builds nothing when it has problems.
+    if (!isObject(cfg)) return;
+    const id = typeof cfg.name === "string" && STACK_ID.test(cfg.name) && !ids.has(cfg.name) ? cfg.name : undefined;
+    if (id === undefined) {
+      reportProblems(app, validateEnvironmentConfig(`environments[${i}]`, cfg, { localState: local }));
+      return;
     }
-  }
+    ids.add(id);
+    try {
+      stacks.push(new DatapathStack(app, id, cfg, local ? { localStatePath: localStatePath(id) } : {}));
+    } catch (e) {
+      // A config with problems builds nothing (its problems are recorded): go on, so the others are checked too.
+      if (!(e instanceof ConfigValidationError)) throw e;
+    }
+  });
   throwIfProblems(app);
   return stacks;
 }
@@ -104,11 +118,7 @@ export function synthToDisk(build: (app: App) => void, outdir: string, options: 
     fs.rmSync(scratch, { recursive: true, force: true });
     // Stack traces in annotations would put this machine's absolute paths into the manifest.
     const app = new App({ outdir: scratch, skipValidation: false, context: { [DISABLE_STACK_TRACE_IN_METADATA]: true } });
-    try {
-      build(app);
-    } catch (e) {
-      throw explainBuildFailure(app, e);
-    }
+    build(app);
     // Every problem of every stack at once, before cdktf writes the first one.
     throwIfProblems(app);
     app.synth();

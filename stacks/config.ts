@@ -1,13 +1,15 @@
-import { AmlAuthentication } from "../lib/platform/data-factory";
-import { Invocation } from "../lib/pipeline/datapath-pipeline";
-import { ScheduleTriggerOptions } from "../lib/pipeline/adf-triggers";
+import { AmlAuthentication, validateAmlAuthentication } from "../lib/platform/data-factory";
+import { Invocation, validateCodeDirectory, validatePipelineSettings } from "../lib/pipeline/datapath-pipeline";
+import { ScheduleTriggerOptions, validateBlobTriggerPath, validateScheduleTrigger } from "../lib/pipeline/adf-triggers";
 import { ParallelSettings, WorkItemSettings } from "../lib/pipeline/component-specs";
-import { StorageReplicationType } from "../lib/platform/ml-workspace";
-import { VmPriority } from "../lib/platform/compute-cluster";
+import { STORAGE_REPLICATION_TYPES, StorageReplicationType, validateStorageIpAllowList } from "../lib/platform/ml-workspace";
+import { validateComputeClusterScaling, VmPriority } from "../lib/platform/compute-cluster";
 import { NETWORK_PROFILES } from "../lib/platform/network-profiles";
-import { isNetworkAddress, isPublicRange, parseCidr } from "../lib/platform/virtual-network";
+import { validateNetworkRanges } from "../lib/platform/virtual-network";
+import { validateExistingDnsZoneIds } from "../lib/platform/private-endpoints";
 import { Checker, isObject, MIN_REASON_LENGTH, Problem, reasonTooShort } from "../lib/core/validation";
-import { AlertSettings } from "../lib/platform/alerts";
+import { AlertSettings, validateAlertSettings, validateEmailReceivers } from "../lib/platform/alerts";
+import { ALL_RULES } from "../lib/aspects/all-rules";
 import { GUID_PATTERN, checkRegion, isSubnetOf } from "../lib/core/arm";
 import { checkName, DerivedNames, deriveNames, NAME_RULES } from "../lib/core/naming";
 
@@ -260,7 +262,14 @@ export interface EnvironmentCheckOptions {
   readonly localState?: boolean;
 }
 
-/** Problems with an environment config that no single construct can see. */
+/**
+ * Every problem with an environment config, each under the name of the config field that holds the
+ * bad value (`cluster.maxNodes`, `pipeline.schedule.startTime`), or for a derived name under its
+ * label with the fields it is made from. The rules the constructs apply to the values they are given
+ * are their own validation functions, called here with the config's names; what only the config can
+ * see (tiers, state, values several constructs share) is checked here too. A `DatapathStack` builds
+ * nothing from a config with problems.
+ */
 export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig, options: EnvironmentCheckOptions = {}): Problem[] {
   const c = new Checker(path);
   if (!isObject(cfg)) {
@@ -279,62 +288,33 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig, 
   if (cfg.subscriptionId !== undefined) {
     c.name("subscriptionId", cfg.subscriptionId, GUID_PATTERN, "must be a subscription GUID");
   }
-  if (cfg.network === null || typeof cfg.network !== "object") c.fail("network", cfg.network, "must be an object");
+  if (!isObject(cfg.network)) c.fail("network", cfg.network, 'must be an object: { profile: "public" } or { profile: "private", ... }');
   else if (c.oneOf("network.profile", cfg.network.profile, NETWORK_PROFILES) && cfg.network.profile === "private") {
     validatePrivateNetwork(c, cfg.network);
   }
-  if (cfg.tier === "prod" && cfg.network?.profile !== "private") {
-    c.fail("network.profile", cfg.network?.profile, 'must be "private" in the prod tier');
+  if (cfg.tier === "prod" && isObject(cfg.network) && cfg.network.profile !== "private") {
+    c.fail("network.profile", cfg.network.profile, 'must be "private" in the prod tier');
   }
   if (cfg.securityFindings !== undefined) c.oneOf("securityFindings", cfg.securityFindings, ["error", "warning"] as const);
   if (cfg.tier !== "dev" && cfg.securityFindings === "warning") c.fail("securityFindings", cfg.securityFindings, `must be "error" in the ${String(cfg.tier)} tier (warnings only in dev)`);
   c.objects("suppressions", cfg.suppressions).forEach((sup, i) => {
-    c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId);
+    if (c.nonEmptyString(`suppressions[${i}].ruleId`, sup.ruleId) && !RULE_IDS.includes(sup.ruleId)) {
+      c.fail(`suppressions[${i}].ruleId`, sup.ruleId, "must name a rule of the pack (docs/security.md lists them)");
+    }
     c.nonEmptyString(`suppressions[${i}].path`, sup.path);
     if (reasonTooShort(sup.reason)) {
       c.fail(`suppressions[${i}].reason`, sup.reason, `must explain the exception (at least ${MIN_REASON_LENGTH} characters)`);
     }
   });
+  c.oneOf("storageReplicationType", cfg.storageReplicationType, STORAGE_REPLICATION_TYPES);
   for (const key of ["cluster", "protection", "data", "pipeline", "monitoring"] as const) {
-    if (cfg[key] === null || typeof cfg[key] !== "object") c.fail(key, cfg[key], "must be an object");
+    if (!isObject(cfg[key])) c.fail(key, cfg[key], "must be an object");
   }
-  if (cfg.protection && typeof cfg.protection === "object") {
-    const p = cfg.protection;
-    c.boolean("protection.preventDestroy", p.preventDestroy);
-    c.boolean("protection.purgeProtection", p.purgeProtection);
-    c.integer("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, 1, 365);
-    if (cfg.tier === "prod") {
-      if (p.preventDestroy !== true) c.fail("protection.preventDestroy", p.preventDestroy, "must be true in the prod tier (delete protection)");
-      if (p.purgeProtection !== true) c.fail("protection.purgeProtection", p.purgeProtection, "must be true in the prod tier (key vault purge protection)");
-      if (typeof p.blobSoftDeleteRetentionDays === "number" && p.blobSoftDeleteRetentionDays < 7) {
-        c.fail("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, "must be at least 7 in the prod tier");
-      }
-    }
-  }
-  if (cfg.pipeline && typeof cfg.pipeline === "object" && cfg.pipeline.codeDirectory !== undefined) {
-    c.nonEmptyString("pipeline.codeDirectory", cfg.pipeline.codeDirectory);
-  }
-  if (cfg.data && typeof cfg.data === "object") {
-    c.relativePath("data.defaultRelativePath", cfg.data.defaultRelativePath);
-    // Checked here, under the names written in the config: several constructs receive each of them.
-    checkName(c, "data.inputContainer", cfg.data.inputContainer, "storageContainer");
-    checkName(c, "data.outputContainer", cfg.data.outputContainer, "storageContainer");
-    checkName(c, "data.inputDatastore", cfg.data.inputDatastore, "mlDatastore");
-    checkName(c, "data.outputDatastore", cfg.data.outputDatastore, "mlDatastore");
-    if (cfg.data.inputContainer === cfg.data.outputContainer) {
-      c.fail("data.outputContainer", cfg.data.outputContainer, "must differ from data.inputContainer (outputs never go into the input container)");
-    }
-    if (cfg.data.inputDatastore === cfg.data.outputDatastore) {
-      c.fail("data.outputDatastore", cfg.data.outputDatastore, "must differ from data.inputDatastore");
-    }
-  }
-  if (cfg.monitoring && typeof cfg.monitoring === "object") {
-    const m = cfg.monitoring;
-    if (c.integer("monitoring.logRetentionDays", m.logRetentionDays, 30, 730) && cfg.tier === "prod" && m.logRetentionDays < 90) {
-      c.fail("monitoring.logRetentionDays", m.logRetentionDays, "must be at least 90 in the prod tier (ADF keeps run history only 45 days)");
-    }
-    c.optionalBoolean("monitoring.diagnostics", m.diagnostics);
-  }
+  const cluster = isObject(cfg.cluster) ? validateCluster(c, cfg.cluster) : undefined;
+  if (isObject(cfg.protection)) validateProtection(c, cfg.tier, cfg.protection);
+  if (isObject(cfg.data)) validateData(c, cfg.data);
+  if (isObject(cfg.pipeline)) validatePipeline(c, cfg.pipeline, cluster);
+  if (isObject(cfg.monitoring)) validateMonitoring(c, cfg.tier, cfg.monitoring);
   if (cfg.backend === undefined && (cfg.tier === "test" || cfg.tier === "prod") && options.localState !== true) {
     c.fail("backend", cfg.backend, `must be set in the ${cfg.tier} tier: remote state { resourceGroupName, storageAccountName, containerName } (to try a deploy without the state account, use --local-state)`);
   }
@@ -343,11 +323,76 @@ export function validateEnvironmentConfig(path: string, cfg: EnvironmentConfig, 
     checkName(c, "backend.storageAccountName", cfg.backend.storageAccountName, "storageAccount");
     checkName(c, "backend.containerName", cfg.backend.containerName, "storageContainer");
   }
+  if (cfg.dataFactoryAuthentication !== undefined) validateAmlAuthentication(c, "dataFactoryAuthentication", cfg.dataFactoryAuthentication);
   if (cfg.tags !== undefined) {
-    if (cfg.tags === null || typeof cfg.tags !== "object") c.fail("tags", cfg.tags, "must be an object of strings");
+    if (!isObject(cfg.tags)) c.fail("tags", cfg.tags, "must be an object of strings");
     else for (const [k, v] of Object.entries(cfg.tags)) if (typeof v !== "string") c.fail(`tags.${k}`, v, "must be a string");
   }
   return c.problems;
+}
+
+const RULE_IDS: readonly string[] = ALL_RULES.map((r) => r.id);
+
+/** The cluster's fields (all required), by the cluster's own rules; returns its maxNodes when valid. */
+function validateCluster(c: Checker, cluster: ClusterConfig): { readonly maxNodes?: number } {
+  for (const key of ["vmSize", "vmPriority", "minNodes", "maxNodes", "idleSecondsBeforeScaleDown"] as const) {
+    if (cluster[key] === undefined) c.fail(`cluster.${key}`, undefined, "must be set");
+  }
+  const before = c.problems.length;
+  const scaling = validateComputeClusterScaling(c, "cluster", cluster);
+  const maxNodesOk = cluster.maxNodes !== undefined && c.problems.slice(before).every((p) => p.property !== "cluster.maxNodes");
+  return { maxNodes: maxNodesOk ? scaling.maxNodes : undefined };
+}
+
+function validateProtection(c: Checker, tier: Tier, p: ProtectionConfig): void {
+  c.boolean("protection.preventDestroy", p.preventDestroy);
+  c.boolean("protection.purgeProtection", p.purgeProtection);
+  c.integer("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, 1, 365);
+  if (tier === "prod") {
+    if (p.preventDestroy !== true) c.fail("protection.preventDestroy", p.preventDestroy, "must be true in the prod tier (delete protection)");
+    if (p.purgeProtection !== true) c.fail("protection.purgeProtection", p.purgeProtection, "must be true in the prod tier (key vault purge protection)");
+    if (typeof p.blobSoftDeleteRetentionDays === "number" && p.blobSoftDeleteRetentionDays < 7) {
+      c.fail("protection.blobSoftDeleteRetentionDays", p.blobSoftDeleteRetentionDays, "must be at least 7 in the prod tier");
+    }
+  }
+}
+
+function validateData(c: Checker, d: DataConfig): void {
+  c.relativePath("data.defaultRelativePath", d.defaultRelativePath);
+  // Checked here, under the names written in the config: several constructs receive each of them.
+  checkName(c, "data.inputContainer", d.inputContainer, "storageContainer");
+  checkName(c, "data.outputContainer", d.outputContainer, "storageContainer");
+  checkName(c, "data.inputDatastore", d.inputDatastore, "mlDatastore");
+  checkName(c, "data.outputDatastore", d.outputDatastore, "mlDatastore");
+  if (d.inputContainer === d.outputContainer) {
+    c.fail("data.outputContainer", d.outputContainer, "must differ from data.inputContainer (outputs never go into the input container)");
+  }
+  if (d.inputDatastore === d.outputDatastore) {
+    c.fail("data.outputDatastore", d.outputDatastore, "must differ from data.inputDatastore");
+  }
+}
+
+/** The pipeline's fields by the pipeline construct's own rules, and its parallelism against the cluster. */
+function validatePipeline(c: Checker, p: PipelineConfig, cluster: { readonly maxNodes?: number } | undefined): void {
+  const { parallel } = validatePipelineSettings(c, "pipeline", p);
+  const instanceCountOk = !c.problems.some((q) => q.property === "pipeline.parallel.instanceCount" || q.property === "pipeline.parallel");
+  if (cluster?.maxNodes !== undefined && instanceCountOk && parallel.instanceCount > cluster.maxNodes) {
+    c.fail("pipeline.parallel.instanceCount", parallel.instanceCount, `must not exceed cluster.maxNodes (${cluster.maxNodes}): the parallel step runs on that many nodes of the cluster`);
+  }
+  if (p.schedule !== undefined) validateScheduleTrigger(c, "pipeline.schedule", p.schedule);
+  if (p.blobTrigger !== undefined && (isObject(p.blobTrigger) || c.fail("pipeline.blobTrigger", p.blobTrigger, "must be an object { pathPrefix, markerFileName? }"))) {
+    validateBlobTriggerPath(c, "pipeline.blobTrigger", p.blobTrigger);
+  }
+  if (p.codeDirectory !== undefined) validateCodeDirectory(c, "pipeline.codeDirectory", p.codeDirectory);
+}
+
+function validateMonitoring(c: Checker, tier: Tier, m: MonitoringConfig): void {
+  if (c.integer("monitoring.logRetentionDays", m.logRetentionDays, 30, 730) && tier === "prod" && m.logRetentionDays < 90) {
+    c.fail("monitoring.logRetentionDays", m.logRetentionDays, "must be at least 90 in the prod tier (ADF keeps run history only 45 days)");
+  }
+  c.optionalBoolean("monitoring.diagnostics", m.diagnostics);
+  validateEmailReceivers(c, "monitoring.alertEmailReceivers", m.alertEmailReceivers);
+  validateAlertSettings(c, "monitoring.alerts", m.alerts);
 }
 
 /** Problems across a set of environments: duplicate names. */
@@ -384,17 +429,12 @@ function validatePrivateNetwork(c: Checker, n: PrivateNetworkConfig): void {
       c.fail("network.subnetId", n.subnetId, "must be a subnet of network.virtualNetworkId");
     }
   } else {
-    c.nonEmptyString("network.addressSpace", n.addressSpace);
-    c.nonEmptyString("network.subnetPrefix", n.subnetPrefix);
+    // The rule of the network the stack then creates (EnvironmentNetwork).
+    validateNetworkRanges(c, "network", n);
   }
-  c.list("network.deployerIpAllowList", n.deployerIpAllowList).forEach((ip, i) => {
-    const cidr = parseCidr(ip);
-    if (!cidr || /\/3[12]$/.test(String(ip)) || !isNetworkAddress(cidr)) {
-      c.fail(`network.deployerIpAllowList[${i}]`, ip, "must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)");
-    } else if (!isPublicRange(cidr)) {
-      c.fail(`network.deployerIpAllowList[${i}]`, ip, "must be a public address: storage IP rules do not apply to private ranges (use the private endpoint from inside the network)");
-    }
-  });
+  validateExistingDnsZoneIds(c, "network.existingDnsZoneIds", n.existingDnsZoneIds);
+  // The workspace's rule for the storage firewall's allow-list, which these addresses become.
+  validateStorageIpAllowList(c, "network.deployerIpAllowList", n.deployerIpAllowList);
 }
 
 /** Longest name Azure allows for each derived name, and how messages call it. */
@@ -410,8 +450,6 @@ const DERIVED: Readonly<Record<keyof DerivedNames, { readonly label: string; rea
   dataFactory: { label: "data factory name", max: 63 },
   batchEndpoint: { label: "batch endpoint name", max: 32 },
 };
-/** The property under which a problem with each derived name is reported (its label). */
-export const DERIVED_NAME_LABELS = Object.fromEntries(Object.entries(DERIVED).map(([kind, d]) => [kind, d.label])) as Readonly<Record<keyof DerivedNames, string>>;
 
 /** Every name derived from prefix, environment and suffix fits Azure's rules; a problem names its inputs. */
 function checkDerivedNames(c: Checker, cfg: EnvironmentConfig): void {

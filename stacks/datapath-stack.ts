@@ -7,11 +7,11 @@ import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
 import { ComputeCluster } from "../lib/platform/compute-cluster";
 import { DataFactory } from "../lib/platform/data-factory";
-import { DatapathPipeline, startRunCommand } from "../lib/pipeline/datapath-pipeline";
+import { CODE_FILES, DatapathPipeline, startRunCommand } from "../lib/pipeline/datapath-pipeline";
 import { ROLES } from "../lib/core/roles";
 import { AzapiProvider } from "../lib/core/azapi";
 import { deriveNames, DerivedNames } from "../lib/core/naming";
-import { Checker, ConfigValidationError, declareOrigin, isObject, reportProblems, text, throwIfProblems } from "../lib/core/validation";
+import { Checker, Problem, reportProblems, throwIfProblems } from "../lib/core/validation";
 import { PrivateEndpoints } from "../lib/platform/private-endpoints";
 import { EnvironmentNetwork } from "../lib/platform/virtual-network";
 import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules";
@@ -20,7 +20,7 @@ import { Alerts } from "../lib/platform/alerts";
 import { SavedQueries } from "../lib/platform/saved-queries";
 import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
 import { Aspects } from "cdktf";
-import { DERIVED_NAME_LABELS, EnvironmentConfig, localStatePath, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
+import { EnvironmentConfig, localStatePath, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
   /**
@@ -59,80 +59,11 @@ export const STACK_SUPPRESSIONS = [
 /** A ready-to-paste Azure CLI command that starts one run (moved to the pipeline's module; `DatapathPipeline.addOutputs` uses it). */
 export { startRunCommand };
 
-/** The config fields a derived name is made from, and the name's own label. */
-const nameFrom = (kind: keyof DerivedNames): string[] => ["projectPrefix", "name", "nameSuffix", DERIVED_NAME_LABELS[kind]];
-
-/**
- * Which config field each construct prop is made from: a construct's problem with a prop whose
- * field the config check already rejected is the same mistake, reported once under the field's name.
- */
-function declareConfigOrigins(stack: Construct, config: EnvironmentConfig): void {
-  const origins: Record<string, Record<string, readonly string[]>> = {
-    workspace: {
-      location: ["location"],
-      resourceGroupName: nameFrom("resourceGroup"),
-      workspaceName: nameFrom("mlWorkspace"),
-      storageAccountName: nameFrom("storageAccount"),
-      keyVaultName: nameFrom("keyVault"),
-      logAnalyticsWorkspaceName: nameFrom("logAnalyticsWorkspace"),
-      applicationInsightsName: nameFrom("applicationInsights"),
-      "containerRegistry.name": nameFrom("containerRegistry"),
-      imageBuildComputeName: nameFrom("computeCluster"),
-      purgeProtectionEnabled: ["protection.purgeProtection"],
-      preventDestroy: ["protection.preventDestroy"],
-      blobSoftDeleteRetentionDays: ["protection.blobSoftDeleteRetentionDays"],
-      storageReplicationType: ["storageReplicationType"],
-      storageIpAllowList: ["network.deployerIpAllowList"],
-      logRetentionDays: ["monitoring.logRetentionDays"],
-      tags: ["tags", "name", "projectPrefix"],
-    },
-    "input-data": { containerName: ["data.inputContainer"], datastoreName: ["data.inputDatastore"], preventDestroy: ["protection.preventDestroy"] },
-    "output-data": { containerName: ["data.outputContainer"], datastoreName: ["data.outputDatastore"], preventDestroy: ["protection.preventDestroy"] },
-    cluster: {
-      location: ["location"],
-      name: nameFrom("computeCluster"),
-      ...Object.fromEntries(Object.keys(config.cluster).map((key) => [key, [`cluster.${key}`]])),
-    },
-    factory: {
-      location: ["location"],
-      name: nameFrom("dataFactory"),
-      resourceGroupName: nameFrom("resourceGroup"),
-      authentication: ["dataFactoryAuthentication"],
-    },
-    network: { name: nameFrom("resourceGroup"), location: ["location"], addressSpace: ["network.addressSpace"], subnetPrefix: ["network.subnetPrefix"] },
-    "private-endpoints": {
-      location: ["location"],
-      subnetId: ["network.subnetId", "network.subnetPrefix"],
-      virtualNetworkId: ["network.virtualNetworkId", "network.addressSpace"],
-      existingDnsZoneIds: ["network.existingDnsZoneIds"],
-      namePrefix: ["projectPrefix", "name"],
-    },
-    alerts: { namePrefix: ["projectPrefix", "name"], location: ["location"], emailReceivers: ["monitoring.alertEmailReceivers"], settings: ["monitoring.alerts"] },
-    pipeline: {
-      name: ["pipeline.name"],
-      endpointName: nameFrom("batchEndpoint"),
-      // "must differ from inputDatastore": the same mistake as the config's check of the two.
-      outputDatastore: ["data.outputDatastore", "data.outputContainer"],
-      defaultRelativePath: ["data.defaultRelativePath"],
-      invocation: ["pipeline.invocation"],
-      parallel: ["pipeline.parallel"],
-      // "must not exceed the cluster's maxNodes": the same mistake when maxNodes itself was rejected.
-      "parallel.instanceCount": ["cluster.maxNodes"],
-      workItems: ["pipeline.workItems"],
-      deploymentRetention: ["pipeline.deploymentRetention"],
-      scheduleTrigger: ["pipeline.schedule"],
-      blobTrigger: ["pipeline.blobTrigger", "data.inputContainer"],
-      ...Object.fromEntries(["prepareStep", "processStep", "checkStep", "condaFile"].map((key) => [key, ["pipeline.codeDirectory"]])),
-    },
-  };
-  for (const [child, props] of Object.entries(origins)) {
-    for (const [property, from] of Object.entries(props)) declareOrigin(stack, child, property, from);
-  }
-}
-
 /**
  * The whole platform for one environment: workspace (+ storage, key vault, monitoring), input and
- * output datastores, compute cluster and data factory, with its own remote state.
+ * output datastores, compute cluster and data factory, with its own remote state. The config is
+ * checked first (`validateEnvironmentConfig`): with any problem the constructor records every one,
+ * each under its config field, and throws them (with the app's others) before building anything.
  */
 export class DatapathStack extends TerraformStack {
   readonly config: EnvironmentConfig;
@@ -150,17 +81,17 @@ export class DatapathStack extends TerraformStack {
     super(scope, id);
     this.config = config;
     const localState = options.localStatePath !== undefined || options.useBackend === false;
-    const problems = validateEnvironmentConfig(this.node.path, config, { localState });
+    const problems: Problem[] = validateEnvironmentConfig(this.node.path, config, { localState });
     if (options.localStatePath !== undefined && (typeof options.localStatePath !== "string" || path.isAbsolute(options.localStatePath))) {
       problems.push({ path: this.node.path, property: "localStatePath", value: options.localStatePath, rule: "must be a path relative to the stack folder (an absolute one would put this machine's paths into the synthesized JSON)" });
     }
-    reportProblems(this, problems);
-    // Without the basic shape there is nothing sensible to build: stop with every problem so far.
-    if (problems.some((p) => ["config", "network", "cluster", "protection", "data", "pipeline", "monitoring"].includes(p.property))) throwIfProblems(this);
-    // Names are derived even from a rejected prefix: the constructs' checks of them are the same
-    // mistake (declared origins), so each is reported once, by the config check.
-    this.names = deriveNames(String(config.projectPrefix), String(config.name), config.nameSuffix ?? "");
-    declareConfigOrigins(this, config);
+    if (problems.length > 0) {
+      // Nothing is built from a config with problems: each is reported once, under its config field,
+      // with every other problem of the app (addEnvironments goes on with the next environment).
+      reportProblems(this, problems);
+      throwIfProblems(this);
+    }
+    this.names = deriveNames(config.projectPrefix, config.name, config.nameSuffix ?? "");
     this.addProviders(config, options);
     const tags = { ...(config.tags ?? {}), environment: config.name, project: config.projectPrefix };
     this.workspace = this.addWorkspace(config, tags);
@@ -175,6 +106,10 @@ export class DatapathStack extends TerraformStack {
     this.addOutputs();
   }
 
+  /**
+   * The rule pack at the tier's severity, and the accepted findings: the stack's own, those derived
+   * from the config, and the config's `suppressions` (whose paths only the built stack can check).
+   */
   private applySecurityPack(config: EnvironmentConfig): SecurityRulePack {
     const pack = new SecurityRulePack({
       context: { profile: config.network.profile, production: config.tier === "prod" },
@@ -182,7 +117,7 @@ export class DatapathStack extends TerraformStack {
     });
     Aspects.of(this).add(pack);
     const c = new Checker(this.node.path);
-    const allowList = config.network.profile === "private" && Array.isArray(config.network.deployerIpAllowList) ? config.network.deployerIpAllowList : [];
+    const allowList = config.network.profile === "private" ? (config.network.deployerIpAllowList ?? []) : [];
     const derived = allowList.length > 0
       ? [{
           ruleId: "storage-public-network-disabled",
@@ -201,26 +136,14 @@ export class DatapathStack extends TerraformStack {
       ? [{ ruleId: "alert-receiver-configured", path: "alerts", reason: "monitoring.alertEmailReceivers is empty: the alert rules exist and show in Monitor > Alerts, but nobody is notified until receivers are configured (a synth warning says so)." }]
       : [];
     const all = [
-      ...STACK_SUPPRESSIONS.map((sup, i) => ({ sup, property: `builtInSuppressions[${i}]` })),
-      ...derived.map((sup, i) => ({ sup, property: `network.deployerIpAllowList (suppression ${i})` })),
-      ...noReceivers.map((sup) => ({ sup, property: "monitoring.alertEmailReceivers (suppression)" })),
-      ...(Array.isArray(config.suppressions) ? config.suppressions : []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })).filter(({ sup }) => isObject(sup)),
+      ...STACK_SUPPRESSIONS.map((sup) => ({ sup, property: undefined })),
+      ...[...derived, ...noReceivers].map((sup) => ({ sup, property: undefined })),
+      ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
     ];
     for (const { sup, property } of all) {
-      const where: unknown = sup.path;
-      if (typeof where !== "string") continue; // reported by the config check
-      const target = where.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
-      if (!target) {
-        c.fail(`${property}.path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
-        continue;
-      }
-      try {
-        suppressRule(target, sup.ruleId, sup.reason);
-      } catch (e) {
-        if (!(e instanceof ConfigValidationError)) throw e;
-        // Under the config's names, so a reason the config check rejected is not reported twice.
-        for (const p of e.problems) c.fail(`${property}.${p.property === "ruleId" ? "ruleId" : "reason"}`, p.value, p.rule);
-      }
+      const target = sup.path.split("/").reduce<IConstruct | undefined>((n, part) => n?.node.tryFindChild(part), this);
+      if (target) suppressRule(target, sup.ruleId, sup.reason);
+      else c.fail(`${property ?? "the stack's own suppressions"}.path`, sup.path, "must name a construct of the stack (e.g. workspace/storage)");
     }
     reportProblems(this, c.problems);
     return pack;
@@ -263,7 +186,7 @@ export class DatapathStack extends TerraformStack {
       });
     } else {
       // Always explicit: cdktf's default local backend is an absolute path of the synthesizing machine.
-      new LocalBackend(this, { path: options.localStatePath ?? localStatePath(String(config.name)) });
+      new LocalBackend(this, { path: options.localStatePath ?? localStatePath(config.name) });
     }
   }
 
@@ -392,15 +315,16 @@ export class DatapathStack extends TerraformStack {
             resourceGroupName: ws.resourceGroupName,
             location: config.location,
             addressSpace: privateNet.addressSpace,
-            subnetPrefix: String(privateNet.subnetPrefix),
+            // Validated: addressSpace and subnetPrefix come together, or virtualNetworkId and subnetId.
+            subnetPrefix: privateNet.subnetPrefix!,
             tags,
           })
         : undefined;
     const endpoints = new PrivateEndpoints(this, "private-endpoints", {
       resourceGroupName: ws.resourceGroupName,
       location: config.location,
-      subnetId: created?.subnetId ?? String(privateNet.subnetId),
-      virtualNetworkId: created?.virtualNetworkId ?? String(privateNet.virtualNetworkId),
+      subnetId: created?.subnetId ?? privateNet.subnetId!,
+      virtualNetworkId: created?.virtualNetworkId ?? privateNet.virtualNetworkId!,
       existingDnsZoneIds: privateNet.existingDnsZoneIds,
       namePrefix: `${config.projectPrefix}-${config.name}`,
       targets: {
@@ -452,10 +376,10 @@ export class DatapathStack extends TerraformStack {
       deploymentRetention: p.deploymentRetention,
       ...(p.codeDirectory !== undefined
         ? {
-            prepareStep: { directory: p.codeDirectory, script: "prepare.py" },
-            processStep: { directory: p.codeDirectory, script: "process.py" },
-            checkStep: { directory: p.codeDirectory, script: "check_results.py" },
-            condaFile: path.join(text(p.codeDirectory), "conda.yaml"),
+            prepareStep: { directory: p.codeDirectory, script: CODE_FILES.prepareStep },
+            processStep: { directory: p.codeDirectory, script: CODE_FILES.processStep },
+            checkStep: { directory: p.codeDirectory, script: CODE_FILES.checkStep },
+            condaFile: path.join(p.codeDirectory, CODE_FILES.condaFile),
           }
         : {}),
       scheduleTrigger: p.schedule,

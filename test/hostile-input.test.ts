@@ -55,15 +55,15 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["datastore name with illegal characters", devWith((c) => set(c.data, "inputDatastore", "input-data!")), [`dev: data.inputDatastore "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
   ["outputs into the input container", devWith((c) => set(c.data, "outputContainer", c.data.inputContainer)), [`dev: data.outputContainer "input-data" must differ from data.inputContainer (outputs never go into the input container)`]],
   ["container name with a double dash", devWith((c) => set(c.data, "inputContainer", "input--data")), [`dev: data.inputContainer "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
-  ["negative node count", devWith((c) => set(c.cluster, "minNodes", -1)), [`dev/cluster: minNodes -1 must be an integer from 0 to 1000`]],
-  ["zero max nodes", devWith((c) => set(c.cluster, "maxNodes", 0)), [`dev/cluster: maxNodes 0 must be an integer from 1 to 1000`]],
-  ["min nodes above max", devWith((c) => set(c.cluster, "minNodes", 3)), [`dev/cluster: minNodes 3 must not exceed maxNodes (2)`]],
-  ["unknown VM size format", devWith((c) => set(c.cluster, "vmSize", "DS3_v2")), [`dev/cluster: vmSize "DS3_v2" must be an Azure VM size such as Standard_DS3_v2`]],
-  ["unknown VM priority", devWith((c) => set(c.cluster, "vmPriority", "Spot")), [`dev/cluster: vmPriority "Spot" must be one of "Dedicated", "LowPriority"`]],
-  ["mini-batch size 0", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { miniBatchSize: 0 } })), [`dev/pipeline: parallel.miniBatchSize 0 must be an integer from 1 to 100000`]],
-  ["threshold below -1", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { errorThreshold: -3 } })), [`dev/pipeline: parallel.errorThreshold -3 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`]],
-  ["parallel step larger than the cluster", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { instanceCount: 5 } })), [`dev/pipeline: parallel.instanceCount 5 must not exceed the cluster's maxNodes (2)`]],
-  ["no deployment kept", devWith((c) => (c.pipeline = { ...c.pipeline, deploymentRetention: 0 })), [`dev/pipeline: deploymentRetention 0 must be an integer from 1 to 20`]],
+  ["negative node count", devWith((c) => set(c.cluster, "minNodes", -1)), [`dev: cluster.minNodes -1 must be an integer from 0 to 1000`]],
+  ["zero max nodes", devWith((c) => set(c.cluster, "maxNodes", 0)), [`dev: cluster.maxNodes 0 must be an integer from 1 to 1000`]],
+  ["min nodes above max", devWith((c) => set(c.cluster, "minNodes", 3)), [`dev: cluster.minNodes 3 must not exceed cluster.maxNodes (2)`]],
+  ["unknown VM size format", devWith((c) => set(c.cluster, "vmSize", "DS3_v2")), [`dev: cluster.vmSize "DS3_v2" must be an Azure VM size such as Standard_DS3_v2`]],
+  ["unknown VM priority", devWith((c) => set(c.cluster, "vmPriority", "Spot")), [`dev: cluster.vmPriority "Spot" must be one of "Dedicated", "LowPriority"`]],
+  ["mini-batch size 0", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { miniBatchSize: 0 } })), [`dev: pipeline.parallel.miniBatchSize 0 must be an integer from 1 to 100000`]],
+  ["threshold below -1", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { errorThreshold: -3 } })), [`dev: pipeline.parallel.errorThreshold -3 must be an integer from -1 to ${Number.MAX_SAFE_INTEGER}`]],
+  ["parallel step larger than the cluster", devWith((c) => (c.pipeline = { ...c.pipeline, parallel: { instanceCount: 5 } })), [`dev: pipeline.parallel.instanceCount 5 must not exceed cluster.maxNodes (2): the parallel step runs on that many nodes of the cluster`]],
+  ["no deployment kept", devWith((c) => (c.pipeline = { ...c.pipeline, deploymentRetention: 0 })), [`dev: pipeline.deploymentRetention 0 must be an integer from 1 to 20`]],
   ["private profile without a network", devWith((c) => (c.network = { profile: "private" } as never)), [
     `dev: network "neither" must name an existing network (virtualNetworkId + subnetId) or one to create (addressSpace + subnetPrefix), not both`,
   ]],
@@ -80,9 +80,9 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
   ["subnet of another network", prodWith((c) => (c.network = { profile: "private", virtualNetworkId: "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub", subnetId: "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/other/subnets/s" })), [
     `prod: network.subnetId "/subscriptions/7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/other/subnets/s" must be a subnet of network.virtualNetworkId`,
   ]],
-  ["subnet outside the address space", prodWith((c) => set(c.network, "subnetPrefix", "10.99.0.0/26")), [`prod/network: subnetPrefix "10.99.0.0/26" must lie inside addressSpace 10.43.0.0/24`]],
+  ["subnet outside the address space", prodWith((c) => set(c.network, "subnetPrefix", "10.99.0.0/26")), [`prod: network.subnetPrefix "10.99.0.0/26" must lie inside network.addressSpace 10.43.0.0/24`]],
   ["subnet too small for the endpoints", prodWith((c) => set(c.network, "subnetPrefix", "10.43.0.0/29")), [
-    `prod/network: subnetPrefix "10.43.0.0/29" must be an IPv4 CIDR network address of /27 or larger (room for a dozen private endpoints)`,
+    `prod: network.subnetPrefix "10.43.0.0/29" must be an IPv4 CIDR network address of /27 or larger (room for a dozen private endpoints)`,
   ]],
   ["deployer allow-list with a private, a /32 and a malformed entry", prodWith((c) => set(c.network, "deployerIpAllowList", ["10.1.2.3", "203.0.113.7/32", "203.0.113.300"])), [
     `prod: network.deployerIpAllowList[0] "10.1.2.3" must be a public address: storage IP rules do not apply to private ranges (use the private endpoint from inside the network)`,
@@ -90,20 +90,20 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
     `prod: network.deployerIpAllowList[2] "203.0.113.300" must be an IPv4 address or a CIDR network of /30 or larger (Azure storage takes no /31 or /32)`,
   ]],
   ["classic style without an endpoint id", devWith((c) => (c.pipeline = { ...c.pipeline, invocation: { style: "classicPipelineEndpoint" } as never })), [
-    `dev/pipeline: invocation.pipelineEndpointId (missing) must be a string that is the GUID of an AML v1 published pipeline endpoint`,
+    `dev: pipeline.invocation.pipelineEndpointId (missing) must be a string that is the GUID of an AML v1 published pipeline endpoint`,
   ]],
   ["prod without delete protection", prodWith((c) => set(c.protection, "preventDestroy", false)), [`prod: protection.preventDestroy false must be true in the prod tier (delete protection)`]],
   ["prod on the public profile", prodWith((c) => (c.network = { profile: "public" })), [`prod: network.profile "public" must be "private" in the prod tier`]],
   ["prod with findings as warnings", prodWith((c) => (c.securityFindings = "warning")), [`prod: securityFindings "warning" must be "error" in the prod tier (warnings only in dev)`]],
-  ["a number as a string, from JSON", devWith((c) => set(c.cluster, "maxNodes", "4")), [`dev/cluster: maxNodes "4" must be an integer from 1 to 1000`]],
+  ["a number as a string, from JSON", devWith((c) => set(c.cluster, "maxNodes", "4")), [`dev: cluster.maxNodes "4" must be an integer from 1 to 1000`]],
   ["a suppression without a reason", prodWith((c) => (c.suppressions = [{ ruleId: "storage-min-tls-1-2", path: "workspace/storage", reason: "" }])), [
     `prod: suppressions[0].reason "" must explain the exception (at least 20 characters)`,
   ]],
   ["invalid schedule", devWith((c) => (c.pipeline = { ...c.pipeline, schedule: { frequency: "Hourly" as never, interval: 1, relativePath: "x" } })), [
-    `dev/pipeline: scheduleTrigger.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,
+    `dev: pipeline.schedule.frequency "Hourly" must be one of "Minute", "Hour", "Day", "Week", "Month"`,
   ]],
   ["invalid state account", devWith((c) => set(c.backend!, "storageAccountName", "tf-state")), [`dev: backend.storageAccountName "tf-state" must be 3-24 lowercase letters or digits`]],
-  ["invalid pipeline name", devWith((c) => (c.pipeline = { ...c.pipeline, name: "Data-Path" })), [`dev/pipeline: name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`]],
+  ["invalid pipeline name", devWith((c) => (c.pipeline = { ...c.pipeline, name: "Data-Path" })), [`dev: pipeline.name "Data-Path" must be 2-30 lowercase letters, digits or '_', starting with a letter`]],
   ["a tag that is not a string", devWith((c) => (c.tags = { owner: 42 } as never)), [`dev: tags.owner 42 must be a string`]],
   ["outputs registered under the input datastore", devWith((c) => set(c.data, "outputDatastore", c.data.inputDatastore)), [`dev: data.outputDatastore ${JSON.stringify(dev.data.inputDatastore)} must differ from data.inputDatastore`]],
   ["a backend that is not an object", devWith((c) => (c.backend = "tfstate" as never)), [`dev: backend "tfstate" must be an object { resourceGroupName, storageAccountName, containerName }`]],
@@ -118,9 +118,30 @@ const CASES: [string, EnvironmentConfig[], string[]][] = [
     `app: environments[3] [] must be an object (an environment config)`,
   ]],
   ["an impossible schedule start", devWith((c) => (c.pipeline = { ...c.pipeline, schedule: { frequency: "Day", interval: 1, relativePath: "parquet/x", startTime: "2026-13-45T25:61:00Z" } })), [
-    `dev/pipeline: scheduleTrigger.startTime "2026-13-45T25:61:00Z" must be a time that exists, e.g. 2026-12-01T06:00:00Z (month 13 is not 01-12; day 45 is not 01-31; hour 25 is not 00-23; minute 61 is not 00-59)`,
+    `dev: pipeline.schedule.startTime "2026-13-45T25:61:00Z" must be a time that exists, e.g. 2026-12-01T06:00:00Z (month 13 is not 01-12; day 45 is not 01-31; hour 25 is not 00-23; minute 61 is not 00-59)`,
+  ]],
+  ["a schedule starting on 29 February of a common year", devWith((c) => (c.pipeline = { ...c.pipeline, schedule: { frequency: "Day", interval: 1, relativePath: "parquet/x", startTime: "2027-02-29T05:00:00Z" } })), [
+    `dev: pipeline.schedule.startTime "2027-02-29T05:00:00Z" must be a time that exists, e.g. 2026-12-01T06:00:00Z (February 2027 has no day 29)`,
   ]],
   ["a data path with a space", devWith((c) => set(c.data, "defaultRelativePath", "parquet/offer path2")), [`dev: data.defaultRelativePath "parquet/offer path2" ${URI_CHARS("' ' (space)")}`]],
+  ["a scheduled data path with a space", prodWith((c) => (c.pipeline = { ...c.pipeline, schedule: { ...c.pipeline.schedule!, relativePath: "parquet/offer path2" } })), [
+    `prod: pipeline.schedule.relativePath "parquet/offer path2" ${URI_CHARS("' ' (space)")}`,
+  ]],
+  ["a blob trigger prefix with a character a URI escapes", devWith((c) => (c.pipeline = { ...c.pipeline, blobTrigger: { pathPrefix: "parquet#1" } })), [`dev: pipeline.blobTrigger.pathPrefix "parquet#1" ${URI_CHARS("'#' (U+0023)")}`]],
+  ["an alert receiver that is no e-mail address", prodWith((c) => set(c.monitoring, "alertEmailReceivers", ["ops-team"])), [`prod: monitoring.alertEmailReceivers[0] "ops-team" must be an e-mail address`]],
+  ["an alert severity out of range", prodWith((c) => set(c.monitoring, "alerts", { longRunSeverity: 7 })), [`prod: monitoring.alerts.longRunSeverity 7 must be an integer from 0 to 4`]],
+  ["a suppression of a rule the pack does not have", prodWith((c) => (c.suppressions = [{ ruleId: "storage-tls", path: "workspace/storage", reason: "a reason that is long enough" }])), [
+    `prod: suppressions[0].ruleId "storage-tls" must name a rule of the pack (docs/security.md lists them)`,
+  ]],
+  ["a code folder without the step code", devWith((c) => (c.pipeline = { ...c.pipeline, codeDirectory: path.join(os.tmpdir(), "no-such-code-folder") })), [
+    `dev: pipeline.codeDirectory ${JSON.stringify(path.join(os.tmpdir(), "no-such-code-folder"))} must be a folder holding prepare.py, process.py, check_results.py, conda.yaml (cannot read prepare.py, process.py, check_results.py, conda.yaml)`,
+  ]],
+  ["a service principal without its key vault", devWith((c) => (c.dataFactoryAuthentication = { type: "ServicePrincipal", servicePrincipalId: "app", tenantId: "tenant", secretName: "sp-key" } as never)), [
+    `dev: dataFactoryAuthentication.keyVaultId (missing) must be an Azure resource id string`,
+  ]],
+  ["an existing DNS zone under another zone's name", prodWith((c) => set(c.network, "existingDnsZoneIds", { "privatelink.blob.core.windows.net": `${ZERO_VNET.replace(/virtualNetworks\/.*/, "privateDnsZones/privatelink.file.core.windows.net")}` })), [
+    `prod: network.existingDnsZoneIds.privatelink.blob.core.windows.net "${ZERO_VNET.replace(/virtualNetworks\/.*/, "privateDnsZones/privatelink.file.core.windows.net")}" must be the id of the zone privatelink.blob.core.windows.net`,
+  ]],
   ["a section missing entirely", devWith((c) => delete (c as Record<string, unknown>).cluster), [`dev: cluster (missing) must be an object`]],
 ];
 
@@ -150,7 +171,7 @@ describe("hostile and mistaken input", () => {
     expect(outcome.ok ? [] : outcome.message.split("\n").slice(1)).toEqual(
       expect.arrayContaining([
         `  - dev: projectPrefix "X" must be 2-12 lowercase letters or digits, starting with a letter`,
-        `  - dev/cluster: maxNodes 0 must be an integer from 1 to 1000`,
+        `  - dev: cluster.maxNodes 0 must be an integer from 1 to 1000`,
         `  - prod: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
       ]),
     );
@@ -216,7 +237,7 @@ describe("one mistake, one line", () => {
   test.each([
     ["a datastore name that several constructs receive", devWith((c) => (c.data = { ...c.data, inputDatastore: "input-data!" }))[0], [`dev: data.inputDatastore "input-data!" must be 1-255 lowercase letters, digits or '_', starting with a letter or digit`]],
     ["a container name that several constructs receive", devWith((c) => (c.data = { ...c.data, inputContainer: "input--data" }))[0], [`dev: data.inputContainer "input--data" must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, with no '--'`]],
-    ["a cluster size the pipeline's parallelism is checked against", devWith((c) => (c.cluster = { ...c.cluster, maxNodes: 0 }))[0], [`dev/cluster: maxNodes 0 must be an integer from 1 to 1000`]],
+    ["a cluster size the pipeline's parallelism is checked against", devWith((c) => (c.cluster = { ...c.cluster, maxNodes: 0 }))[0], [`dev: cluster.maxNodes 0 must be an integer from 1 to 1000`]],
     ["a short suppression reason", devWith((c) => (c.suppressions = [{ ruleId: "storage-shared-key-disabled", path: "workspace/storage", reason: "short" }]))[0], [`dev: suppressions[0].reason "short" must explain the exception (at least 20 characters)`]],
   ])("%s is reported exactly once", (_name, cfg, expected) => {
     expect(problemsOf(build(cfg))).toEqual(expected);

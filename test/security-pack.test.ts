@@ -369,7 +369,7 @@ describe("suppressions", () => {
     ];
     expect(problemsOf(() => new DatapathStack(Testing.app(), "prod", { ...prod, suppressions }))).toEqual([
       `prod: suppressions[0].reason "short" must explain the exception (at least 20 characters)`,
-      `prod: suppressions[1].ruleId "no-such-rule" must name a rule of the pack`,
+      `prod: suppressions[1].ruleId "no-such-rule" must name a rule of the pack (docs/security.md lists them)`,
     ]);
   });
 });

@@ -9,7 +9,6 @@ import { addEnvironments, synthToDisk } from "../stacks/app";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { deriveNames, NAME_RULES } from "../lib/core/naming";
 import { envStack, problemsOf, refTo, resourcesOf, shared, single, synthJson, TfJson, unescapeTemplate } from "./helpers";
-import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { DEFAULT_PIPELINE_DIR } from "../lib/pipeline/datapath-pipeline";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -388,13 +387,11 @@ describe("config validation", () => {
     ["projectPrefix", { projectPrefix: "X_" }, `env: projectPrefix "X_" must be 2-12 lowercase letters or digits, starting with a letter`],
     ["name", { name: "Dev!" }, `env: name "Dev!" must be 2-10 lowercase letters or digits, starting with a letter`],
     ["nameSuffix", { nameSuffix: "TOOLONGX" }, `env: nameSuffix "TOOLONGX" must be 0-6 lowercase letters or digits`],
-  ])("a bad %s is reported once: the constructs built with names made from it do not repeat it", (_, change, message) => {
-    // The stack is still built (every construct checks the names it gets), without stand-in names.
-    let stack: DatapathStack | undefined;
-    expect(problemsOf(() => (stack = build({ ...dev, ...change } as EnvironmentConfig)()))).toEqual([message]);
-    const cfg = { ...dev, ...change } as EnvironmentConfig;
-    expect(stack?.names).toEqual(deriveNames(cfg.projectPrefix, cfg.name, cfg.nameSuffix ?? ""));
-    expect(stack?.workspace).toBeInstanceOf(MlWorkspace);
+  ])("a bad %s is reported once, and nothing is built from it", (_, change, message) => {
+    const app = Testing.app();
+    expect(problemsOf(() => new DatapathStack(app, "env", { ...dev, ...change } as EnvironmentConfig))).toEqual([message]);
+    // The stack holds nothing but the guard that fails its synthesis: no construct was built from the config.
+    expect(app.node.findChild("env").node.children.map((c) => c.node.id)).toEqual(["aml-datapath-problems"]);
   });
 
   test("a derived name that is too long names the inputs it came from, once", () => {
@@ -409,7 +406,7 @@ describe("config validation", () => {
 
   test.each([
     [{ ...dev, location: "westeuropa" }, `env: location "westeuropa" is not an Azure region (e.g. westeurope; the list is in lib/core/azure-lists.ts)`],
-    [{ ...dev, cluster: { ...dev.cluster, vmSize: "Standard_DS99_v9" } }, `env/cluster: vmSize "Standard_DS99_v9" is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set allowUnlistedVmSize`],
+    [{ ...dev, cluster: { ...dev.cluster, vmSize: "Standard_DS99_v9" } }, `env: cluster.vmSize "Standard_DS99_v9" is not a VM size AML clusters are known to use (lib/core/azure-lists.ts); for a new size add it there or set cluster.allowUnlistedVmSize`],
     [{ ...dev, data: { ...dev.data, defaultRelativePath: "parquet/offerpath2/" } }, `env: data.defaultRelativePath "parquet/offerpath2/" must not end with '/' (name the folder itself)`],
   ])("rejected with a clear message: %#", (cfg, message) => {
     expect(problemsOf(build(cfg as EnvironmentConfig))).toEqual([message]);
@@ -426,13 +423,13 @@ describe("config validation", () => {
     expect(problemsOf(build(fromJson))).toEqual([
       `env: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`,
       `env: network.profile "open" must be one of "public", "private"`,
-      `env/cluster: maxNodes "4" must be an integer from 1 to 1000`,
+      `env: cluster.maxNodes "4" must be an integer from 1 to 1000`,
     ]);
   });
 
   test("a parallel step larger than the cluster", () => {
     expect(problemsOf(build({ ...dev, pipeline: { ...dev.pipeline, parallel: { instanceCount: 3 } } }))).toEqual([
-      `env/pipeline: parallel.instanceCount 3 must not exceed the cluster's maxNodes (2)`,
+      `env: pipeline.parallel.instanceCount 3 must not exceed cluster.maxNodes (2): the parallel step runs on that many nodes of the cluster`,
     ]);
   });
 
@@ -490,7 +487,10 @@ describe("npm run synth", () => {
     expect(r.stderr).toContain("Invalid configuration (");
     expect(r.stderr).toContain(`dev: projectPrefix "Bad_Prefix" must be 2-12 lowercase letters or digits, starting with a letter`);
     expect(r.stderr).toContain(`prod: protection.preventDestroy false must be true in the prod tier (delete protection)`);
-    expect(r.stderr).toContain(`app: environments[2].name "prod" must be unique (each environment has its own stack and state)`);
+    expect(r.stderr).toContain(`app: environments[3].name "prod" must be unique (each environment has its own stack and state)`);
+    // The repeated environment is not built, but its own problems are listed, under its place.
+    expect(r.stderr).toContain(`environments[3]: cluster.minNodes 9 must not exceed cluster.maxNodes (8)`);
+    expect(r.stderr).toContain(`test: pipeline.schedule.startTime "2026-13-45T25:61:00Z" must be a time that exists`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(fs.readdirSync(tmp)).toEqual([]);
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { declareOrigin, explainBuildFailure, ConfigValidationError, daysInMonth, problemsIn, relativePathProblem, reportProblems, throwIfProblems, timeProblem } from "../lib/core/validation";
+import { ConfigValidationError, daysInMonth, problemsIn, relativePathProblem, reportProblems, throwIfProblems, timeProblem } from "../lib/core/validation";
 import { deriveNames, NAME_RULES, NameKind } from "../lib/core/naming";
 
 describe("relativePathProblem", () => {
@@ -109,19 +109,6 @@ describe("problem collection", () => {
     expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\] q 1 must be 2/);
   });
 
-  test("a prop declared as made from a reported field is not reported again; from an unreported one it is", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
-    reportProblems(stack, [{ path: "s", property: "cfg.x", value: 0, rule: "must be positive" }]);
-    declareOrigin(stack, "a", "x", ["cfg.x"]);
-    declareOrigin(stack, "b", "x", ["cfg.y"]);
-    declareOrigin(stack, "c", "limits", ["cfg"]);
-    new Thing(stack, "a", true, "x");
-    new Thing(stack, "b", true, "x");
-    new Thing(stack, "c", true, "limits.max");
-    new Thing(stack, "d", true, "x");
-    expect(listed(stack)).toEqual(["s: cfg.x", "s/b: x", "s/d: x"]);
-  });
-
   test("problems live in their app: another app's synth does not see them", () => {
     const bad = Testing.app();
     new Thing(new TerraformStack(bad, "s"), "a", true);
@@ -129,15 +116,5 @@ describe("problem collection", () => {
     new Thing(new TerraformStack(good, "s"), "a", false);
     expect(() => throwIfProblems(good)).not.toThrow();
     expect(() => throwIfProblems(bad)).toThrow(ConfigValidationError);
-  });
-
-  test("an unrelated failure after bad input reports the bad input; without bad input the failure itself", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
-    const failure = new TypeError("cannot read properties of undefined");
-    expect(explainBuildFailure(stack, failure)).toBe(failure);
-    new Thing(stack, "a", true);
-    const explained = explainBuildFailure(stack, failure);
-    expect(explained).toBeInstanceOf(ConfigValidationError);
-    expect((explained as Error).message).toMatch(/s\/a: p "a" must be good/);
   });
 });

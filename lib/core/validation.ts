@@ -56,50 +56,9 @@ export class ConfigValidationError extends Error {
 // program share it. A stack with problems gets a guard element that fails its synthesis with every
 // problem of the app before any stack is written, and each reporting construct a cdktf validation.
 const PROBLEM = "aml-datapath/problem";
-const ORIGIN = "aml-datapath/origin";
 const GUARD_ID = "aml-datapath-problems";
 
-/** `property` of the construct at `path` is made from `from`, properties its ancestor reports on. */
-interface Origin {
-  readonly path: string;
-  readonly property: string;
-  readonly from: readonly string[];
-}
-
 const entries = <T>(scope: IConstruct, type: string): T[] => scope.node.metadata.filter((m) => m.type === type).map((m) => m.data as T);
-
-/** `property` names `name` or a part of it (`cluster` covers `cluster.maxNodes` and `cluster[0]`). */
-const covers = (name: string, property: string): boolean => property === name || property.startsWith(`${name}.`) || property.startsWith(`${name}[`);
-
-/**
- * Declare that `property` of the construct `childId` (created later under `scope`) is made from
- * `from`, properties `scope` reports its own problems on: when any of those was reported, a problem
- * with the derived value is the same mistake, reported once, under the name the user wrote. A
- * problem a construct reports with a value made from one field stands for that field, so a second
- * construct given the same field does not repeat it.
- */
-export function declareOrigin(scope: IConstruct, childId: string, property: string, from: readonly string[]): void {
-  const origin: Origin = { path: `${scope.node.path}/${childId}`, property, from };
-  scope.node.addMetadata(ORIGIN, origin);
-}
-
-/** Fields of `ancestor` with a reported problem: its own, and single-field origins of a problem below it. */
-function reportedFields(ancestor: IConstruct): string[] {
-  const below = problemsIn(ancestor);
-  const viaOrigins = entries<Origin>(ancestor, ORIGIN).filter((o) => o.from.length === 1 && below.some((q) => q.path === o.path && covers(o.property, q.property)));
-  return [...entries<Problem>(ancestor, PROBLEM).map((q) => q.property), ...viaOrigins.flatMap((o) => o.from)];
-}
-
-/** Reported already (by an earlier report): the same construct path and property, or a value derived from a reported field. */
-function alreadyReported(scope: IConstruct, p: Problem): boolean {
-  if (problemsIn(scope.node.root).some((q) => q.path === p.path && q.property === p.property)) return true;
-  return scope.node.scopes.some((ancestor) => {
-    const origins = entries<Origin>(ancestor, ORIGIN).filter((o) => o.path === p.path && covers(o.property, p.property));
-    if (origins.length === 0) return false;
-    const reported = reportedFields(ancestor);
-    return origins.some((o) => reported.some((field) => o.from.some((f) => covers(f, field))));
-  });
-}
 
 /** Fails the synthesis of its stack with every problem of the app; written only into stacks with problems. */
 class ProblemGuard extends TerraformElement {
@@ -116,11 +75,11 @@ class ProblemGuard extends TerraformElement {
  * Record problems `scope` found in its input; the construct goes on building, so every other problem
  * is found too. Synthesizing fails with all of them before any stack is written (cdktf prepares every
  * stack first), whether through `synthToDisk`, a plain `app.synth()` or `Testing.synth`. A problem
- * reported before (same path and property, or declared as derived from a reported field with
- * `declareOrigin`) is not repeated; the problems of one call are all kept.
+ * reported before (same path and property) is not repeated; the problems of one call are all kept.
  */
 export function reportProblems(scope: IConstruct, problems: readonly Problem[]): void {
-  const fresh = problems.filter((p) => !alreadyReported(scope, p));
+  const earlier = problemsIn(scope.node.root);
+  const fresh = problems.filter((p) => !earlier.some((q) => q.path === p.path && q.property === p.property));
   if (fresh.length === 0) return;
   if (entries<Problem>(scope, PROBLEM).length === 0) {
     scope.node.addValidation({ validate: () => entries<Problem>(scope, PROBLEM).map(describeProblem) });
@@ -197,17 +156,6 @@ export function problemsIn(scope: IConstruct): Problem[] {
 export function throwIfProblems(scope: IConstruct): void {
   const problems = problemsIn(scope.node.root);
   if (problems.length > 0) throw new ConfigValidationError(problems);
-}
-
-/**
- * What to report for `thrown`, an error while building the app: bad input often causes a later
- * failure, so the reported problems come first when there are any (the failure is kept as `cause`).
- */
-export function explainBuildFailure(scope: IConstruct, thrown: unknown): unknown {
-  const problems = problemsIn(scope.node.root);
-  if (problems.length === 0) return thrown;
-  const more = thrown instanceof ConfigValidationError ? thrown.problems.filter((p) => !problems.some((q) => q.path === p.path && q.property === p.property)) : [];
-  return new ConfigValidationError([...problems, ...more], thrown);
 }
 
 /**
