@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Construct, IConstruct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { Annotations, AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { MlWorkspace } from "../lib/platform/ml-workspace";
 import { BlobDatastore } from "../lib/platform/blob-datastore";
@@ -18,9 +18,10 @@ import { WorkspaceOutboundRules } from "../lib/platform/workspace-outbound-rules
 import { Diagnostics } from "../lib/platform/diagnostics";
 import { Alerts } from "../lib/platform/alerts";
 import { SavedQueries } from "../lib/platform/saved-queries";
-import { SecurityRulePack, suppressRule } from "../lib/aspects/security-pack";
+import { FindingSite, SecurityRulePack, SecurityRulePackOptions, suppressRule } from "../lib/aspects/security-pack";
+import { ALL_RULES } from "../lib/aspects/all-rules";
 import { Aspects } from "cdktf";
-import { EnvironmentConfig, localStatePath, PrivateNetworkConfig, validateEnvironmentConfig } from "./config";
+import { EnvironmentConfig, localStatePath, PrivateNetworkConfig, Tier, validateEnvironmentConfig } from "./config";
 
 export interface DatapathStackOptions {
   /**
@@ -58,6 +59,65 @@ export const STACK_SUPPRESSIONS = [
 
 /** A ready-to-paste Azure CLI command that starts one run (moved to the pipeline's module; `DatapathPipeline.addOutputs` uses it). */
 export { startRunCommand };
+
+/**
+ * How security findings are reported in each tier (`securityFindings` in a dev config overrides
+ * `severity`), and the rules reported otherwise (the pack's `ruleSeverity`): in prod an alert rule
+ * that notifies nobody is a warning on every synth until `monitoring.alertEmailReceivers` is set.
+ */
+export const TIER_FINDINGS: Readonly<Record<Tier, Pick<SecurityRulePackOptions, "severity" | "ruleSeverity">>> = {
+  dev: { severity: "warning" },
+  test: { severity: "error" },
+  prod: { severity: "error", ruleSeverity: { "alert-receiver-configured": "warning" } },
+};
+
+const PRIVATE_PROFILE =
+  'set network: { profile: "private", addressSpace: "<range>", subnetPrefix: "<range inside it>" } in the config (or virtualNetworkId + subnetId of an existing network): the private profile turns public network access off';
+const SOFT_DELETE = "set protection.blobSoftDeleteRetentionDays: 7 (or more) in the config";
+
+/**
+ * The config field that fixes a finding of each rule on a `DatapathStack`, in the config's words. A
+ * rule no config field controls is fixed by accepting the finding in `suppressions`
+ * (`configFixFor`): the library sets those attributes compliant, so only code can break them.
+ */
+export const CONFIG_FIXES: Readonly<Record<string, string>> = {
+  "key-vault-purge-protection": "set protection.purgeProtection: true in the config (irreversible: a deleted vault's name stays reserved until its soft-delete retention ends)",
+  "stateful-prevent-destroy": "set protection.preventDestroy: true in the config",
+  "storage-blob-soft-delete": SOFT_DELETE,
+  "storage-container-soft-delete": SOFT_DELETE,
+  "storage-geo-redundant-replication": 'set storageReplicationType: "GZRS" in the config (or "GRS", "RAGRS", "RAGZRS")',
+  "ml-workspace-public-network-disabled": PRIVATE_PROFILE,
+  "data-factory-public-network-disabled": PRIVATE_PROFILE,
+  "storage-public-network-disabled": "leave network.deployerIpAllowList out of the config (Terraform then runs inside the network)",
+  "compute-scale-to-zero": "set cluster.minNodes: 0 in the config",
+  "diagnostic-setting-configured": "set monitoring.diagnostics: true in the config (or leave it out)",
+  "alert-receiver-configured": 'set monitoring.alertEmailReceivers: ["<address of whoever runs this environment>"] in the config',
+  "data-factory-linked-service-msi": 'set dataFactoryAuthentication: { type: "MSI" } in the config (or leave it out)',
+  "storage-shared-key-disabled":
+    "no config field turns shared keys off (AML's own system datastores still use the account key): accept it in the config, as the test and prod configs do, with " +
+    suppressionText("storage-shared-key-disabled", "workspace/storage"),
+};
+
+function suppressionText(ruleId: string, path: string): string {
+  return `suppressions: [{ ruleId: "${ruleId}", path: "${path}", reason: "<why it is accepted, at least 20 characters>" }]`;
+}
+
+const RULES_BY_ID = new Map(ALL_RULES.map((r) => [r.id, r]));
+
+/**
+ * The fix of a finding on `stack`, in the words of its config: the field in `CONFIG_FIXES`, or else
+ * the suppression that accepts it (with the rule's own fix, for the code that changed the attribute).
+ */
+export function configFixFor(stack: Construct): (site: FindingSite) => string | undefined {
+  return (site) => {
+    const known = CONFIG_FIXES[site.ruleId];
+    if (known !== undefined) return known;
+    const rule = RULES_BY_ID.get(site.ruleId);
+    if (!rule) return undefined;
+    const relative = site.path.startsWith(`${stack.node.path}/`) ? site.path.slice(stack.node.path.length + 1) : site.path;
+    return `no config field sets ${rule.attribute}: accept it in the config with ${suppressionText(site.ruleId, relative)} (in code: ${rule.fix})`;
+  };
+}
 
 /**
  * The whole platform for one environment: workspace (+ storage, key vault, monitoring), input and
@@ -107,13 +167,17 @@ export class DatapathStack extends TerraformStack {
   }
 
   /**
-   * The rule pack at the tier's severity, and the accepted findings: the stack's own, those derived
-   * from the config, and the config's `suppressions` (whose paths only the built stack can check).
+   * The rule pack at the tier's severities, its fixes named by config fields, and the accepted
+   * findings: the stack's own, one derived from the config, and the config's `suppressions` (whose
+   * paths only the built stack can check).
    */
   private applySecurityPack(config: EnvironmentConfig): SecurityRulePack {
+    const tier = TIER_FINDINGS[config.tier];
     const pack = new SecurityRulePack({
       context: { profile: config.network.profile, production: config.tier === "prod" },
-      severity: config.securityFindings ?? (config.tier === "dev" ? "warning" : "error"),
+      severity: config.securityFindings ?? tier.severity,
+      ruleSeverity: tier.ruleSeverity,
+      fixFor: configFixFor(this),
     });
     Aspects.of(this).add(pack);
     const c = new Checker(this.node.path);
@@ -125,19 +189,9 @@ export class DatapathStack extends TerraformStack {
           reason: `network.deployerIpAllowList (${allowList.join(", ")}): the storage's public endpoint admits only these addresses, from which Terraform uploads the step code; every other address is denied.`,
         }]
       : [];
-    // Prod without receivers: a warning on every synth instead of an error per alert rule.
-    const silentAlerts = config.tier === "prod" && (config.monitoring.alertEmailReceivers ?? []).length === 0;
-    if (silentAlerts) {
-      Annotations.of(this).addWarning(
-        `${this.node.path}: monitoring.alertEmailReceivers is empty: the alert rules fire in Monitor > Alerts but notify nobody. Add the e-mail addresses of whoever runs this environment.`,
-      );
-    }
-    const noReceivers = silentAlerts
-      ? [{ ruleId: "alert-receiver-configured", path: "alerts", reason: "monitoring.alertEmailReceivers is empty: the alert rules exist and show in Monitor > Alerts, but nobody is notified until receivers are configured (a synth warning says so)." }]
-      : [];
     const all = [
       ...STACK_SUPPRESSIONS.map((sup) => ({ sup, property: undefined })),
-      ...[...derived, ...noReceivers].map((sup) => ({ sup, property: undefined })),
+      ...derived.map((sup) => ({ sup, property: undefined })),
       ...(config.suppressions ?? []).map((sup, i) => ({ sup, property: `suppressions[${i}]` })),
     ];
     for (const { sup, property } of all) {

@@ -188,7 +188,7 @@ describe("hostile and mistaken input", () => {
       ok: false,
       message:
         "Synth failed with 1 error:\n" +
-        `  - [storage-min-tls-1-2] azurerm_storage_account prod/workspace/storage: min_tls_version (mirrors CKV_AZURE_44, AZU-0011, AZU-0059). Fix: set min_tls_version = "TLS1_2" explicitly`,
+        `  - [storage-min-tls-1-2] azurerm_storage_account prod/workspace/storage: min_tls_version (mirrors CKV_AZURE_44, AZU-0011, AZU-0059). Fix: no config field sets min_tls_version: accept it in the config with suppressions: [{ ruleId: "storage-min-tls-1-2", path: "workspace/storage", reason: "<why it is accepted, at least 20 characters>" }] (in code: set min_tls_version = "TLS1_2" explicitly)`,
     });
     expect(fs.existsSync(outdir)).toBe(false);
     expect(fs.existsSync(`${outdir}.partial`)).toBe(false);

@@ -10,7 +10,8 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
-import { DatapathStack } from "../stacks/datapath-stack";
+import { CONFIG_FIXES, DatapathStack, TIER_FINDINGS } from "../stacks/datapath-stack";
+import { EnvironmentConfig } from "../stacks/config";
 import { dev, environments, prod, test as testEnv } from "../stacks/environments";
 import { ConfigValidationError } from "../lib/core/validation";
 import { problemsOf } from "./helpers";
@@ -276,20 +277,23 @@ describe("subnets: compliant only when an NSG association in the stack names the
 });
 
 describe("the pack on the environment stacks", () => {
-  test("prod: zero unsuppressed findings; every suppression has its reason", () => {
+  test("prod: no error; the only warnings are the alert rules while nobody is told, each naming the config field; every suppression has its reason", () => {
     const stack = new DatapathStack(Testing.app(), "prod", prod);
     const notes = annotationsOf(stack);
-    // The one warning: prod has no alert receivers configured (the default), so alerts notify nobody.
-    expect(notes.filter((a) => a.level !== "@cdktf/info").map((a) => [a.level, a.constructPath, a.message.includes("monitoring.alertEmailReceivers is empty")])).toEqual([
-      ["@cdktf/warn", "prod", true],
-    ]);
-    expect(stack.securityPack.findings.map((f) => [f.ruleId, f.path, (f.suppressedBecause ?? "").length > 20]).sort()).toEqual([
-      ["alert-receiver-configured", "prod/alerts/failed-aml-job", true],
-      ["alert-receiver-configured", "prod/alerts/failed-pipeline-run", true],
-      ["alert-receiver-configured", "prod/alerts/long-run", true],
+    // prod has no alert receivers configured (the default), so its alerts notify nobody: a warning per alert rule, at the tier's severity for that rule.
+    expect(prod.monitoring.alertEmailReceivers ?? []).toEqual([]);
+    const warned = notes.filter((a) => a.level !== "@cdktf/info");
+    expect(warned.map((a) => [a.level, a.constructPath])).toEqual(["prod/alerts/failed-pipeline-run", "prod/alerts/failed-aml-job", "prod/alerts/long-run"].map((p) => ["@cdktf/warn", p]));
+    for (const a of warned) expect(a.message).toMatch(/^\[alert-receiver-configured\] .*Fix: set monitoring\.alertEmailReceivers: \[/);
+    expect(stack.securityPack.findings.filter((f) => f.suppressedBecause !== undefined).map((f) => [f.ruleId, f.path, (f.suppressedBecause ?? "").length > 20]).sort()).toEqual([
       ["data-factory-git-integration", "prod/factory/factory", true],
       ["storage-shared-key-disabled", "prod/workspace/storage", true],
     ]);
+  });
+
+  test("prod with alert receivers: no finding beyond the reasoned suppressions", () => {
+    const stack = new DatapathStack(Testing.app(), "prod", { ...prod, monitoring: { ...prod.monitoring, alertEmailReceivers: ["ops@example.com"] } });
+    expect(annotationsOf(stack).filter((a) => a.level !== "@cdktf/info")).toEqual([]);
   });
 
   test("test: zero findings beyond the reasoned suppressions", () => {
@@ -312,7 +316,7 @@ describe("the pack on the environment stacks", () => {
     expect(notes.filter((a) => a.level === "@cdktf/error")).toEqual([]);
     const warnings = notes.filter((a) => a.level === "@cdktf/warn").map((a) => a.message);
     expect(warnings).toContain(
-      "[data-factory-public-network-disabled] azurerm_data_factory dev/factory/factory: public_network_enabled (mirrors CKV_AZURE_104, AZU-0035, Azure Policy 1cf164be). Fix: set public_network_enabled = false (the provider default is true)",
+      `[data-factory-public-network-disabled] azurerm_data_factory dev/factory/factory: public_network_enabled (mirrors CKV_AZURE_104, AZU-0035, Azure Policy 1cf164be). Fix: set network: { profile: "private", addressSpace: "<range>", subnetPrefix: "<range inside it>" } in the config (or virtualNetworkId + subnetId of an existing network): the private profile turns public network access off`,
     );
     expect(warnings.length).toBe(stack.securityPack.findings.filter((f) => f.suppressedBecause === undefined).length);
   });
@@ -453,5 +457,87 @@ describe("severity per rule and fixes in the words of the scope's configuration"
     annotationsOf(stack);
     const rbac = ALL_RULES.find((r) => r.id === "key-vault-rbac-authorization")!;
     expect(Object.fromEntries(pack.findings.map((f) => [f.ruleId, f.fix]))).toEqual({ "key-vault-purge-protection": "set vault.purge in s/vault's settings", "key-vault-rbac-authorization": rbac.fix });
+  });
+});
+
+describe("a finding on an environment stack names the config field that fixes it", () => {
+  type Case = [rule: string, field: string, broken: EnvironmentConfig, fixed: EnvironmentConfig];
+  const sp = { type: "ServicePrincipal", servicePrincipalId: "00000000-0000-0000-0000-0000000000a1", tenantId: "00000000-0000-0000-0000-0000000000a2", keyVaultId: "/subscriptions/00000000-0000-0000-0000-0000000000a3/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-sp", secretName: "sp-key" } as const;
+  // Each rule a config field controls: a config that breaks it, and the same config with the fix the finding names.
+  const CASES: Case[] = [
+    ["key-vault-purge-protection", "protection.purgeProtection", dev, { ...dev, protection: { ...dev.protection, purgeProtection: true } }],
+    ["storage-blob-soft-delete", "protection.blobSoftDeleteRetentionDays", { ...dev, protection: { ...dev.protection, blobSoftDeleteRetentionDays: 3 } }, dev],
+    ["storage-container-soft-delete", "protection.blobSoftDeleteRetentionDays", { ...dev, protection: { ...dev.protection, blobSoftDeleteRetentionDays: 3 } }, dev],
+    ["storage-geo-redundant-replication", "storageReplicationType", { ...prod, storageReplicationType: "ZRS" }, { ...prod, storageReplicationType: "GZRS" }],
+    ["ml-workspace-public-network-disabled", "network", dev, { ...dev, network: testEnv.network }],
+    ["data-factory-public-network-disabled", "network", dev, { ...dev, network: testEnv.network }],
+    ["compute-scale-to-zero", "cluster.minNodes", { ...dev, cluster: { ...dev.cluster, minNodes: 1 } }, { ...dev, cluster: { ...dev.cluster, minNodes: 0 } }],
+    ["diagnostic-setting-configured", "monitoring.diagnostics", { ...dev, monitoring: { ...dev.monitoring, diagnostics: false } }, { ...dev, monitoring: { ...dev.monitoring, diagnostics: true } }],
+    ["alert-receiver-configured", "monitoring.alertEmailReceivers", prod, { ...prod, monitoring: { ...prod.monitoring, alertEmailReceivers: ["ops@example.com"] } }],
+    ["data-factory-linked-service-msi", "dataFactoryAuthentication", { ...dev, dataFactoryAuthentication: sp }, { ...dev, dataFactoryAuthentication: { type: "MSI" } }],
+    ["storage-shared-key-disabled", "suppressions", dev, { ...dev, suppressions: testEnv.suppressions }],
+  ];
+  const findingsOf = (cfg: EnvironmentConfig, ruleId: string) => {
+    const stack = new DatapathStack(Testing.app(), cfg.name, cfg);
+    annotationsOf(stack);
+    return stack.securityPack.findings.filter((f) => f.ruleId === ruleId && f.suppressedBecause === undefined);
+  };
+
+  test("every rule a config field controls is covered here, or the config itself requires the fix", () => {
+    // The two left out: a suppression the stack derives (below), and a rule of the prod tier whose fix the config check requires.
+    expect(CASES.map(([rule]) => rule).sort()).toEqual(Object.keys(CONFIG_FIXES).filter((r) => !["storage-public-network-disabled", "stateful-prevent-destroy"].includes(r)).sort());
+    expect(CONFIG_FIXES["stateful-prevent-destroy"]).toContain("protection.preventDestroy: true");
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "prod", { ...prod, protection: { ...prod.protection, preventDestroy: false } }))).toEqual([
+      `prod: protection.preventDestroy false must be true in the prod tier (delete protection)`,
+    ]);
+  });
+
+  test.each(CASES)("%s: the fix names %s, and the config with it has no such finding", (ruleId, field, broken, fixed) => {
+    const found = findingsOf(broken, ruleId);
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) expect(f.fix).toContain(field === "suppressions" ? `suppressions: [{ ruleId: "${ruleId}", path: "${f.path.split("/").slice(1).join("/")}"` : `${field}: `);
+    expect(findingsOf(fixed, ruleId)).toEqual([]);
+  });
+
+  test("storage-public-network-disabled: accepted with the reason when the config lists deployer addresses", () => {
+    const cfg = { ...prod, network: { ...testEnv.network, addressSpace: "10.43.0.0/24", subnetPrefix: "10.43.0.0/26", deployerIpAllowList: ["203.0.113.8/30"] } } as EnvironmentConfig;
+    const stack = new DatapathStack(Testing.app(), "prod", cfg);
+    annotationsOf(stack);
+    const found = stack.securityPack.findings.filter((f) => f.ruleId === "storage-public-network-disabled");
+    expect(found.map((f) => [f.path, f.suppressedBecause?.startsWith("network.deployerIpAllowList (203.0.113.8/30)")])).toEqual([["prod/workspace/storage", true]]);
+  });
+
+  test("copying dev into a test-tier environment: four errors, each fixed by the config field or suppression it names; with them, none", () => {
+    const copy: EnvironmentConfig = { ...dev, name: "staging", tier: "test" };
+    const stack = new DatapathStack(Testing.app(), "staging", copy);
+    const errors = annotationsOf(stack).filter((a) => a.level === "@cdktf/error");
+    expect(errors.map((e) => [e.message.split("]")[0].slice(1), e.message.slice(e.message.indexOf("Fix: ") + 5)])).toEqual([
+      ["storage-shared-key-disabled", expect.stringContaining(`suppressions: [{ ruleId: "storage-shared-key-disabled", path: "workspace/storage", reason: `)],
+      ["key-vault-purge-protection", expect.stringMatching(/^set protection\.purgeProtection: true in the config/)],
+      ["ml-workspace-public-network-disabled", expect.stringMatching(/^set network: \{ profile: "private", addressSpace: /)],
+      ["data-factory-public-network-disabled", expect.stringMatching(/^set network: \{ profile: "private", addressSpace: /)],
+    ]);
+    // docs/security.md shows these four as they are printed.
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8");
+    for (const e of errors) expect(doc).toContain(e.message);
+    const fixed: EnvironmentConfig = { ...copy, protection: { ...copy.protection, purgeProtection: true }, network: testEnv.network, suppressions: testEnv.suppressions };
+    expect(annotationsOf(new DatapathStack(Testing.app(), "staging", fixed)).filter((a) => a.level !== "@cdktf/info")).toEqual([]);
+  });
+
+  test("a rule no config field controls (only code breaks it) names the suppression that accepts it, and the code fix", () => {
+    const stack = new DatapathStack(Testing.app(), "prod", prod);
+    stack.workspace.keyVault!.rbacAuthorizationEnabled = false;
+    annotationsOf(stack);
+    const rule = ALL_RULES.find((r) => r.id === "key-vault-rbac-authorization")!;
+    expect(stack.securityPack.findings.filter((f) => f.ruleId === rule.id).map((f) => f.fix)).toEqual([
+      `no config field sets rbac_authorization_enabled: accept it in the config with suppressions: [{ ruleId: "key-vault-rbac-authorization", path: "workspace/key-vault", reason: "<why it is accepted, at least 20 characters>" }] (in code: ${rule.fix})`,
+    ]);
+  });
+
+  test("findings are warnings in the dev tier and errors in test and prod, except the rules the tier lowers", () => {
+    expect(Object.fromEntries(Object.entries(TIER_FINDINGS).map(([tier, t]) => [tier, t.severity]))).toEqual({ dev: "warning", test: "error", prod: "error" });
+    expect(TIER_FINDINGS.prod.ruleSeverity).toEqual({ "alert-receiver-configured": "warning" });
+    const strictDev = new DatapathStack(Testing.app(), "dev", { ...dev, securityFindings: "error" });
+    expect(new Set(annotationsOf(strictDev).filter((a) => a.level !== "@cdktf/info").map((a) => a.level))).toEqual(new Set(["@cdktf/error"]));
   });
 });

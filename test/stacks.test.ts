@@ -412,6 +412,34 @@ describe("config validation", () => {
     expect(problemsOf(build(cfg as EnvironmentConfig))).toEqual([message]);
   });
 
+  test("a copy of dev in the prod tier needs what the README's \"Add an environment\" lists, each named by its config field", () => {
+    const notes = (cfg: EnvironmentConfig) => {
+      const stack = new DatapathStack(Testing.app(), cfg.name, cfg);
+      Testing.synth(stack);
+      return stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn").map((m) => `${m.type.slice(7)} ${String(m.data)}`));
+    };
+    const copy: EnvironmentConfig = { ...dev, name: "live", tier: "prod" };
+    expect(problemsOf(() => new DatapathStack(Testing.app(), "live", copy))).toEqual([
+      `live: network.profile "public" must be "private" in the prod tier`,
+      `live: protection.preventDestroy false must be true in the prod tier (delete protection)`,
+      `live: protection.purgeProtection false must be true in the prod tier (key vault purge protection)`,
+      `live: monitoring.logRetentionDays 30 must be at least 90 in the prod tier (ADF keeps run history only 45 days)`,
+    ]);
+    const valid: EnvironmentConfig = { ...copy, network: prod.network, protection: { ...copy.protection, preventDestroy: true, purgeProtection: true }, monitoring: { ...copy.monitoring, logRetentionDays: 90 } };
+    const found = notes(valid).map((n) => [n.split(" ")[0], n.slice(n.indexOf("[") + 1, n.indexOf("]")), n.slice(n.indexOf("Fix: ") + 5)]);
+    expect(found).toEqual([
+      ["error", "storage-geo-redundant-replication", expect.stringMatching(/^set storageReplicationType: "GZRS" in the config/)],
+      ["error", "storage-shared-key-disabled", expect.stringContaining(`suppressions: [{ ruleId: "storage-shared-key-disabled", path: "workspace/storage"`)],
+      ...["failed-pipeline-run", "failed-aml-job", "long-run"].map(() => ["warn", "alert-receiver-configured", `set monitoring.alertEmailReceivers: ["<address of whoever runs this environment>"] in the config`]),
+    ]);
+    expect(notes({ ...valid, storageReplicationType: "GZRS", suppressions: prod.suppressions, monitoring: { ...valid.monitoring, alertEmailReceivers: ["ops@example.com"] } })).toEqual([]);
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Add an environment"), readme.indexOf("2. `npm run synth && npm run addresses:update`"));
+    for (const field of ["`backend`", '`network: { profile: "private"', "`protection.purgeProtection: true`", '"storage-shared-key-disabled", path: "workspace/storage"', "`protection.preventDestroy: true`", "`protection.blobSoftDeleteRetentionDays`", "`monitoring.logRetentionDays`", "`storageReplicationType`", "`monitoring.alertEmailReceivers`"]) {
+      expect([field, section.includes(field)]).toEqual([field, true]);
+    }
+  }, 60_000);
+
   test("a new VM size passes with allowUnlistedVmSize", () => {
     const stack = build({ ...dev, cluster: { ...dev.cluster, vmSize: "Standard_DS99_v9", allowUnlistedVmSize: true } })() as DatapathStack;
     expect(stack.cluster).toBeDefined();
