@@ -1,7 +1,8 @@
 /**
  * The install routes of the README, the fast part (in npm test): a fresh checkout of the working tree
  * (no dist/) with the repository's node_modules linked, `npm run prepare` in it (what npm runs for a
- * git dependency), `npm pack` of it, and the tarball unpacked into an app with its peers linked.
+ * git dependency), `npm pack` of it (both made once for the files that need them: test/shared-build.ts),
+ * and the tarball unpacked into an app with its peers linked.
  * `npm run check:install-routes` (CI) runs the real installs: the README's commands with npm, the
  * tarball and `npm install git+file://...#v<version>` of a local repository (npm installs its
  * devDependencies and runs prepare), which take minutes.
@@ -10,24 +11,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  checkoutOfWorkingTree,
-  entryPointFiles,
-  exportProblems,
-  linkNodeModules,
-  NPM,
-  pack,
-  PackageJson,
-  readmeInstallCommands,
-  readmeProblems,
-  readPackageJson,
-  ROOT,
-  run,
-  tarballEntries,
-  tarballNameOf,
-  tarballProblems,
-  unpackInto,
-} from "../scripts/install-routes";
+import { entryPointFiles, exportProblems, PackageJson, readmeInstallCommands, readmeProblems, readPackageJson, ROOT, tarballEntries, tarballNameOf, tarballProblems, unpackInto } from "../scripts/install-routes";
+import { sharedBuild } from "./shared-build";
 
 const pkg: PackageJson = readPackageJson();
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -40,12 +25,8 @@ let statusAfter: string;
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "install-routes-"));
-  checkout = checkoutOfWorkingTree(path.join(tmp, "aml-datapath-pipeline")).dir;
-  linkNodeModules(checkout);
-  run(NPM, ["run", "--silent", "prepare"], { cwd: checkout });
-  // Packed where a user runs `npm pack`: the checkout's root.
-  tarball = pack(checkout, checkout, true);
-  statusAfter = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: checkout, encoding: "utf8" });
+  // The checkout, prepare in it and npm pack there (where a user runs it: the checkout's root).
+  ({ repo: checkout, tarball, statusAfterPack: statusAfter } = sharedBuild());
   app = path.join(tmp, "app");
   unpackInto(tarball, app);
 }, 240_000);

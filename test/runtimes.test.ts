@@ -3,15 +3,17 @@
  * node dist/main.js`): CDK Terrain's `cdktn synth` (cdktn-cli 0.24, a devDependency) on every Node
  * line this suite runs on (CI: 22 and 26), and cdktf-cli 0.21's `cdktf synth` on Node 22 (its terminal
  * library, node-pty, has no build for 24 or 26). Each must write the same stacks as the repository's own
- * synth, byte for byte, and the same manifest. They run in a checkout of the working tree (their
- * build replaces dist/), without terraform on PATH, with CHECKPOINT_DISABLE=1 (telemetry) and
- * DISABLE_VERSION_CHECK=1 (cdktn's `npm view` version check); cdktf.json has sendCrashReports "false".
+ * synth, byte for byte, and the same manifest. They run in a copy of the shared checkout of the working
+ * tree (test/shared-build.ts: prepare has built dist/ there, so their `npm run build` has nothing to
+ * do), without terraform on PATH, with CHECKPOINT_DISABLE=1 (telemetry) and DISABLE_VERSION_CHECK=1
+ * (cdktn's `npm view` version check); cdktf.json has sendCrashReports "false".
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkoutOfWorkingTree, linkNodeModules, readPackageJson, ROOT } from "../scripts/install-routes";
+import { readPackageJson, ROOT } from "../scripts/install-routes";
+import { copyOfRepo, sharedBuild } from "./shared-build";
 
 const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 const FILES = (out: string) => ["manifest.json", ...fs.readdirSync(path.join(out, "stacks")).sort().map((s) => `stacks/${s}/cdk.tf.json`)];
@@ -39,20 +41,19 @@ function cli(binary: string, out: string) {
   return r;
 }
 
+/** `node dist/main.js` of the shared checkout (whose dist/ this copy has): its synth, made once. */
 function ownSynthInto(out: string): void {
-  const r = spawnSync(process.execPath, ["dist/main.js"], { cwd: app, env: { ...env, CDKTF_OUTDIR: out }, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`node dist/main.js failed:\n${r.stderr}`);
+  if (!fs.existsSync(out)) fs.cpSync(sharedBuild().synthOut, out, { recursive: true });
 }
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runtimes-"));
-  app = checkoutOfWorkingTree(path.join(tmp, "repo")).dir;
-  linkNodeModules(app);
+  app = copyOfRepo(path.join(tmp, "repo"));
   env = { ...process.env, PATH: pathWithoutTerraform(path.join(tmp, "bin")), CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "true" };
   // The synth settings of the shell that runs the suite are not the app's.
   for (const key of ["CDKTF_OUTDIR", "AML_DATAPATH_ENV", "AML_DATAPATH_LOCAL_STATE", "DEBUG"]) delete env[key];
   ownSynth = path.join(tmp, "node.out");
-}, 60_000);
+}, 240_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -97,7 +98,7 @@ test("an app written on the cdktn library itself cannot hold the constructs: the
     .replace('require("aml-datapath-pipeline/platform")', `require(${JSON.stringify(path.join(app, "dist", "lib", "platform"))})`)
     .replace('require("aml-datapath-pipeline/pipeline")', `require(${JSON.stringify(path.join(app, "dist", "lib", "pipeline"))})`);
   expect(mixed).toContain('require("cdktn")');
-  if (!fs.existsSync(path.join(app, "dist", "lib", "platform", "index.js"))) throw new Error("no build in the checkout (the cdktn synth test builds it)");
+  if (!fs.existsSync(path.join(app, "dist", "lib", "platform", "index.js"))) throw new Error("no build in the checkout (prepare builds it: test/shared-build.ts)");
   fs.writeFileSync(path.join(app, "mixed.js"), mixed);
   const r = spawnSync(process.execPath, ["mixed.js"], { cwd: app, env: { ...env, CDKTF_OUTDIR: path.join(tmp, "mixed.out") }, encoding: "utf8" });
   expect(r.status).not.toBe(0);
