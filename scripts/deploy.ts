@@ -3,8 +3,11 @@
  * supported Node line, unlike cdktf-cli 0.21, whose terminal library has no build for Node 24/26),
  * then run Terraform in the environment's stack folder.
  *
- *   npm run plan -- <env> [--local-state]
- *   npm run deploy -- <env> [--local-state] [--auto-approve]
+ *   npm run plan -- <env> [--local-state] [--verbose]
+ *   npm run deploy -- <env> [--local-state] [--auto-approve] [--verbose]
+ *
+ * The synth prints one summary line for the environment (resources, errors, warnings, accepted
+ * exceptions); `--verbose` (or AML_DATAPATH_VERBOSE=1) lists its warnings and accepted exceptions.
  *
  * The backend comes from the environment's config (remote state); `--local-state` keeps state in
  * state/<env>.tfstate instead, to try a deploy without the state account.
@@ -37,6 +40,11 @@ export interface DeployOptions {
   readonly localState: boolean;
   readonly autoApprove: boolean;
   /**
+   * List the environment's synth notes (warnings, accepted exceptions) instead of its summary line.
+   * @default false
+   */
+  readonly verbose?: boolean;
+  /**
    * After a successful apply, run `aml-datapath prune-deployments` (batch-endpoint environments).
    * @default false
    */
@@ -45,13 +53,13 @@ export interface DeployOptions {
 
 export class UsageError extends Error {}
 
-const USAGE = "usage: npm run plan -- <env> [--local-state] | npm run deploy -- <env> [--local-state] [--auto-approve]";
+const USAGE = "usage: npm run plan -- <env> [--local-state] [--verbose] | npm run deploy -- <env> [--local-state] [--auto-approve] [--verbose]";
 
-/** Parse `<env> [--local-state] [--auto-approve]`; the environment must be one of `configs`. */
+/** Parse `<env> [--local-state] [--auto-approve] [--verbose]`; the environment must be one of `configs`. */
 export function parseDeployArgs(action: DeployOptions["action"], argv: readonly string[], configs: readonly EnvironmentConfig[]): DeployOptions {
   const flags = argv.filter((a) => a.startsWith("--"));
   const positionals = argv.filter((a) => !a.startsWith("--"));
-  const known = action === "deploy" ? ["--local-state", "--auto-approve"] : ["--local-state"];
+  const known = action === "deploy" ? ["--local-state", "--auto-approve", "--verbose"] : ["--local-state", "--verbose"];
   const unknown = flags.filter((f) => !known.includes(f));
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(", ")}\n${USAGE}`);
   if (positionals.length !== 1) throw new UsageError(`name one environment (${configs.map((c) => c.name).join(", ")})\n${USAGE}`);
@@ -60,7 +68,7 @@ export function parseDeployArgs(action: DeployOptions["action"], argv: readonly 
   // Only a batch-endpoint environment has deployments (the classic style deploys none).
   const cfg = configs.find((c) => c.name === env);
   const pruneDeployments = action === "deploy" && (cfg?.pipeline?.invocation?.style ?? "batchEndpoint") === "batchEndpoint";
-  return { action, env, localState: flags.includes("--local-state"), autoApprove: flags.includes("--auto-approve"), pruneDeployments };
+  return { action, env, localState: flags.includes("--local-state"), autoApprove: flags.includes("--auto-approve"), verbose: flags.includes("--verbose"), pruneDeployments };
 }
 
 /** The commands, in order, each run from the project root. */
@@ -70,8 +78,9 @@ export function deployCommands(o: DeployOptions): Command[] {
   const synthEnv: Record<string, string> = o.localState ? { AML_DATAPATH_LOCAL_STATE: "1" } : {};
   // `npm run plan/deploy` build dist/ before this runs (it is dist/scripts/deploy.js itself).
   const commands: Command[] = [
-    // Every environment is synthesized and checked; AML_DATAPATH_ENV: only this one's findings are printed.
-    { cmd: "node", args: ["dist/main.js"], env: { CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: o.env, ...synthEnv } },
+    // Every environment is synthesized and checked; AML_DATAPATH_ENV: only this one's findings are
+    // printed, as one summary line unless verbose (AML_DATAPATH_VERBOSE=1: the list).
+    { cmd: "node", args: ["dist/main.js"], env: { CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: o.env, AML_DATAPATH_VERBOSE: o.verbose ? "1" : "0", ...synthEnv } },
     // -reconfigure: switching between the configured backend and --local-state never migrates state by surprise.
     tf("init", "-input=false", "-reconfigure"),
     tf("plan", "-input=false", "-out=tfplan"),
@@ -284,7 +293,8 @@ async function main(): Promise<number> {
   let options: DeployOptions;
   try {
     const { environments } = await import("../stacks/environments");
-    options = parseDeployArgs(action, process.argv.slice(3), environments);
+    const parsed = parseDeployArgs(action, process.argv.slice(3), environments);
+    options = { ...parsed, verbose: parsed.verbose || process.env.AML_DATAPATH_VERBOSE === "1" };
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(e.message);

@@ -8,6 +8,7 @@ import { synthApp, synthToDisk } from "../stacks/app";
 import { Annotations, App, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { sharedBuild } from "./shared-build";
 
 const env = environments[environments.length - 1].name;
 const dir = path.join("cdktf.out", "stacks", env);
@@ -24,8 +25,11 @@ describe("npm run plan / deploy: the commands they run", () => {
       `terraform -chdir=${dir} init -input=false -reconfigure`,
       `terraform -chdir=${dir} plan -input=false -out=tfplan`,
     ]);
-    // The synth prints only the planned environment's findings (every environment is still checked).
-    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: env });
+    // The synth prints only the planned environment's findings (every environment is still checked),
+    // as one summary line; --verbose lists them.
+    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: env, AML_DATAPATH_VERBOSE: "0" });
+    expect(deployCommands(parseDeployArgs("plan", [env, "--verbose"], environments))[0].env).toMatchObject({ AML_DATAPATH_VERBOSE: "1" });
+    expect(deployCommands(parseDeployArgs("deploy", ["--verbose", env], environments))[0].env).toMatchObject({ AML_DATAPATH_VERBOSE: "1" });
   });
 
   test("deploy: applies exactly the reviewed plan, after asking, unless --auto-approve", () => {
@@ -38,13 +42,14 @@ describe("npm run plan / deploy: the commands they run", () => {
 
   test("--local-state synthesizes a local backend instead of the configured one", () => {
     const commands = deployCommands(parseDeployArgs("deploy", [env, "--local-state"], environments));
-    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: env, AML_DATAPATH_LOCAL_STATE: "1" });
+    expect(commands[0].env).toEqual({ CHECKPOINT_DISABLE: "1", AML_DATAPATH_ENV: env, AML_DATAPATH_VERBOSE: "0", AML_DATAPATH_LOCAL_STATE: "1" });
   });
 
   test.each([
     [[], /name one environment \(/],
     [["nosuchenv"], /unknown environment "nosuchenv": use one of /],
     [[env, "--force"], /unknown option --force/],
+    [[env, "--verbose=1"], /unknown option --verbose=1/],
     [[env, "dev2"], /name one environment/],
   ])("usage errors before anything runs: %j", (argv, message) => {
     expect(() => parseDeployArgs("plan", argv, environments)).toThrow(UsageError);
@@ -56,10 +61,11 @@ describe("npm run plan / deploy: the commands they run", () => {
   });
 
   test("the synthesized stack has a local backend under state/ with --local-state, the configured one otherwise; AML_DATAPATH_ENV prints that environment's findings only", () => {
-    const root = path.join(__dirname, "..");
+    // The compiled app, as plan and deploy run it (the shared build of the working tree).
+    const { repo } = sharedBuild();
     const synth = (extra: NodeJS.ProcessEnv) => {
       const out = path.join(os.tmpdir(), `deploy-synth-${process.pid}-${Object.keys(extra).join("-")}`);
-      const r = spawnSync(process.execPath, ["--require", "ts-node/register", "main.ts"], { cwd: root, env: { ...process.env, ...extra, CDKTF_OUTDIR: out }, encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["dist/main.js"], { cwd: repo, env: { ...process.env, AML_DATAPATH_VERBOSE: "1", ...extra, CDKTF_OUTDIR: out }, encoding: "utf8" });
       expect(r.status).toBe(0);
       // Every environment is still synthesized.
       expect(environments.filter((e) => !fs.existsSync(path.join(out, "stacks", e.name, "cdk.tf.json")))).toEqual([]);
@@ -79,7 +85,7 @@ describe("npm run plan / deploy: the commands they run", () => {
     expect(only.notes.length).toBeGreaterThan(0);
     expect(only.notes.filter((l) => !mine(l))).toEqual([]);
     expect(only.notes).toEqual(all.notes.filter(mine));
-  }, 60_000);
+  }, 240_000);
 });
 
 describe("the synth under plan/deploy: only the planned environment's findings, every environment checked", () => {
@@ -98,7 +104,11 @@ describe("the synth under plan/deploy: only the planned environment's findings, 
 
   test("notesOf keeps one stack's notes; both stacks are still written", () => {
     const outdir = path.join(tmp, "filtered");
-    expect(synthToDisk(twoStacks(), outdir, { notesOf: "two" })).toEqual({ ok: true, notes: ["warning: two: check the region", "info: two: nothing to do"] });
+    expect(synthToDisk(twoStacks(), outdir, { notesOf: "two" })).toEqual({
+      ok: true,
+      notes: ["warning: two: check the region", "info: two: nothing to do"],
+      summaries: [{ stack: "two", resources: 1, errors: 0, warnings: 1, acceptedExceptions: 0, infos: 1 }],
+    });
     expect(["one", "two"].map((s) => fs.existsSync(path.join(outdir, "stacks", s, "cdk.tf.json")))).toEqual([true, true]);
     // A name that is no stack hides nothing.
     expect(synthToDisk(twoStacks(), path.join(tmp, "unknown"), { notesOf: "three" })).toMatchObject({ ok: true, notes: expect.arrayContaining(["warning: one: check the region", "warning: two: check the region"]) });
@@ -106,14 +116,19 @@ describe("the synth under plan/deploy: only the planned environment's findings, 
 
   test("an error finding in another environment still fails the synth", () => {
     const outcome = synthToDisk(twoStacks("one"), path.join(tmp, "error"), { notesOf: "two" });
-    expect(outcome).toEqual({ ok: false, message: "Synth failed with 1 error:\n  - one: a finding" });
+    // The notes shown with the failure are still only the planned environment's.
+    expect(outcome).toEqual({ ok: false, message: "Synth failed with 1 error:\n  - one: a finding", notes: ["warning: two: check the region", "info: two: nothing to do"] });
   });
 
   test("synthApp reads AML_DATAPATH_ENV", () => {
     const spy = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
-      synthApp(twoStacks(), { CDKTF_OUTDIR: path.join(tmp, "app"), AML_DATAPATH_ENV: "one" });
-      expect(spy.mock.calls.map((c) => c.join(" "))).toEqual(["warning: one: check the region", "info: one: nothing to do"]);
+      synthApp(twoStacks(), { CDKTF_OUTDIR: path.join(tmp, "app"), AML_DATAPATH_ENV: "one", AML_DATAPATH_VERBOSE: "1" });
+      expect(spy.mock.calls.map((c) => c.join(" "))).toEqual(["warning: one: check the region", "info: one: nothing to do", "one: 1 resource, 0 errors, 1 warning, 0 accepted exceptions, 1 other note"]);
+      spy.mockClear();
+      // As plan and deploy run it without --verbose.
+      synthApp(twoStacks(), { CDKTF_OUTDIR: path.join(tmp, "app"), AML_DATAPATH_ENV: "one", AML_DATAPATH_VERBOSE: "0" });
+      expect(spy.mock.calls.map((c) => c.join(" "))).toEqual(["one: 1 resource, 0 errors, 1 warning, 0 accepted exceptions, 1 other note (--verbose lists them)"]);
     } finally {
       spy.mockRestore();
     }

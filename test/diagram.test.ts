@@ -7,19 +7,17 @@ import { deriveNames } from "../lib/core/naming";
 import { dataFlowOf } from "../lib/diagram/data-flow";
 import { DEFAULT_PARALLEL_SETTINGS } from "../lib/pipeline/component-specs";
 import { environments } from "../stacks/environments";
+import { diagramReport } from "../scripts/diagram";
+import { sharedBuild } from "./shared-build";
 
 const ROOT = path.resolve(__dirname, "..");
 const ENVS = environments.map((e) => e.name);
 
-/** `node -r ts-node/register <script>` as npm runs it. */
-const run = (script: string, env: Record<string, string>) =>
-  spawnSync(process.execPath, ["--require", require.resolve("ts-node/register"), path.join(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
-    encoding: "utf8",
-  });
+/** The compiled script (`npm run diagram` runs dist/scripts/diagram.js), from the shared build of the working tree. */
+const run = (args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, [path.join(sharedBuild().repo, "dist", "scripts", "diagram.js"), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
 
-// One real synth for the whole file.
+// The whole app as the shared build's node dist/main.js synthesized it.
 let tmp: string;
 let synthDir: string;
 const stacks: Record<string, TerraformJson> = {};
@@ -27,14 +25,12 @@ const models: Record<string, DiagramModel> = {};
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "diagram-"));
-  synthDir = path.join(tmp, "cdktf.out");
-  const synth = run("main.ts", { CDKTF_OUTDIR: synthDir });
-  if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  synthDir = sharedBuild().synthOut;
   for (const env of ENVS) {
     stacks[env] = JSON.parse(fs.readFileSync(path.join(synthDir, "stacks", env, "cdk.tf.json"), "utf8")) as TerraformJson;
     models[env] = buildModel(stacks[env]);
   }
-}, 60_000);
+}, 240_000);
 
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -223,18 +219,31 @@ describe("toDot", () => {
 });
 
 describe("npm run diagram", () => {
-  const diagram = (outdir: string, cdktfOut = synthDir) => run("scripts/diagram.ts", { CDKTF_OUTDIR: cdktfOut, DIAGRAM_OUTDIR: outdir });
+  const diagram = (outdir: string, args: string[] = [], cdktfOut = synthDir) => run(args, { CDKTF_OUTDIR: cdktfOut, DIAGRAM_OUTDIR: outdir });
+  // Drawn once (--verbose: a line per file), then again into the same folder.
+  let first: ReturnType<typeof run>;
+  let again: ReturnType<typeof run>;
+  let out: string;
+  let mtimes: number[];
+  const files = () => fs.readdirSync(out).sort();
+  beforeAll(() => {
+    out = path.join(tmp, "svg");
+    first = diagram(out, ["--verbose"]);
+    // Back-dated, so a rewrite would show.
+    mtimes = files().map((f) => {
+      const old = fs.statSync(path.join(out, f)).mtimeMs - 60_000;
+      fs.utimesSync(path.join(out, f), new Date(old), new Date(old));
+      return old;
+    });
+    again = diagram(out);
+  }, 240_000);
 
-  test("writes a well-formed SVG per stack, identical across runs, equal to the committed dev.svg", () => {
-    const a = diagram(path.join(tmp, "svg-a"));
-    const b = diagram(path.join(tmp, "svg-b"));
-    expect(a.stderr).toBe("");
-    expect(a.status).toBe(0);
-    expect(b.status).toBe(0);
-    expect(a.stdout.trim().split("\n")).toHaveLength(2 * ENVS.length);
-    expect(fs.readdirSync(path.join(tmp, "svg-a")).sort()).toEqual(ENVS.flatMap((e) => [`${e}.svg`, `${e}-dataflow.svg`]).sort());
+  test("writes a well-formed SVG per stack and flow, equal to the committed ones", () => {
+    expect([first.status, first.stderr]).toEqual([0, ""]);
+    expect(first.stdout.trim().split("\n").sort()).toEqual(files().map((f) => expect.stringMatching(new RegExp(`^wrote ${path.join(out, f).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+ (boxes, \\d+ arrows|steps)\\)$`))));
+    expect(files()).toEqual(ENVS.flatMap((e) => [`${e}.svg`, `${e}-dataflow.svg`]).sort());
     for (const env of ENVS) {
-      const svg = fs.readFileSync(path.join(tmp, "svg-a", `${env}.svg`), "utf8");
+      const svg = fs.readFileSync(path.join(out, `${env}.svg`), "utf8");
       expect(svg).toMatch(/^<\?xml [^>]*\?>\n/);
       expect(svg.match(/<svg /g)).toHaveLength(1);
       expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
@@ -242,28 +251,27 @@ describe("npm run diagram", () => {
       expect(svg).toContain("AzureML Data Scientist");
       expect(svg).not.toContain(tmp);
       expect(svg).not.toContain(ROOT);
-      expect(svg).toBe(fs.readFileSync(path.join(tmp, "svg-b", `${env}.svg`), "utf8"));
     }
-    const committed = path.join(ROOT, "docs", "architecture", "dev.svg");
-    const fresh = fs.readFileSync(path.join(tmp, "svg-a", "dev.svg"), "utf8");
-    const upToDate = fs.existsSync(committed) && fs.readFileSync(committed, "utf8") === fresh;
-    if (!upToDate) throw new Error("docs/architecture/dev.svg is stale: run npm run synth && npm run diagram");
-  }, 60_000);
+    const stale = files().filter((f) => !fs.existsSync(path.join(ROOT, "docs", "architecture", f)) || fs.readFileSync(path.join(ROOT, "docs", "architecture", f), "utf8") !== fs.readFileSync(path.join(out, f), "utf8"));
+    if (stale.length > 0) throw new Error(`docs/architecture is stale (${stale.join(", ")}): run npm run synth and commit the diagrams`);
+  });
 
-  test("a run that changes nothing leaves the files untouched: not rewritten", () => {
-    const out = path.join(tmp, "svg-same");
-    expect(diagram(out).status).toBe(0);
-    const file = path.join(out, "dev.svg");
-    const before = fs.statSync(file).mtimeMs;
-    fs.utimesSync(file, new Date(before - 60_000), new Date(before - 60_000));
-    const again = diagram(out);
-    expect(again.stdout).toContain(`unchanged ${file}`);
-    expect(Math.abs(fs.statSync(file).mtimeMs - (before - 60_000))).toBeLessThan(2);
-  }, 60_000);
+  test("a run that changes nothing leaves the files untouched (identical drawings, not rewritten) and says so in one line", () => {
+    expect([again.status, again.stderr]).toEqual([0, ""]);
+    expect(again.stdout).toBe(`diagrams: ${files().length} unchanged in ${out}\n`);
+    expect(files().map((f) => Math.abs(fs.statSync(path.join(out, f)).mtimeMs - mtimes[files().indexOf(f)]) < 2)).toEqual(files().map(() => true));
+  });
+
+  test("one line: what was written (to commit) and how many were unchanged; names relative to the working directory", () => {
+    const f = (file: string, written: boolean) => ({ file, written, what: "3 steps" });
+    expect(diagramReport([f("docs/architecture/dev.svg", true), f("docs/architecture/dev-dataflow.svg", false), f("docs/architecture/prod.svg", true)])).toEqual([
+      "diagrams: wrote dev.svg, prod.svg in docs/architecture (commit them: CI fails on stale diagrams), 1 unchanged",
+    ]);
+    expect(diagramReport([f("docs/architecture/dev.svg", true)])).toEqual(["diagrams: wrote dev.svg in docs/architecture (commit them: CI fails on stale diagrams)"]);
+    expect(diagramReport([f("docs/architecture/dev.svg", false)], true)).toEqual(["unchanged docs/architecture/dev.svg (3 steps)"]);
+  });
 
   test("the data-flow picture is readable at README width: text at least 11 px when shown 800 px wide", () => {
-    const out = path.join(tmp, "svg-flow");
-    expect(diagram(out).status).toBe(0);
     for (const env of ENVS) {
       const svg = fs.readFileSync(path.join(out, `${env}-dataflow.svg`), "utf8");
       const widthPx = (Number(/<svg width="([\d.]+)pt"/.exec(svg)![1]) * 4) / 3;
@@ -273,14 +281,16 @@ describe("npm run diagram", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     expect(readme.indexOf("docs/architecture/dev-dataflow.svg")).toBeGreaterThan(-1);
     expect(readme.indexOf("docs/architecture/dev-dataflow.svg")).toBeLessThan(readme.indexOf("docs/architecture/dev.svg"));
-  }, 60_000);
+  });
 
-  test("without a synth: one clear line, no stack trace, exit 1", () => {
-    const r = diagram(path.join(tmp, "svg-none"), path.join(tmp, "missing"));
+  test("without a synth: one clear line, no stack trace, exit 1; an unknown option: usage, exit 2", () => {
+    const r = diagram(path.join(tmp, "svg-none"), [], path.join(tmp, "missing"));
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("run npm run synth first");
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(path.join(tmp, "svg-none"))).toBe(false);
+    const bad = diagram(path.join(tmp, "svg-bad"), ["--colour"]);
+    expect([bad.status, bad.stderr]).toEqual([2, "diagram: unknown option --colour\nusage: npm run diagram [-- --verbose]\n"]);
   }, 30_000);
 });
