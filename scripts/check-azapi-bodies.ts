@@ -24,7 +24,7 @@ import {
   parseAzapiType,
   parseTerraformString,
   validateResourceBody,
-} from "./bicep-check";
+} from "../test/bicep-types";
 
 export class UsageError extends Error {}
 

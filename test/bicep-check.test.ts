@@ -9,7 +9,7 @@ import {
   unescapeTerraformString,
   validateResourceBody,
   validateValue,
-} from "../scripts/bicep-check";
+} from "./bicep-types";
 import { run } from "../scripts/check-azapi-bodies";
 
 /**
