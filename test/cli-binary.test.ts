@@ -1,6 +1,8 @@
 /**
  * The binary's wire contract: exit codes, stdout and stderr, and Ctrl-C, with bin/aml-datapath.js
- * run as a child process in another team's app. Only production settings reach it: the cloud's
+ * run as a child process in another team's app, as the team has it: installed from the release
+ * tarball (the compiled JavaScript; the shared build's npm pack, test/shared-build.ts). Only
+ * production settings reach it: the cloud's
  * Resource Manager and AML API (AML_DATAPATH_ARM_ENDPOINT / AML_DATAPATH_AML_ENDPOINT, here the local
  * stand-in, whose certificate NODE_EXTRA_CA_CERTS trusts) and sign-in through the Azure CLI only
  * (AZURE_TOKEN_CREDENTIALS=AzureCliCredential), with a stand-in `az` on PATH that prints a token as
@@ -14,8 +16,10 @@ import * as path from "path";
 import { FakeArm } from "./fake-arm";
 import { appFolder, withArm } from "./cli-harness";
 import { CONSUMER_OUTPUT, consumerIds, STAGING, synthConsumerApp } from "./fixtures/cli-consumer";
+import { unpackInto } from "../scripts/install-routes";
+import { sharedBuild } from "./shared-build";
 
-const BIN = path.join(__dirname, "..", "bin", "aml-datapath.js");
+let BIN: string;
 const RUN = "11111111-2222-3333-4444-555555555555";
 const ST = consumerIds("staging");
 
@@ -24,12 +28,13 @@ let azDir: string;
 beforeAll(() => {
   app = appFolder("cli-binary", CONSUMER_OUTPUT);
   synthConsumerApp(app);
+  BIN = path.join(unpackInto(sharedBuild().tarball, app), "bin", "aml-datapath.js");
   // The Azure CLI as the credential runs it: `az account get-access-token --output json --resource <arm>`.
   azDir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-az-"));
   const expires = Math.floor(Date.now() / 1000) + 3600;
   const token = JSON.stringify({ accessToken: "test-token", expiresOn: "2099-01-01 00:00:00.000000", expires_on: expires, subscription: "x", tenant: "t", tokenType: "Bearer" });
   fs.writeFileSync(path.join(azDir, "az"), `#!/bin/sh\necho "$@" >> "${path.join(azDir, "calls")}"\necho '${token}'\n`, { mode: 0o755 });
-});
+}, 240_000);
 afterAll(() => {
   fs.rmSync(app, { recursive: true, force: true });
   fs.rmSync(azDir, { recursive: true, force: true });

@@ -61,30 +61,29 @@ describe("npm run plan / deploy: the commands they run", () => {
   });
 
   test("the synthesized stack has a local backend under state/ with --local-state, the configured one otherwise; AML_DATAPATH_ENV prints that environment's findings only", () => {
-    // The compiled app, as plan and deploy run it (the shared build of the working tree).
-    const { repo } = sharedBuild();
-    const synth = (extra: NodeJS.ProcessEnv) => {
-      const out = path.join(os.tmpdir(), `deploy-synth-${process.pid}-${Object.keys(extra).join("-")}`);
-      const r = spawnSync(process.execPath, ["dist/main.js"], { cwd: repo, env: { ...process.env, AML_DATAPATH_VERBOSE: "1", ...extra, CDKTF_OUTDIR: out }, encoding: "utf8" });
-      expect(r.status).toBe(0);
-      // Every environment is still synthesized.
-      expect(environments.filter((e) => !fs.existsSync(path.join(out, "stacks", e.name, "cdk.tf.json")))).toEqual([]);
-      const json = JSON.parse(fs.readFileSync(path.join(out, "stacks", env, "cdk.tf.json"), "utf8"));
-      fs.rmSync(out, { recursive: true, force: true });
-      const notes = r.stderr.split("\n").filter((l) => /^(warning|info): /.test(l));
-      return { backend: json.terraform.backend, notes };
-    };
-    const all = synth({ AML_DATAPATH_LOCAL_STATE: "1", AML_DATAPATH_ENV: undefined });
-    expect(all.backend).toEqual({ local: { path: `../../../state/${env}.tfstate` } });
-    const only = synth({ AML_DATAPATH_ENV: env });
+    // The compiled app, as plan and deploy run it (the shared build of the working tree), with
+    // --local-state and AML_DATAPATH_ENV; the shared build's own synth is the one without either.
+    const { repo, synthOut, synthStderr } = sharedBuild();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-synth-"));
+    const vars: NodeJS.ProcessEnv = { ...process.env, AML_DATAPATH_VERBOSE: "1", AML_DATAPATH_LOCAL_STATE: "1", AML_DATAPATH_ENV: env, CDKTF_OUTDIR: out };
+    delete vars.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    const r = spawnSync(process.execPath, ["dist/main.js"], { cwd: repo, env: vars, encoding: "utf8" });
+    expect([r.status, r.stderr.includes("Synth failed")]).toEqual([0, false]);
+    // Every environment is still synthesized.
+    expect(environments.filter((e) => !fs.existsSync(path.join(out, "stacks", e.name, "cdk.tf.json")))).toEqual([]);
+    const backend = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "stacks", env, "cdk.tf.json"), "utf8")).terraform.backend;
+    expect(backend(out)).toEqual({ local: { path: `../../../state/${env}.tfstate` } });
     const cfg = environments.find((e) => e.name === env)!;
-    expect(Object.keys(only.backend)).toEqual(cfg.backend ? ["azurerm"] : ["local"]);
+    expect(Object.keys(backend(synthOut))).toEqual(cfg.backend ? ["azurerm"] : ["local"]);
+    fs.rmSync(out, { recursive: true, force: true });
     // Without AML_DATAPATH_ENV every environment's notes; with it, exactly the planned one's.
+    const notesIn = (stderr: string) => stderr.split("\n").filter((l) => /^(warning|info): /.test(l));
+    const [all, only] = [notesIn(synthStderr), notesIn(r.stderr)];
     const mine = (l: string) => l.includes(` ${env}/`) || l.includes(` ${env}: `);
-    for (const other of environments.filter((e) => e.name !== env)) expect(all.notes.some((l) => l.includes(` ${other.name}/`))).toBe(true);
-    expect(only.notes.length).toBeGreaterThan(0);
-    expect(only.notes.filter((l) => !mine(l))).toEqual([]);
-    expect(only.notes).toEqual(all.notes.filter(mine));
+    for (const other of environments.filter((e) => e.name !== env)) expect(all.some((l) => l.includes(` ${other.name}/`))).toBe(true);
+    expect(only.length).toBeGreaterThan(0);
+    expect(only.filter((l) => !mine(l))).toEqual([]);
+    expect(only).toEqual(all.filter(mine));
   }, 240_000);
 });
 
