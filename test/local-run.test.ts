@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -41,6 +42,7 @@ describe("aml-datapath local: the three steps on a local folder, as the componen
     const out = path.join(tmp, "out 1");
     const r = await cli(["local", "--path", tree, "--out", out, "--workers", "2"], { cwd: tmp, env: { ...process.env, AZURE_SUBSCRIPTION_ID: undefined }, clients: never });
     expect(r.code).toBe(0);
+    expect(r.out.split("\n")[0]).toBe(`Results go to ${out}/`);
     const rows = rowsOf(out);
     expect(rows.map((row) => row.relative_path).sort()).toEqual(["a/b c/ß.parquet", "a/één.parquet", "x.parquet", "日本/データ.parquet"].sort());
     expect(rows.every((row) => row.status === "ok" && row.size_bytes > 0 && /^[0-9a-f]{64}$/.test(row.sha256))).toBe(true);
@@ -48,11 +50,18 @@ describe("aml-datapath local: the three steps on a local folder, as the componen
     expect(fs.readdirSync(path.join(out, "work_list"))).toEqual(["000000.jsonl"]);
   });
 
-  test("--env: the environment's own steps and settings, from its synthesized stack (7 files per work item here)", async () => {
-    const out = path.join(tmp, "out tuned");
-    const r = await cli(["local", "--path", tree, "--out", out, "--env", "tuned"], { cwd: app(), env: { ...process.env }, clients: never });
+  test("--env: the environment's own steps and settings, from its synthesized stack (7 files per work item here); without --out, a folder per run under .aml-datapath/local-runs/, which it names", async () => {
+    const before = fs.readdirSync(app());
+    const r = await cli(["local", "--path", tree, "--env", "tuned"], { cwd: app(), env: { ...process.env }, clients: never });
     expect(r.code).toBe(0);
-    expect(rowsOf(out)).toHaveLength(4);
+    // The run's time on the CLI's clock (the test's fake one), in a name every file system takes.
+    const out = path.join(".aml-datapath", "local-runs", "2026-11-25T10-00-00-000Z");
+    expect(r.out.split("\n")[0]).toBe(`Results go to ${out}/ (--out <dir> to choose)`);
+    expect(rowsOf(path.join(app(), out))).toHaveLength(4);
+    // Nothing else is left in the working directory, and git ignores that folder here.
+    expect(fs.readdirSync(app()).filter((f) => !before.includes(f))).toEqual([".aml-datapath"]);
+    const ignored = spawnSync("git", ["check-ignore", "--no-index", "-v", path.join(out, "results.jsonl")], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+    expect(ignored.stdout).toMatch(/^\.gitignore:\d+:\.aml-datapath\/\t/);
     const help = await cli(["local", "--help"], { cwd: app() });
     expect(help.out).toContain("aml-datapath local --path <folder> [--out <dir>] [--workers <n>] [--env <tuned>]");
   });
