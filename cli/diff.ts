@@ -126,25 +126,118 @@ export function diffStacks(a: StackSide, b: StackSide): EnvironmentDiff {
   return { a: a.name, b: b.name, settings: settings.sort((x, y) => x.resource.localeCompare(y.resource) || x.setting.localeCompare(y.setting)), onlyIn: { a: only(ra, rb), b: only(rb, ra) } };
 }
 
-const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-// Setting paths differ at their end: keep the tail.
-const clipStart = (s: string, n = 60) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s);
+/** Where a line may be broken, best first: after a space, after a separator of ids, lists or paths, after a word's joint. */
+const BREAKS = [" ", "/,;&", ".:=?_-"];
 
-/** The report as text: one block per resource, then the resources only one side has. */
-export function formatDiff(d: EnvironmentDiff): string {
+/**
+ * `s` in lines of at most `width` characters (all of it: nothing is dropped), each broken after the
+ * best separator in its second half, else at `width`.
+ */
+export function wrap(s: string, width: number): string[] {
   const lines: string[] = [];
-  let current = "";
-  const width = Math.max(7, ...d.settings.map((s) => Math.min(60, s.setting.length)));
-  const widthA = Math.max(d.a.length, ...d.settings.map((s) => Math.min(40, s.a.length)));
-  for (const s of d.settings) {
-    if (s.resource !== current) {
-      current = s.resource;
-      lines.push("", current, `  ${"SETTING".padEnd(width)}  ${d.a.toUpperCase().padEnd(widthA)}  ${d.b.toUpperCase()}`);
+  let rest = s;
+  while (rest.length > width) {
+    let cut = width;
+    search: for (const chars of BREAKS) {
+      for (let i = width - 1; i >= Math.ceil(width / 2); i--) {
+        if (chars.includes(rest[i])) {
+          cut = i + 1;
+          break search;
+        }
+      }
     }
-    lines.push(`  ${clipStart(s.setting).padEnd(width)}  ${clip(s.a, 40).padEnd(widthA)}  ${clip(s.b, 40)}`);
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
   }
-  const only = (env: string, list: readonly string[]) => (list.length === 0 ? [] : ["", `Only in ${env} (${list.length}):`, ...list.map((r) => `  ${r}`)]);
+  lines.push(rest);
+  return lines;
+}
+
+/** Where a setting's path may be broken: after a "." or before a "[". */
+const joints = (setting: string): number[] => [...setting].flatMap((c, i) => (i > 0 && (setting[i - 1] === "." || c === "[") ? [i] : []));
+
+/** A setting's path in lines of at most `width`, broken between its segments (at `width` only when one segment is longer): never cut. */
+export function wrapPath(setting: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = setting;
+  while (rest.length > width) {
+    const at = joints(rest).filter((i) => i <= width);
+    const cut = at.length > 0 ? at[at.length - 1] : width;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  lines.push(rest);
+  return lines;
+}
+
+/**
+ * The leading segments all of a resource's settings share (`body.properties.componentSpec.jobs.process`),
+ * when there are two settings or more; each keeps at least its last segment.
+ */
+export function commonPath(settings: readonly string[]): string {
+  if (settings.length < 2) return "";
+  let prefix = settings[0];
+  for (const s of settings.slice(1)) {
+    let i = 0;
+    while (i < prefix.length && i < s.length && prefix[i] === s[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  // Back to a joint that every setting has there, leaving each at least its last segment.
+  const ok = (i: number) => settings.every((s) => joints(s).includes(i));
+  let end = prefix.length;
+  while (end > 0 && !ok(end)) end--;
+  return settings[0].slice(0, end).replace(/\.$/, "");
+}
+
+const GAP = "  ";
+const INDENT = "  ";
+
+/** Widths of the setting, a and b columns within `width`: their natural widths when those fit. */
+function columns(rows: readonly (readonly [string, string, string])[], width: number): [number, number, number] {
+  const natural = (k: 0 | 1 | 2) => Math.max(...rows.map((r) => r[k].length));
+  const [s, a, b] = [natural(0), natural(1), natural(2)];
+  const room = Math.max(36, width - INDENT.length - 2 * GAP.length);
+  if (s + a + b <= room) return [s, a, b];
+  // The setting takes up to 40 %; each value half of the rest, or what it needs when that is less,
+  // the other one taking the difference; room the values leave goes back to the setting.
+  const values = room - Math.min(s, Math.max(12, Math.floor(room * 0.4)));
+  const half = Math.floor(values / 2);
+  const aw = a <= half ? a : b <= values - half ? Math.min(a, values - b) : half;
+  const bw = Math.min(b, values - aw);
+  return [Math.min(s, room - aw - bw), aw, bw];
+}
+
+/** A line longer than `width` over several, the continuations indented by `indent` more. */
+const fold = (line: string, width: number, indent = "  "): string[] => {
+  const lead = /^ */.exec(line)![0];
+  const [first, ...rest] = wrap(line.slice(lead.length), Math.max(20, width - lead.length));
+  const more = rest.length === 0 ? [] : wrap(rest.join(""), Math.max(20, width - lead.length - indent.length));
+  return [lead + first, ...more.map((l) => lead + indent + l)];
+};
+
+/**
+ * The report as text, fitted to `width` columns (the terminal's): one block per resource, its
+ * settings under the path they share, then the resources only one side has. Long settings are
+ * wrapped between their segments, long values over continuation lines: nothing is cut.
+ */
+export function formatDiff(d: EnvironmentDiff, width = 120): string {
+  const lines: string[] = [];
+  const resources = [...new Set(d.settings.map((s) => s.resource))];
+  for (const resource of resources) {
+    const settings = d.settings.filter((s) => s.resource === resource);
+    const under = commonPath(settings.map((s) => s.setting));
+    lines.push("", ...fold(resource, width, "    "));
+    if (under) lines.push(...fold(`${INDENT}under ${under}:`, width));
+    const rows = [["SETTING", d.a.toUpperCase(), d.b.toUpperCase()] as const, ...settings.map((s) => [s.setting.slice(under ? under.length + (s.setting[under.length] === "." ? 1 : 0) : 0), s.a, s.b] as const)];
+    const [sw, aw, bw] = columns(rows, width);
+    for (const [setting, a, b] of rows) {
+      const cells = [wrapPath(setting, sw), wrap(a, aw), wrap(b, bw)];
+      const n = Math.max(...cells.map((c) => c.length));
+      for (let i = 0; i < n; i++) lines.push(`${INDENT}${(cells[0][i] ?? "").padEnd(sw)}${GAP}${(cells[1][i] ?? "").padEnd(aw)}${GAP}${cells[2][i] ?? ""}`.trimEnd());
+    }
+  }
+  const only = (env: string, list: readonly string[]) => (list.length === 0 ? [] : ["", `Only in ${env} (${list.length}):`, ...list.flatMap((r) => fold(`${INDENT}${r}`, width))]);
   lines.push(...only(d.a, d.onlyIn.a), ...only(d.b, d.onlyIn.b));
   const summary = `${d.settings.length} setting(s) differ between ${d.a} and ${d.b}; ${d.onlyIn.a.length} resource(s) only in ${d.a}, ${d.onlyIn.b.length} only in ${d.b}.`;
-  return [summary, ...lines].join("\n");
+  return [...fold(summary, width), ...lines].join("\n");
 }

@@ -22,7 +22,8 @@ export const command: Command = {
     };
     const [a, b] = args.positionals.map((name) => side(selectEnvironment(app, { env: name })));
     const result = diffStacks(a, b);
-    ctx.out(args.values.json ? JSON.stringify(result, null, 2) : formatDiff(result));
+    // The table fits the terminal (120 columns when the output is not one).
+    ctx.out(args.values.json ? JSON.stringify(result, null, 2) : formatDiff(result, ctx.columns));
     return EXIT.ok;
   },
 };
