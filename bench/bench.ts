@@ -140,6 +140,8 @@ const synthLines = `${quiet.stderr}${quiet.stdout}`.trim().split("\n").length;
 // check build info, no shared build), then after a one-file change (the tests' shared build is made
 // afresh, as after any source change), then with nothing changed; the type check on its own.
 const loadTest = load();
+// The tests' shared build of this checkout goes with it.
+process.env.AML_DATAPATH_TEST_CACHE = path.join(SCRATCH, "test-cache");
 const tscCold = wall(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit"]).seconds;
 const fresh = wall(NPM, ["test", "--silent"]).seconds;
 const afterChange: number[] = [];

@@ -4,9 +4,9 @@
  * dist/ with tsc, the release tarball `npm pack` makes of it, and the whole app synthesized by that
  * build's `node dist/main.js`.
  *
- * It is kept in the system's temp folder under the hash of the working tree (every file a checkout
- * copies, except test/, which none of it uses), the Node version and the repository's path: a source
- * change makes a new one; one unused for an hour is removed. Made by whichever test file asks first,
+ * It is kept in the system's temp folder (or $AML_DATAPATH_TEST_CACHE) under the hash of the working
+ * tree (every file a checkout copies, except test/, which none of it uses), the Node version and the
+ * repository's path: a source change makes a new one; one unused for an hour is removed. Made by whichever test file asks first,
  * under a lock (jest's workers and other jest runs on this repository wait for it instead of making
  * their own). Read-only for the tests: copy what you need to change (`copyOfRepo`).
  */
@@ -31,7 +31,7 @@ export interface SharedBuild {
 }
 
 const HOUR = 3600_000;
-const CACHE = path.join(os.tmpdir(), `aml-datapath-test-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`);
+const CACHE = process.env.AML_DATAPATH_TEST_CACHE ?? path.join(os.tmpdir(), `aml-datapath-test-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`);
 
 /** The working tree's files as a checkout copies them (and what else decides the result), hashed. */
 function sourceHash(): string {
