@@ -7,8 +7,9 @@
  * - `npm run synth` as a developer runs it: with no source change, and after a one-file change
  *   (incremental build, the app, the diagrams), next to a synth after a full tsc build (what every
  *   synth did before the build was incremental);
- * - `npm test`: the type check and the jest suite (the Python step tests are one of its files), once
- *   after the change (the tests' shared build is made afresh) and once with nothing changed.
+ * - `npm test`: the jest suite (the type check and the Python step tests are two of its files), first
+ *   in the fresh checkout, then after a one-file change (the tests' shared build is made afresh) and
+ *   with nothing changed.
  *
  * Writes bench/RESULTS.md. Each figure is a median with its range; the machine's load average
  * (1 minute) before each group is recorded, as other work on the machine slows everything down. A
@@ -207,10 +208,10 @@ A synth prints ${synthLines} lines (a summary per environment, the way to the li
 
 ## npm test
 
-\`npm test\` = \`npm run typecheck\` (\`tsc --noEmit --incremental\`) + \`jest\` (${os.cpus().length} workers; the Python
-step tests are one of its files; the tests share one checkout with prepare, npm pack and a synth,
-test/shared-build.ts, made afresh when the sources change). Measured with \`npm test --silent\` in the
-checkout. Load average before: ${loadTest}.
+\`npm test\` = \`jest\` (${os.cpus().length} workers; the type check, \`npm run typecheck\` = \`tsc --noEmit --incremental\`,
+and the Python step tests are two of its files; the tests share one checkout with prepare, npm pack
+and a synth, test/shared-build.ts, made afresh when the sources change). Measured with \`npm test
+--silent\` in the checkout. Load average before: ${loadTest}.
 
 | measurement | wall time (s) | target |
 |---|---|---|
