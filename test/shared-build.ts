@@ -6,7 +6,8 @@
  *
  * It is kept in the system's temp folder (or $AML_DATAPATH_TEST_CACHE) under the hash of the working
  * tree (every file a checkout copies, except test/, which none of it uses), the Node version and the
- * repository's path: a source change makes a new one; one unused for an hour is removed. Made by whichever test file asks first,
+ * repository's path: a source change makes a new one; one unused for 15 minutes (about 25 MB each)
+ * is removed when a new one is made. Made by whichever test file asks first,
  * under a lock (jest's workers and other jest runs on this repository wait for it instead of making
  * their own). Read-only for the tests: copy what you need to change (`copyOfRepo`).
  */
@@ -30,7 +31,8 @@ export interface SharedBuild {
   readonly synthStderr: string;
 }
 
-const HOUR = 3600_000;
+/** How long a set-up no test has used is kept: longer than any jest run that may still be reading it. */
+const KEEP_MS = 15 * 60_000;
 const CACHE = process.env.AML_DATAPATH_TEST_CACHE ?? path.join(os.tmpdir(), `aml-datapath-test-${createHash("sha1").update(ROOT).digest("hex").slice(0, 8)}`);
 
 /** The working tree's files as a checkout copies them (and what else decides the result), hashed. */
@@ -88,13 +90,13 @@ function read(dir: string): SharedBuild {
   return { ...b, repo: path.join(dir, b.repo), tarball: path.join(dir, b.tarball), synthOut: path.join(dir, b.synthOut) };
 }
 
-/** Remove set-ups (and scratch folders of dead makers) not used for an hour. */
+/** Remove set-ups (and scratch folders of dead makers) not used for KEEP_MS. */
 function removeOld(keep: string): void {
   for (const name of fs.readdirSync(CACHE)) {
     const dir = path.join(CACHE, name);
     if (dir === keep || name.endsWith(".lock")) continue;
     const marker = fs.statSync(path.join(dir, "build.json"), { throwIfNoEntry: false }) ?? fs.statSync(dir, { throwIfNoEntry: false });
-    if (marker && Date.now() - marker.mtimeMs > HOUR) fs.rmSync(dir, { recursive: true, force: true });
+    if (marker && Date.now() - marker.mtimeMs > KEEP_MS) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
